@@ -1,0 +1,498 @@
+/// Follows an SMTP session from the client's side (RFC 5321, section 3 and 4.3): which phase
+/// it is in, which commands wait for a reply, what each reply means for the session, and which
+/// mistakes a command would make before it is sent.
+///
+/// ```
+/// S: 220 mail.example.org ESMTP      awaitingGreeting → greeted
+/// C: EHLO client.example
+/// S: 250-mail.example.org            greeted → ready (capabilities known)
+/// S: 250 PIPELINING
+/// C: MAIL FROM:<alice@example.org>
+/// C: RCPT TO:<bob@example.org>       (pipelined: two commands pending)
+/// S: 250 OK                          ready → mailTransaction
+/// S: 250 OK                          → recipientsAccepted(1)
+/// C: DATA
+/// S: 354 Go ahead                    → data (the client sends message lines)
+/// C: .
+/// S: 250 Queued                      → ready
+/// C: QUIT
+/// S: 221 Bye                         → closed
+/// ```
+///
+/// The machine never does I/O: the transport tells it what was sent and received.
+/// Pipelined commands wait in a queue; each reply answers the oldest. STARTTLS and AUTH reset
+/// what is known (RFC 3207, section 4.2; RFC 4954, section 4).
+public struct SessionStateMachine: Sendable {
+    public enum Phase: Hashable, Sendable {
+        /// Connected; the server has not sent its 220 yet.
+        case awaitingGreeting
+        /// The server greeted (or re-greeted after STARTTLS); EHLO or HELO comes next.
+        case greeted
+        /// EHLO/HELO accepted; no mail transaction open.
+        case ready
+        /// MAIL accepted; no recipient accepted yet.
+        case mailTransaction
+        /// MAIL and this many RCPT accepted.
+        case recipientsAccepted(Int)
+        /// 354 received: the client sends the message, ended by a lone dot.
+        case data
+        /// 334 received: the next line is a SASL response (a secret).
+        case authenticating
+        /// 220 to STARTTLS received: the TLS handshake comes next.
+        case tlsNegotiating
+        /// QUIT answered, 421 received, or the connection is gone.
+        case closed
+
+        /// `true` while MAIL has been accepted and the transaction is not finished.
+        public var inMailTransaction: Bool {
+            switch self {
+            case .mailTransaction, .recipientsAccepted, .data: true
+            default: false
+            }
+        }
+    }
+
+    /// What a line typed next is, given what has been sent so far.
+    public enum InputMode: Hashable, Sendable {
+        case command
+        /// After DATA: message lines until the lone dot.
+        case messageBody
+        /// After AUTH got 334 (or will): a SASL response.
+        case saslResponse
+    }
+
+    /// What the client is waiting for a reply to.
+    public enum Pending: Hashable, Sendable {
+        case greeting
+        case command(Command)
+        /// The lone dot that ends DATA.
+        case endOfData
+        /// A line sent in answer to a 334 challenge.
+        case saslResponse
+
+        public var expectedReplies: ExpectedReplies {
+            switch self {
+            case .greeting: .greeting
+            case .command(let command): .for(command)
+            case .endOfData: .endOfData
+            case .saslResponse: .auth
+            }
+        }
+    }
+
+    /// How the session was greeted.
+    public enum Greeting: Hashable, Sendable {
+        case ehlo
+        case helo
+    }
+
+    public private(set) var phase: Phase = .awaitingGreeting
+    /// `true` once a TLS session is up (STARTTLS done, or implicit TLS from the start).
+    public private(set) var isTLS: Bool
+    public private(set) var isAuthenticated = false
+    /// The last successful EHLO's capabilities; forgotten after STARTTLS.
+    public private(set) var capabilities: ServerCapabilities?
+    public private(set) var greeting: Greeting?
+    /// Commands sent and not yet answered, oldest first.
+    public private(set) var pending: [Pending] = [.greeting]
+    /// Messages accepted in this session.
+    public private(set) var messagesAccepted = 0
+
+    private var phaseBeforeAuth: Phase = .ready
+
+    public init(implicitTLS: Bool = false) {
+        self.isTLS = implicitTLS
+    }
+
+    // MARK: - What the client sends
+
+    /// Records a command line sent to the server.
+    public mutating func commandSent(_ command: Command) {
+        pending.append(.command(command))
+    }
+
+    /// Records a line of the message sent after DATA (without its CRLF, before dot-stuffing
+    /// is taken into account: the lone `.` is the end of the data).
+    public mutating func messageLineSent<Bytes: Collection<UInt8>>(_ line: Bytes) {
+        if line.count == 1 && line.first == UInt8(ascii: ".") {
+            pending.append(.endOfData)
+        }
+    }
+
+    /// Records a SASL response line sent after a 334.
+    public mutating func saslResponseSent() {
+        pending.append(.saslResponse)
+    }
+
+    /// The TLS handshake after STARTTLS's 220 succeeded: everything learned before is
+    /// forgotten (RFC 3207, section 4.2); the client must send EHLO again.
+    public mutating func tlsEstablished() {
+        isTLS = true
+        capabilities = nil
+        greeting = nil
+        isAuthenticated = false
+        if phase == .tlsNegotiating || phase == .awaitingGreeting { phase = .greeted }
+    }
+
+    /// The connection closed (by either side).
+    public mutating func connectionClosed() {
+        phase = .closed
+        pending.removeAll()
+    }
+
+    // MARK: - What the server answers
+
+    /// What a reply did to the session.
+    public struct Outcome: Hashable, Sendable {
+        /// What the reply answered, or `nil` for a reply nobody asked for.
+        public var answered: Pending?
+        public var classification: ExpectedReplies.Classification
+        public var phaseBefore: Phase
+        public var phaseAfter: Phase
+
+        /// `true` when the reply is the one the command hoped for (success or the intermediate step).
+        public var isPositive: Bool { classification == .success || classification == .intermediate }
+    }
+
+    /// Applies a reply from the server.
+    @discardableResult
+    public mutating func replyReceived(_ reply: Reply) -> Outcome {
+        let before = phase
+        let code = reply.code
+        guard !pending.isEmpty else {
+            // Unsolicited: 421 means the server is closing the channel (RFC 5321, 3.8).
+            if code == .serviceNotAvailable { connectionClosed() }
+            return Outcome(
+                answered: nil,
+                classification: code.replyClass.isPositive ? .unexpected : .failure,
+                phaseBefore: before,
+                phaseAfter: phase
+            )
+        }
+        let answered = pending.removeFirst()
+        let classification = answered.expectedReplies.classify(code)
+        apply(code, classification: classification, to: answered, reply: reply)
+        if code == .serviceNotAvailable { connectionClosed() }
+        return Outcome(answered: answered, classification: classification, phaseBefore: before, phaseAfter: phase)
+    }
+
+    private mutating func apply(
+        _ code: ReplyCode,
+        classification: ExpectedReplies.Classification,
+        to answered: Pending,
+        reply: Reply
+    ) {
+        let success = classification == .success
+        switch answered {
+        case .greeting:
+            if code == .serviceReady || code.replyClass == .permanentNegative { phase = .greeted }
+        case .endOfData:
+            if phase == .data { phase = greeting == nil ? .greeted : .ready }
+            if success { messagesAccepted += 1 }
+        case .saslResponse:
+            finishAuth(code)
+        case .command(let command):
+            switch command.knownVerb {
+            case .ehlo:
+                if success {
+                    greeting = .ehlo
+                    capabilities = ServerCapabilities(ehloReply: reply)
+                    phase = .ready
+                }
+            case .helo:
+                if success {
+                    greeting = .helo
+                    capabilities = nil
+                    phase = .ready
+                }
+            case .mail:
+                if success { phase = .mailTransaction }
+            case .rcpt:
+                if success {
+                    switch phase {
+                    case .mailTransaction: phase = .recipientsAccepted(1)
+                    case .recipientsAccepted(let count): phase = .recipientsAccepted(count + 1)
+                    default: break
+                    }
+                }
+            case .data:
+                if code == .startMailInput { phase = .data }
+            case .bdat:
+                if success && command.isLastChunk {
+                    phase = .ready
+                    messagesAccepted += 1
+                }
+            case .rset:
+                if success { phase = greeting == nil ? .greeted : .ready }
+            case .quit:
+                if code == .serviceClosing { connectionClosed() }
+            case .startTLS:
+                if code == .serviceReady { phase = .tlsNegotiating }
+            case .auth:
+                if code == .authChallenge {
+                    if phase != .authenticating { phaseBeforeAuth = phase }
+                    phase = .authenticating
+                } else {
+                    finishAuth(code)
+                }
+            case .noop, .vrfy, .expn, .help, nil:
+                break
+            }
+        }
+    }
+
+    private mutating func finishAuth(_ code: ReplyCode) {
+        if code == .authChallenge {
+            phase = .authenticating
+            return
+        }
+        if phase == .authenticating { phase = phaseBeforeAuth }
+        if code == .authenticationSucceeded {
+            isAuthenticated = true
+        }
+    }
+
+    // MARK: - Looking ahead
+
+    /// The phase the session will be in once every pending command got the reply it hopes
+    /// for. Pipelined commands are checked against this.
+    public var projectedPhase: Phase {
+        var phase = phase
+        var greeted = greeting != nil
+        for item in pending {
+            switch item {
+            case .greeting:
+                phase = .greeted
+            case .endOfData:
+                phase = greeted ? .ready : .greeted
+            case .saslResponse:
+                phase = .authenticating
+            case .command(let command):
+                switch command.knownVerb {
+                case .ehlo, .helo:
+                    phase = .ready
+                    greeted = true
+                case .mail: phase = .mailTransaction
+                case .rcpt:
+                    if case .recipientsAccepted(let count) = phase {
+                        phase = .recipientsAccepted(count + 1)
+                    } else if phase == .mailTransaction {
+                        phase = .recipientsAccepted(1)
+                    }
+                case .data: phase = .data
+                case .bdat: if command.isLastChunk { phase = .ready }
+                case .rset: phase = greeted ? .ready : .greeted
+                case .quit: phase = .closed
+                case .startTLS: phase = .tlsNegotiating
+                case .auth:
+                    // Without an initial response a 334 is sure to follow.
+                    if !command.hasInitialResponse { phase = .authenticating }
+                case .noop, .vrfy, .expn, .help, nil: break
+                }
+            }
+        }
+        return phase
+    }
+
+    /// What the next line typed is.
+    public var inputMode: InputMode {
+        switch projectedPhase {
+        case .data: .messageBody
+        case .authenticating: .saslResponse
+        default: .command
+        }
+    }
+
+    /// Mistakes `command` would make, given what has been sent so far. They are advice, not
+    /// refusals: a user may want to see how a server reacts.
+    public func advice(for command: Command) -> [SequenceAdvice] {
+        var advice: [SequenceAdvice] = []
+        let phase = projectedPhase
+        if phase == .closed { return [.sessionClosed] }
+        if phase == .awaitingGreeting || pending.contains(.greeting) {
+            if command != .quit { advice.append(.beforeGreeting) }
+        }
+        let greeted: Bool = {
+            switch phase {
+            case .awaitingGreeting, .greeted, .tlsNegotiating, .closed: false
+            default: true
+            }
+        }()
+        switch command {
+        case .mail(let path, let parameters):
+            if !greeted && phase != .awaitingGreeting { advice.append(.helloFirst) }
+            if phase.inMailTransaction { advice.append(.nestedMail) }
+            advice += parameterAdvice(parameters)
+            if path.needsSMTPUTF8 && !parameters.contains(where: { $0.keyword == "SMTPUTF8" }) {
+                advice.append(.needsSMTPUTF8)
+            }
+        case .rcpt(let path, let parameters):
+            if !phase.inMailTransaction { advice.append(.mailFirst) }
+            advice += parameterAdvice(parameters)
+            _ = path
+        case .data, .bdat:
+            switch phase {
+            case .recipientsAccepted: break
+            case .mailTransaction: advice.append(.recipientFirst)
+            default: advice.append(.mailFirst)
+            }
+            if case .bdat = command, let capabilities, !capabilities.supports(Capability.chunking) {
+                advice.append(.notAdvertised(Capability.chunking))
+            }
+        case .startTLS:
+            if isTLS {
+                advice.append(.alreadyTLS)
+            } else if phase.inMailTransaction {
+                advice.append(.duringMailTransaction)
+            } else if let capabilities, !capabilities.supports(Capability.startTLS) {
+                advice.append(.notAdvertised(Capability.startTLS))
+            } else if !greeted && phase != .awaitingGreeting {
+                advice.append(.helloFirst)
+            }
+        case .auth(let mechanism, _):
+            if isAuthenticated {
+                advice.append(.alreadyAuthenticated)
+            } else if phase.inMailTransaction {
+                advice.append(.duringMailTransaction)
+            } else if !greeted && phase != .awaitingGreeting {
+                advice.append(.helloFirst)
+            } else if greeting == .helo && capabilities == nil && greeted {
+                advice.append(.notAdvertised(Capability.auth))
+            } else if let capabilities {
+                if !capabilities.supports(Capability.auth) {
+                    advice.append(.notAdvertised(Capability.auth))
+                } else if !capabilities.authMechanisms.contains(mechanism.uppercased()) {
+                    advice.append(.mechanismNotAdvertised(mechanism.uppercased()))
+                }
+            }
+            if !isTLS { advice.append(.credentialsInClear) }
+        case .ehlo, .helo, .rset, .noop, .quit, .vrfy, .expn, .help, .raw:
+            break
+        }
+        return advice
+    }
+
+    /// Advice for a line the user typed as a command: its length and its syntax, then
+    /// ``advice(for:)`` when it parses.
+    public func advice<Bytes: Collection<UInt8>>(forCommandLine line: Bytes) -> [SequenceAdvice] {
+        var advice: [SequenceAdvice] = []
+        if line.count > 998 {
+            advice.append(.lineTooLong(line.count))
+        } else if line.count > 510 {
+            advice.append(.commandLineTooLong(line.count))
+        }
+        do {
+            advice += self.advice(for: try CommandParser.parse(line))
+        } catch {
+            switch error.kind {
+            case .missingAngleBrackets: advice.append(.missingAngleBrackets(error.verb))
+            case .missingArgument: advice.append(.missingArgument(error.verb))
+            case .unexpectedArgument, .syntax, .invalidParameter: advice.append(.syntax(error.verb))
+            case .unknownVerb, .empty, .invalidUTF8:
+                if phase == .awaitingGreeting { advice.append(.beforeGreeting) }
+            }
+        }
+        return advice
+    }
+
+    private func parameterAdvice(_ parameters: [MailParameter]) -> [SequenceAdvice] {
+        guard let capabilities else {
+            return greeting == .helo && !parameters.isEmpty ? [.notAdvertised("EHLO")] : []
+        }
+        var advice: [SequenceAdvice] = []
+        for parameter in parameters {
+            let keyword: String? =
+                switch parameter.keyword {
+                case "SIZE": Capability.size
+                case "BODY": parameter.bodyValue == .binaryMIME ? Capability.binaryMIME : Capability.eightBitMIME
+                case "SMTPUTF8": Capability.smtpUTF8
+                case "NOTIFY", "RET", "ENVID", "ORCPT": Capability.dsn
+                case "REQUIRETLS": Capability.requireTLS
+                default: nil
+                }
+            if let keyword, !capabilities.supports(keyword) {
+                advice.append(.notAdvertised(keyword))
+            }
+            if let declared = parameter.sizeValue, case .limit(let limit)? = capabilities.size, declared > limit {
+                advice.append(.messageTooBig(declared: declared, limit: limit))
+            }
+        }
+        return advice
+    }
+}
+
+/// A mistake the next command would make, and the reply it will likely get.
+public enum SequenceAdvice: Hashable, Sendable {
+    /// The server has not sent its greeting: it may treat the client as a spammer (early talker).
+    case beforeGreeting
+    /// EHLO or HELO first: the server will answer 503.
+    case helloFirst
+    /// RCPT, DATA or BDAT before an accepted MAIL: 503.
+    case mailFirst
+    /// DATA before any accepted recipient: 503 (or 554 "no valid recipients").
+    case recipientFirst
+    /// MAIL while a transaction is open: 503. RSET first.
+    case nestedMail
+    /// STARTTLS or AUTH inside a mail transaction: 503.
+    case duringMailTransaction
+    case alreadyTLS
+    case alreadyAuthenticated
+    /// The server did not advertise this extension in its EHLO reply.
+    case notAdvertised(String)
+    case mechanismNotAdvertised(String)
+    /// AUTH over a connection without TLS: the credentials travel in clear.
+    case credentialsInClear
+    /// An address with non-ASCII characters needs the SMTPUTF8 parameter (RFC 6531).
+    case needsSMTPUTF8
+    /// SIZE= larger than the server's advertised limit: 552.
+    case messageTooBig(declared: UInt64, limit: UInt64)
+    /// `MAIL FROM:alice@example.org`: RFC 5321 requires `<…>`; many servers answer 501.
+    case missingAngleBrackets(String)
+    case missingArgument(String)
+    case syntax(String)
+    /// A line over 998 octets (1000 with CRLF, RFC 5321, 4.5.3.1.6): 500.
+    case lineTooLong(Int)
+    /// A command line over 512 octets with CRLF (RFC 5321, 4.5.3.1.4): may get 500.
+    case commandLineTooLong(Int)
+    case sessionClosed
+
+    /// The reply code the server will most likely send.
+    public var likelyReply: ReplyCode? {
+        switch self {
+        case .helloFirst, .mailFirst, .recipientFirst, .nestedMail, .duringMailTransaction, .alreadyTLS,
+            .alreadyAuthenticated:
+            .badSequence
+        case .notAdvertised, .mechanismNotAdvertised: .parameterNotImplemented
+        case .messageTooBig: .exceededStorage
+        case .missingAngleBrackets, .missingArgument, .syntax: .parameterSyntaxError
+        case .lineTooLong, .commandLineTooLong: .syntaxError
+        case .needsSMTPUTF8: .mailboxNameNotAllowed
+        case .beforeGreeting, .credentialsInClear, .sessionClosed: nil
+        }
+    }
+
+    /// A stable key, used to find the advice's text in the catalogue.
+    public var key: String {
+        switch self {
+        case .beforeGreeting: "before-greeting"
+        case .helloFirst: "hello-first"
+        case .mailFirst: "mail-first"
+        case .recipientFirst: "recipient-first"
+        case .nestedMail: "nested-mail"
+        case .duringMailTransaction: "during-mail-transaction"
+        case .alreadyTLS: "already-tls"
+        case .alreadyAuthenticated: "already-authenticated"
+        case .notAdvertised: "not-advertised"
+        case .mechanismNotAdvertised: "mechanism-not-advertised"
+        case .credentialsInClear: "credentials-in-clear"
+        case .needsSMTPUTF8: "needs-smtputf8"
+        case .messageTooBig: "message-too-big"
+        case .missingAngleBrackets: "missing-angle-brackets"
+        case .missingArgument: "missing-argument"
+        case .syntax: "syntax"
+        case .lineTooLong: "line-too-long"
+        case .commandLineTooLong: "command-line-too-long"
+        case .sessionClosed: "session-closed"
+        }
+    }
+}

@@ -1,0 +1,26 @@
+import ArgumentParser
+
+/// `smtpsh`: the root command. Subcommands live in their own files as extensions.
+public struct SMTPShellCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "smtpsh",
+        abstract: "An interactive SMTP test client: talk to a mail server and see what every reply means.",
+        discussion: """
+            smtpsh connects to a mail server and lets you type SMTP with line editing and history. \
+            Every reply is shown as it arrives, coloured by class and explained. \
+            See Docs/guide.md for the full guide.
+            """,
+        version: SMTPShellVersion.current,
+        subcommands: []
+    )
+
+    public init() {}
+
+    public func run() async throws {
+        throw CleanExit.helpRequest(self)
+    }
+}
+
+public enum SMTPShellVersion {
+    public static let current = "0.1.0"
+}

@@ -1,0 +1,8 @@
+import SMTPShell
+
+@main
+enum SMTPShellMain {
+    static func main() async {
+        await SMTPShellCommand.main()
+    }
+}

@@ -1,0 +1,234 @@
+import Testing
+@testable import SMTPCore
+
+@Suite struct SessionStateMachineTests {
+    private func reply(_ wire: String) -> Reply {
+        ReplyParser.parseAll((wire + "\r\n").utf8).first!
+    }
+
+    private func greeted(ehlo: String = "250-mail.example.org\r\n250-PIPELINING\r\n250-SIZE 1000\r\n250-STARTTLS\r\n250 AUTH PLAIN LOGIN") -> SessionStateMachine {
+        var machine = SessionStateMachine()
+        machine.replyReceived(reply("220 mail.example.org ESMTP"))
+        machine.commandSent(.ehlo("client"))
+        machine.replyReceived(reply(ehlo))
+        return machine
+    }
+
+    @Test func aWholeTransaction() {
+        var machine = SessionStateMachine()
+        #expect(machine.phase == .awaitingGreeting)
+        #expect(machine.pending == [.greeting])
+        machine.replyReceived(reply("220 hi"))
+        #expect(machine.phase == .greeted)
+        machine.commandSent(.ehlo("c"))
+        machine.replyReceived(reply("250-mail\r\n250 8BITMIME"))
+        #expect(machine.phase == .ready)
+        #expect(machine.greeting == .ehlo)
+        #expect(machine.capabilities?.supports("8BITMIME") == true)
+        machine.commandSent(.mail(Path("a@b"), []))
+        machine.replyReceived(reply("250 ok"))
+        #expect(machine.phase == .mailTransaction)
+        machine.commandSent(.rcpt(Path("c@d"), []))
+        machine.replyReceived(reply("250 ok"))
+        machine.commandSent(.rcpt(Path("e@f"), []))
+        machine.replyReceived(reply("251 forwarding"))
+        #expect(machine.phase == .recipientsAccepted(2))
+        machine.commandSent(.data)
+        #expect(machine.inputMode == .messageBody)
+        let outcome = machine.replyReceived(reply("354 go ahead"))
+        #expect(outcome.classification == .intermediate)
+        #expect(machine.phase == .data)
+        machine.messageLineSent(Array("Subject: x".utf8))
+        machine.messageLineSent(Array("..".utf8))
+        #expect(machine.inputMode == .messageBody)
+        machine.messageLineSent(Array(".".utf8))
+        #expect(machine.inputMode == .command)
+        machine.replyReceived(reply("250 queued"))
+        #expect(machine.phase == .ready)
+        #expect(machine.messagesAccepted == 1)
+        machine.commandSent(.quit)
+        machine.replyReceived(reply("221 bye"))
+        #expect(machine.phase == .closed)
+    }
+
+    @Test func failedCommandsDoNotAdvance() {
+        var machine = greeted()
+        machine.commandSent(.mail(Path("a@b"), []))
+        let outcome = machine.replyReceived(reply("550 5.7.1 no"))
+        #expect(outcome.classification == .failure)
+        #expect(!outcome.isPositive)
+        #expect(machine.phase == .ready)
+        machine.commandSent(.mail(Path("a@b"), []))
+        machine.replyReceived(reply("250 ok"))
+        machine.commandSent(.rcpt(Path("x@y"), []))
+        machine.replyReceived(reply("452 #4.3.1 queue full"))
+        #expect(machine.phase == .mailTransaction)
+        machine.commandSent(.data)
+        machine.replyReceived(reply("503 #5.5.1 RCPT first"))
+        #expect(machine.phase == .mailTransaction)
+        #expect(machine.inputMode == .command)
+    }
+
+    @Test func anUnexpectedCodeIsFlagged() {
+        var machine = greeted()
+        machine.commandSent(.mail(Path("a@b"), []))
+        machine.replyReceived(reply("250 ok"))
+        machine.commandSent(.rcpt(Path("c@d"), []))
+        machine.replyReceived(reply("250 ok"))
+        machine.commandSent(.data)
+        let outcome = machine.replyReceived(reply("250 ok"))
+        #expect(outcome.classification == .unexpected)
+        #expect(machine.phase != .data)
+    }
+
+    @Test func pipelinedCommandsAreAnsweredInOrder() {
+        var machine = greeted()
+        machine.commandSent(.mail(Path("a@b"), []))
+        machine.commandSent(.rcpt(Path("c@d"), []))
+        machine.commandSent(.rcpt(Path("e@f"), []))
+        machine.commandSent(.data)
+        #expect(machine.pending.count == 4)
+        #expect(machine.projectedPhase == .data)
+        #expect(machine.advice(for: .rcpt(Path("g@h"), [])).contains(.mailFirst) == false)
+        let first = machine.replyReceived(reply("250 sender ok"))
+        #expect(first.answered == .command(.mail(Path("a@b"), [])))
+        machine.replyReceived(reply("250 ok"))
+        machine.replyReceived(reply("550 no such user"))
+        #expect(machine.phase == .recipientsAccepted(1))
+        let data = machine.replyReceived(reply("354 go"))
+        #expect(data.answered == .command(.data))
+        #expect(machine.phase == .data)
+        #expect(machine.pending.isEmpty)
+    }
+
+    @Test func startTLSForgetsWhatWasLearned() {
+        var machine = greeted()
+        #expect(machine.capabilities != nil)
+        machine.commandSent(.startTLS)
+        machine.replyReceived(reply("220 2.0.0 Ready to start TLS"))
+        #expect(machine.phase == .tlsNegotiating)
+        machine.tlsEstablished()
+        #expect(machine.isTLS)
+        #expect(machine.capabilities == nil)
+        #expect(machine.greeting == nil)
+        #expect(machine.phase == .greeted)
+        #expect(machine.advice(for: .mail(Path("a@b"), [])).contains(.helloFirst))
+        #expect(machine.advice(for: .startTLS) == [.alreadyTLS])
+    }
+
+    @Test func authLoginChallengesMakeTheNextLineASecret() {
+        var machine = greeted()
+        machine.commandSent(.auth(mechanism: "LOGIN", initialResponse: nil))
+        #expect(machine.inputMode == .saslResponse)
+        machine.replyReceived(reply("334 VXNlcm5hbWU6"))
+        #expect(machine.phase == .authenticating)
+        machine.saslResponseSent()
+        machine.replyReceived(reply("334 UGFzc3dvcmQ6"))
+        #expect(machine.inputMode == .saslResponse)
+        machine.saslResponseSent()
+        machine.replyReceived(reply("235 2.7.0 Authentication successful"))
+        #expect(machine.phase == .ready)
+        #expect(machine.isAuthenticated)
+        #expect(machine.inputMode == .command)
+        #expect(machine.advice(for: .auth(mechanism: "PLAIN", initialResponse: "x")).contains(.alreadyAuthenticated))
+    }
+
+    @Test func failedAuthReturnsToReady() {
+        var machine = greeted()
+        machine.commandSent(.auth(mechanism: "PLAIN", initialResponse: "AGEAYg=="))
+        #expect(machine.inputMode == .command)
+        machine.replyReceived(reply("535 5.7.8 Authentication credentials invalid"))
+        #expect(machine.phase == .ready)
+        #expect(!machine.isAuthenticated)
+    }
+
+    @Test func an421ClosesTheSessionEvenUnsolicited() {
+        var machine = greeted()
+        let outcome = machine.replyReceived(reply("421 4.4.2 idle timeout"))
+        #expect(outcome.answered == nil)
+        #expect(machine.phase == .closed)
+        #expect(machine.advice(for: .noop(nil)) == [.sessionClosed])
+    }
+
+    @Test func anUnsolicitedReplyIsReported() {
+        var machine = greeted()
+        let outcome = machine.replyReceived(reply("250 what?"))
+        #expect(outcome.answered == nil)
+        #expect(outcome.classification == .unexpected)
+        #expect(machine.phase == .ready)
+    }
+
+    @Test func aRejectingGreetingStillLetsTheClientQuit() {
+        var machine = SessionStateMachine()
+        let outcome = machine.replyReceived(reply("554 no SMTP service here"))
+        #expect(outcome.classification == .failure)
+        #expect(machine.phase == .greeted)
+    }
+
+    @Test func rsetEndsTheTransaction() {
+        var machine = greeted()
+        machine.commandSent(.mail(Path("a@b"), []))
+        machine.replyReceived(reply("250 ok"))
+        machine.commandSent(.rset)
+        machine.replyReceived(reply("250 ok"))
+        #expect(machine.phase == .ready)
+    }
+
+    @Test func bdatLastEndsTheMessage() {
+        var machine = greeted()
+        machine.commandSent(.mail(Path("a@b"), []))
+        machine.commandSent(.rcpt(Path("c@d"), []))
+        machine.commandSent(.bdat(size: 10, last: false))
+        machine.commandSent(.bdat(size: 0, last: true))
+        for _ in 0..<4 { machine.replyReceived(reply("250 ok")) }
+        #expect(machine.phase == .ready)
+        #expect(machine.messagesAccepted == 1)
+    }
+
+    // MARK: Advice
+
+    @Test func adviceBeforeTheGreeting() {
+        let machine = SessionStateMachine()
+        #expect(machine.advice(for: .ehlo("x")) == [.beforeGreeting])
+        #expect(machine.advice(for: .quit).isEmpty)
+        #expect(machine.advice(forCommandLine: Array("xyzzy".utf8)) == [.beforeGreeting])
+    }
+
+    @Test func adviceOnSequenceMistakes() {
+        var machine = SessionStateMachine()
+        machine.replyReceived(reply("220 hi"))
+        #expect(machine.advice(for: .mail(Path("a@b"), [])) == [.helloFirst])
+        let ready = greeted()
+        #expect(ready.advice(for: .rcpt(Path("a@b"), [])) == [.mailFirst])
+        #expect(ready.advice(for: .data) == [.mailFirst])
+        var inMail = ready
+        inMail.commandSent(.mail(Path("a@b"), []))
+        #expect(inMail.advice(for: .data) == [.recipientFirst])
+        #expect(inMail.advice(for: .mail(Path("a@b"), [])) == [.nestedMail])
+        #expect(inMail.advice(for: .auth(mechanism: "PLAIN", initialResponse: nil)).contains(.duringMailTransaction))
+        #expect(inMail.advice(for: .startTLS) == [.duringMailTransaction])
+    }
+
+    @Test func adviceOnExtensions() {
+        let machine = greeted(ehlo: "250-mail\r\n250-SIZE 1000\r\n250 AUTH PLAIN")
+        #expect(machine.advice(for: .startTLS) == [.notAdvertised("STARTTLS")])
+        #expect(machine.advice(for: .auth(mechanism: "CRAM-MD5", initialResponse: nil)) == [.mechanismNotAdvertised("CRAM-MD5"), .credentialsInClear])
+        #expect(machine.advice(for: .auth(mechanism: "plain", initialResponse: nil)) == [.credentialsInClear])
+        #expect(machine.advice(for: .mail(Path("a@b"), [.size(5000)])) == [.messageTooBig(declared: 5000, limit: 1000)])
+        #expect(machine.advice(for: .mail(Path("a@b"), [.smtpUTF8])) == [.notAdvertised("SMTPUTF8")])
+        #expect(machine.advice(for: .mail(Path("用户@例子"), [])) == [.needsSMTPUTF8])
+        #expect(machine.advice(for: .mail(Path("a@b"), [.body(.eightBitMIME)])) == [.notAdvertised("8BITMIME")])
+    }
+
+    @Test func adviceOnLines() {
+        let machine = greeted()
+        #expect(machine.advice(forCommandLine: Array("MAIL FROM:alice@example.org".utf8)) == [.missingAngleBrackets("MAIL")])
+        #expect(machine.advice(forCommandLine: Array("EHLO".utf8)) == [.missingArgument("EHLO")])
+        let long = Array("NOOP ".utf8) + [UInt8](repeating: 65, count: 1000)
+        #expect(machine.advice(forCommandLine: long) == [.lineTooLong(1005)])
+        let medium = Array("NOOP ".utf8) + [UInt8](repeating: 65, count: 600)
+        #expect(machine.advice(forCommandLine: medium) == [.commandLineTooLong(605)])
+        #expect(SequenceAdvice.mailFirst.likelyReply == .badSequence)
+        #expect(SequenceAdvice.lineTooLong(1).likelyReply == .syntaxError)
+    }
+}
