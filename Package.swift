@@ -12,17 +12,40 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
     ],
     targets: [
         // The SMTP protocol as RFC 5321 and its extensions name it: types, parsers, encoders,
         // the session state machine. No I/O, no SwiftNIO.
         .target(name: "SMTPCore"),
 
+        // The practice server: a real ESMTP server on SwiftNIO that can be made to send any reply.
+        // `ServerSession` is its protocol logic, pure; the NIO handler only moves bytes.
+        .target(
+            name: "SMTPPracticeServer",
+            dependencies: [
+                "SMTPCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+
         // Everything the `smtpsh` command does, as a library the tests can call.
         .target(
             name: "SMTPShell",
             dependencies: [
                 "SMTPCore",
+                "SMTPPracticeServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -37,6 +60,14 @@ let package = Package(
             name: "SMTPCoreTests",
             dependencies: ["SMTPCore"],
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "SMTPPracticeServerTests",
+            dependencies: [
+                "SMTPPracticeServer",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
         ),
         .testTarget(name: "SMTPShellTests", dependencies: ["SMTPShell"]),
     ],

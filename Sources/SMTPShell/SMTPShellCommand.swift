@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// `smtpsh`: the root command. Subcommands live in their own files as extensions.
 public struct SMTPShellCommand: AsyncParsableCommand {
@@ -11,13 +12,30 @@ public struct SMTPShellCommand: AsyncParsableCommand {
             See Docs/guide.md for the full guide.
             """,
         version: SMTPShellVersion.current,
-        subcommands: []
+        subcommands: [ServeCommand.self]
     )
 
     public init() {}
 
     public func run() async throws {
         throw CleanExit.helpRequest(self)
+    }
+
+    /// Runs the command line, turning every failure into one clear line and an exit status.
+    public static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as ShellError {
+            Console.err("smtpsh: \(error.description)")
+            Foundation.exit(error.status.rawValue)
+        } catch {
+            exit(withError: error)
+        }
     }
 }
 

@@ -32,7 +32,7 @@ public struct MailParameter: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// `esmtp-keyword = (ALPHA / DIGIT) *(ALPHA / DIGIT / "-")`
-    static func isKeyword(_ text: Substring) -> Bool {
+    public static func isKeyword(_ text: Substring) -> Bool {
         guard let first = text.utf8.first, isAlphanumeric(first) else { return false }
         return text.utf8.allSatisfy { isAlphanumeric($0) || $0 == UInt8(ascii: "-") }
     }

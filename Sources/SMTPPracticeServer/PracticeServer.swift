@@ -1,0 +1,168 @@
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import NIOSSL
+import SMTPCore
+
+/// The practice server: a real ESMTP server on SwiftNIO that listens on loopback, speaks
+/// STARTTLS and implicit TLS, authenticates a practice account, stores messages, and can be
+/// made to send any reply (``ScenarioRule``). Start it in-process with ``start()``.
+public final class PracticeServer: Sendable {
+    public struct Options: Sendable {
+        public var configuration = PracticeServerConfiguration()
+        /// The address to listen on (loopback unless the user says otherwise).
+        public var host = "127.0.0.1"
+        /// The plain (and STARTTLS) port; 0 picks a free one.
+        public var port = 2525
+        /// The implicit-TLS port, if any; 0 picks a free one.
+        public var tlsPort: Int?
+        /// Certificate and key; `nil` generates a self-signed one at start.
+        public var tlsMaterial: TLSMaterial?
+        /// Where to store messages; `nil` keeps them in the log only.
+        public var messageDirectory: URL?
+        /// Receives each log line (both sides of every session); `nil` for silence.
+        public var log: (@Sendable (String) -> Void)?
+        /// Called on the event loop for every accepted message (after it is stored).
+        public var accepted: (@Sendable (ReceivedMessage) -> Void)?
+
+        public init() {}
+    }
+
+    /// What every session's handler shares.
+    struct SessionContext: Sendable {
+        var configuration: PracticeServerConfiguration
+        var log: (@Sendable (String) -> Void)?
+        var accepted: (@Sendable (ReceivedMessage) -> Void)?
+        var store: MessageStore
+        var threadPool: NIOThreadPool
+        var makeSSLContext: @Sendable () throws -> NIOSSLContext
+
+        func sslContext() throws -> NIOSSLContext { try makeSSLContext() }
+    }
+
+    public let options: Options
+    private let group: MultiThreadedEventLoopGroup
+    private let ownsGroup: Bool
+    private let threadPool: NIOThreadPool
+    private let state = NIOLockedValueBox(State())
+
+    private struct State {
+        var channels: [Channel] = []
+        var sessionCounter = 0
+        var messageCounter = 0
+    }
+
+    public struct Listening: Sendable {
+        public var port: Int
+        public var tlsPort: Int?
+        public var certificate: String
+    }
+
+    public init(options: Options, group: MultiThreadedEventLoopGroup? = nil) {
+        self.options = options
+        self.ownsGroup = group == nil
+        self.group = group ?? MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        self.threadPool = NIOThreadPool(numberOfThreads: 2)
+    }
+
+    /// Binds the listeners. Throws with a clear message when a port is taken.
+    public func start() async throws -> Listening {
+        threadPool.start()
+        var configuration = options.configuration
+        let material = try options.tlsMaterial ?? TLSMaterial.selfSigned(hostname: configuration.hostname)
+        let sslContext = try material.makeContext()
+        configuration.tlsAvailable = true
+        let store = try MessageStore(directory: options.messageDirectory)
+        let context = SessionContext(
+            configuration: configuration,
+            log: options.log,
+            accepted: options.accepted,
+            store: store,
+            threadPool: threadPool,
+            makeSSLContext: { sslContext }
+        )
+        let plain = try await bind(port: options.port, tls: nil, context: context)
+        var tlsPort: Int?
+        if let port = options.tlsPort {
+            let channel = try await bind(port: port, tls: sslContext, context: context)
+            tlsPort = channel.localAddress?.port
+        }
+        return Listening(port: plain.localAddress?.port ?? options.port, tlsPort: tlsPort, certificate: material.summary)
+    }
+
+    private func bind(port: Int, tls: NIOSSLContext?, context: SessionContext) async throws -> Channel {
+        let server = self
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let number = server.nextSessionNumber()
+                    let session = ServerSession(
+                        configuration: context.configuration,
+                        tls: tls != nil,
+                        clientAddress: channel.remoteAddress?.ipAddress ?? "unknown",
+                        messageIDs: { server.nextMessageID() },
+                        randomToken: { String(UInt64.random(in: 1_000_000_000...9_999_999_999)) }
+                    )
+                    if let tls {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
+                    }
+                    try channel.pipeline.syncOperations.addHandler(
+                        SMTPServerHandler(session: session, context: context, number: number)
+                    )
+                }
+            }
+        do {
+            let channel = try await bootstrap.bind(host: options.host, port: port).get()
+            state.withLockedValue { $0.channels.append(channel) }
+            return channel
+        } catch {
+            throw PracticeServerError("cannot listen on \(options.host) port \(port): \(error)")
+        }
+    }
+
+    private func nextSessionNumber() -> Int {
+        state.withLockedValue {
+            $0.sessionCounter += 1
+            return $0.sessionCounter
+        }
+    }
+
+    private func nextMessageID() -> String {
+        state.withLockedValue {
+            $0.messageCounter += 1
+            return String($0.messageCounter)
+        }
+    }
+
+    /// Stops listening and closes the listeners (sessions in progress end with the group).
+    public func stop() async {
+        let channels = state.withLockedValue { state in
+            defer { state.channels = [] }
+            return state.channels
+        }
+        for channel in channels {
+            try? await channel.close()
+        }
+        try? await threadPool.shutdownGracefully()
+        if ownsGroup {
+            try? await group.shutdownGracefully()
+        }
+    }
+
+    /// Blocks until the listeners close (for `smtpsh serve`).
+    public func waitUntilClosed() async {
+        let channels = state.withLockedValue { $0.channels }
+        for channel in channels {
+            try? await channel.closeFuture.get()
+        }
+    }
+}
+
+public struct PracticeServerError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,73 @@
+/// Everything that decides how the practice server behaves.
+public struct PracticeServerConfiguration: Sendable {
+    /// The name in the greeting and replies. `.localhost` names never leave the machine.
+    public var hostname = "practice.localhost"
+    public var style = ReplyStyle.standard
+    /// Scenario rules, applied in order; the first that matches wins.
+    public var rules: [ScenarioRule] = []
+    /// The practice account for AUTH (documented default: student / practice).
+    public var user = "student"
+    public var password = "practice"
+    /// Largest message accepted, in octets (advertised as SIZE).
+    public var maximumMessageSize: UInt64 = 52_428_800
+    public var maximumRecipients = 100
+    /// Longest command line accepted, without CRLF (RFC 5321 says 510; AUTH lines need more).
+    public var maximumLineLength = 4096
+    /// Refuse mail commands until STARTTLS (530).
+    public var requireTLS = false
+    /// Refuse MAIL until AUTH succeeded (530).
+    public var requireAuth = false
+    /// Refuse AUTH PLAIN/LOGIN without TLS (538).
+    public var authRequiresTLS = false
+    /// Refuse bare LF line ends in commands and data, as recent Postfix does.
+    public var rejectBareLineFeed = false
+    /// Wait this long before the greeting; a client that talks first is refused (early talker).
+    public var greetingDelay: Double = 0
+    /// Close an idle session after this many seconds (421).
+    public var idleTimeout: Double = 300
+    /// Unrecognised commands allowed before the server hangs up.
+    public var maximumBadCommands = 20
+    /// Whether TLS can be offered (a certificate is available).
+    public var tlsAvailable = true
+
+    public init() {}
+
+    /// Applies a scenario: its style, host name, settings and rules (added before existing ones).
+    public mutating func apply(_ scenario: Scenario) throws(ScenarioError) {
+        if let style = scenario.style { self.style = style }
+        if let hostname = scenario.hostname { self.hostname = hostname }
+        for (key, value) in scenario.settings.sorted(by: { $0.key < $1.key }) {
+            try apply(setting: key, value: value)
+        }
+        rules = scenario.rules + rules
+    }
+
+    public mutating func apply(setting key: String, value: String) throws(ScenarioError) {
+        func flag() throws(ScenarioError) -> Bool {
+            switch value.lowercased() {
+            case "yes", "true", "on", "1": return true
+            case "no", "false", "off", "0": return false
+            default: throw ScenarioError("\(key) must be yes or no, found '\(value)'")
+            }
+        }
+        func number() throws(ScenarioError) -> Double {
+            guard let number = Double(value), number >= 0, number.isFinite else {
+                throw ScenarioError("\(key) must be a number, found '\(value)'")
+            }
+            return number
+        }
+        switch key {
+        case "require-tls": requireTLS = try flag()
+        case "require-auth": requireAuth = try flag()
+        case "auth-requires-tls": authRequiresTLS = try flag()
+        case "reject-bare-lf": rejectBareLineFeed = try flag()
+        case "max-recipients": maximumRecipients = max(1, Int(min(try number(), 1_000_000)))
+        case "max-size": maximumMessageSize = UInt64(min(try number(), 1e15))
+        case "greeting-delay": greetingDelay = min(try number(), 600)
+        case "idle-timeout": idleTimeout = max(0.1, min(try number(), 86400))
+        case "user": user = value
+        case "password": password = value
+        default: throw ScenarioError("unknown setting '\(key)'")
+        }
+    }
+}

@@ -1,0 +1,186 @@
+import NIOCore
+import NIOSSL
+import NIOTLS
+import SMTPCore
+
+/// Carries out a ``ServerSession``'s actions on a channel: writes replies, inserts TLS after
+/// STARTTLS, stores messages (off the event loop) before their 250, runs the timers.
+/// It holds no protocol logic.
+final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private var session: ServerSession
+    private let context: PracticeServer.SessionContext
+    private let number: Int
+    private var queue: [ServerSession.Action] = []
+    private var storing = false
+    private var closing = false
+    private var timers: [Scheduled<Void>] = []
+    private var idleTimer: Scheduled<Void>?
+    private var inTransaction = false
+
+    init(session: ServerSession, context: PracticeServer.SessionContext, number: Int) {
+        self.session = session
+        self.context = context
+        self.number = number
+    }
+
+    private func log(_ text: String) {
+        context.log?("[\(number)] \(text)")
+    }
+
+    func channelActive(context channelContext: ChannelHandlerContext) {
+        let peer = channelContext.remoteAddress?.description ?? "?"
+        log("-- connection from \(peer)\(session.tls ? " (TLS port)" : "")")
+        let loop = channelContext.eventLoop
+        let handlerBox = NIOLoopBound(self, eventLoop: loop)
+        let contextBox = NIOLoopBound(channelContext, eventLoop: loop)
+        let delay = self.context.configuration.greetingDelay
+        if delay > 0 {
+            timers.append(loop.scheduleTask(in: .nanoseconds(Int64(delay * 1e9))) {
+                handlerBox.value.perform(handlerBox.value.session.greet(), contextBox.value)
+            })
+        } else {
+            perform(session.greet(), channelContext)
+        }
+        for (seconds, index) in session.timedRules {
+            timers.append(loop.scheduleTask(in: .nanoseconds(Int64(seconds * 1e9))) {
+                handlerBox.value.perform(handlerBox.value.session.timeElapsed(ruleIndex: index), contextBox.value)
+            })
+        }
+        resetIdleTimer(channelContext)
+        channelContext.fireChannelActive()
+    }
+
+    func channelInactive(context channelContext: ChannelHandlerContext) {
+        timers.forEach { $0.cancel() }
+        idleTimer?.cancel()
+        if inTransaction {
+            log("-- the client disconnected in the middle of a message: nothing was stored")
+        }
+        log("-- connection closed")
+        channelContext.fireChannelInactive()
+    }
+
+    func channelRead(context channelContext: ChannelHandlerContext, data: NIOAny) {
+        var buffer = unwrapInboundIn(data)
+        let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
+        resetIdleTimer(channelContext)
+        perform(session.receive(bytes), channelContext)
+    }
+
+    func userInboundEventTriggered(context channelContext: ChannelHandlerContext, event: Any) {
+        if let event = event as? TLSUserEvent, case .handshakeCompleted(let protocolName) = event {
+            session.tlsEstablished()
+            log("-- TLS handshake done\(protocolName.map { " (ALPN \($0))" } ?? "")")
+        }
+        channelContext.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context channelContext: ChannelHandlerContext, error: Error) {
+        log("-- error: \(error)")
+        channelContext.close(promise: nil)
+    }
+
+    private func resetIdleTimer(_ channelContext: ChannelHandlerContext) {
+        idleTimer?.cancel()
+        let loop = channelContext.eventLoop
+        let handlerBox = NIOLoopBound(self, eventLoop: loop)
+        let contextBox = NIOLoopBound(channelContext, eventLoop: loop)
+        let seconds = context.configuration.idleTimeout
+        idleTimer = loop.scheduleTask(in: .nanoseconds(Int64(seconds * 1e9))) {
+            handlerBox.value.perform(handlerBox.value.session.idleTimedOut(), contextBox.value)
+        }
+    }
+
+    // MARK: - Actions
+
+    private func perform(_ actions: [ServerSession.Action], _ channelContext: ChannelHandlerContext) {
+        queue += actions
+        drain(channelContext)
+    }
+
+    private func drain(_ channelContext: ChannelHandlerContext) {
+        var wrote = false
+        while !storing, !closing, !queue.isEmpty {
+            let action = queue.removeFirst()
+            switch action {
+            case .send(let reply):
+                write(reply, channelContext)
+                wrote = true
+                updateTransactionFlag(reply)
+            case .startTLS:
+                channelContext.flush()
+                wrote = false
+                do {
+                    let handler = NIOSSLServerHandler(context: try context.sslContext())
+                    try channelContext.pipeline.syncOperations.addHandler(handler, position: .first)
+                    log("-- starting TLS")
+                } catch {
+                    log("-- cannot start TLS: \(error)")
+                    channelContext.close(promise: nil)
+                    closing = true
+                }
+            case .deliver(let message, let reply):
+                storing = true
+                store(message, then: reply, channelContext)
+            case .close:
+                closing = true
+                let contextBox = NIOLoopBound(channelContext, eventLoop: channelContext.eventLoop)
+                channelContext.writeAndFlush(NIOAny(ByteBuffer())).whenComplete { _ in
+                    contextBox.value.close(promise: nil)
+                }
+                wrote = false
+            case .logClient(let text):
+                log("C: \(VisibleText.escape(text))")
+                if text.hasPrefix("(message") { inTransaction = false }
+            case .note(let text):
+                log("-- \(text)")
+            }
+        }
+        if wrote { channelContext.flush() }
+    }
+
+    private func updateTransactionFlag(_ reply: Reply) {
+        // After 354 the client is inside a message until the final reply.
+        if reply.code == .startMailInput { inTransaction = true }
+    }
+
+    private func write(_ reply: Reply, _ channelContext: ChannelHandlerContext) {
+        for line in reply.lines {
+            log("S: \(VisibleText.escape(line.bytes))")
+        }
+        var buffer = channelContext.channel.allocator.buffer(capacity: reply.raw.count)
+        buffer.writeBytes(reply.raw)
+        channelContext.write(wrapOutboundOut(buffer), promise: nil)
+    }
+
+    private func store(_ message: ReceivedMessage, then reply: Reply, _ channelContext: ChannelHandlerContext) {
+        let loop = channelContext.eventLoop
+        let handlerBox = NIOLoopBound(self, eventLoop: loop)
+        let contextBox = NIOLoopBound(channelContext, eventLoop: loop)
+        let store = context.store
+        let host = context.configuration.hostname
+        let future = context.threadPool.runIfActive(eventLoop: loop) {
+            try store.store(message, host: host)
+        }
+        future.whenComplete { result in
+            let handler = handlerBox.value
+            let channelContext = contextBox.value
+            handler.storing = false
+            switch result {
+            case .success(let url):
+                let recipients = message.recipients.map(\.description).joined(separator: ", ")
+                handler.log("-- message \(message.id) from \(message.sender) to \(recipients), \(message.content.count) octets\(url.map { ", stored in \($0.path)" } ?? "")")
+                handler.context.accepted?(message)
+                handler.write(reply, channelContext)
+            case .failure(let error):
+                handler.log("-- could not store message \(message.id): \(error)")
+                handler.write(ReplyStyle.render("451 4.3.0 Could not store the message; try again later", host: host), channelContext)
+            }
+            channelContext.flush()
+            handler.drain(channelContext)
+        }
+    }
+}

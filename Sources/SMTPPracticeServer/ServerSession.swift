@@ -1,0 +1,701 @@
+import Crypto
+import SMTPCore
+
+/// The practice server's side of one SMTP session (RFC 5321, section 4), with no I/O: bytes
+/// come in through ``receive(_:)``, and what to do comes out as ``Action``s that the NIO
+/// handler carries out in order.
+///
+/// ```
+/// S: 220 practice.localhost ESMTP smtpsh practice server
+/// C: EHLO client.example
+/// S: 250-practice.localhost greets client.example
+/// S: 250 PIPELINING …
+/// ```
+///
+/// Memory is bounded: a command line longer than the limit is discarded up to its LF and
+/// answered with 500; a message larger than the SIZE limit is dropped as it arrives and
+/// answered with 552 at its end.
+public struct ServerSession: Sendable {
+    public enum Action: Hashable, Sendable {
+        case send(Reply)
+        /// The STARTTLS 220 was just sent: start TLS on the connection now.
+        case startTLS
+        /// Store the message durably, then send the reply.
+        case deliver(ReceivedMessage, reply: Reply)
+        case close
+        /// What the client sent, for the session log (secrets redacted).
+        case logClient(String)
+        /// A remark for the session log.
+        case note(String)
+    }
+
+    private enum Mode: Sendable {
+        case command
+        case data(MessageDataDecoder)
+        case bdat(remaining: UInt64, last: Bool)
+        case sasl(SASLState)
+        case closed
+    }
+
+    private enum SASLState: Sendable {
+        case plain
+        case loginUser
+        case loginPassword(user: String)
+        case cramMD5(challenge: String)
+    }
+
+    private struct Transaction: Sendable {
+        var sender: Path
+        var parameters: [MailParameter]
+        var recipients: [Path] = []
+        var content: [UInt8] = []
+        var tooBig = false
+        var usedBDAT = false
+        var bdatBareLineFeeds = 0
+    }
+
+    public let configuration: PracticeServerConfiguration
+    public let clientAddress: String
+    private let messageIDs: @Sendable () -> String
+    private let randomToken: @Sendable () -> String
+
+    private var mode: Mode = .command
+    private var input: [UInt8] = []
+    private var discardingLongLine = false
+    private var greetingSent = false
+    public private(set) var tls: Bool
+    public private(set) var clientName: String?
+    private var usedEHLO = false
+    public private(set) var authenticatedUser: String?
+    private var transaction: Transaction?
+    private var verbCounts: [String: Int] = [:]
+    private var badCommands = 0
+    public private(set) var messagesAccepted = 0
+
+    public init(
+        configuration: PracticeServerConfiguration,
+        tls: Bool = false,
+        clientAddress: String = "127.0.0.1",
+        messageIDs: @escaping @Sendable () -> String,
+        randomToken: @escaping @Sendable () -> String
+    ) {
+        self.configuration = configuration
+        self.tls = tls
+        self.clientAddress = clientAddress
+        self.messageIDs = messageIDs
+        self.randomToken = randomToken
+    }
+
+    public var isClosed: Bool {
+        if case .closed = mode { return true }
+        return false
+    }
+
+    /// Seconds after connecting at which a `TIME` rule fires, with the rule's index.
+    public var timedRules: [(seconds: Double, index: Int)] {
+        configuration.rules.enumerated().compactMap { index, rule in
+            if case .time(let seconds) = rule.trigger { return (seconds, index) }
+            return nil
+        }
+    }
+
+    private var style: ReplyStyle { configuration.style }
+    private var host: String { configuration.hostname }
+
+    private func reply(_ kind: ReplyKind, arg: String = "", id: String = "", size: String = "") -> Reply {
+        style.reply(kind, host: host, arg: arg, id: id, size: size)
+    }
+
+    // MARK: - Events
+
+    /// The greeting is due (right away, or after the configured delay).
+    public mutating func greet() -> [Action] {
+        guard !isClosed, !greetingSent else { return [] }
+        greetingSent = true
+        if let rule = matchingRule(.greeting, count: 1) {
+            return ruleActions(rule, arg: "")
+        }
+        return [.send(reply(.greeting))]
+    }
+
+    /// A `TIME` rule's moment has come.
+    public mutating func timeElapsed(ruleIndex: Int) -> [Action] {
+        guard !isClosed, configuration.rules.indices.contains(ruleIndex) else { return [] }
+        return ruleActions(configuration.rules[ruleIndex], arg: "")
+    }
+
+    public mutating func idleTimedOut() -> [Action] {
+        guard !isClosed else { return [] }
+        mode = .closed
+        return [.note("idle for \(configuration.idleTimeout.formatted) s"), .send(reply(.idleTimeout)), .close]
+    }
+
+    /// The TLS handshake after STARTTLS (or at connect on the implicit-TLS port) succeeded.
+    public mutating func tlsEstablished() {
+        tls = true
+    }
+
+    /// Bytes from the client.
+    public mutating func receive<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> [Action] {
+        guard !isClosed else { return [] }
+        if !greetingSent {
+            mode = .closed
+            return [
+                .note("the client sent \(bytes.count) octets before the greeting (early talker)"),
+                .send(reply(.earlyTalker)), .close,
+            ]
+        }
+        input.append(contentsOf: bytes)
+        var actions: [Action] = []
+        var position = 0
+        loop: while position < input.count {
+            switch mode {
+            case .closed:
+                break loop
+            case .command, .sasl:
+                guard let result = nextLine(from: position) else {
+                    position = input.count - pendingLineBytes(from: position)
+                    break loop
+                }
+                switch result {
+                case .tooLong(let next):
+                    position = next
+                    mode = .command
+                    actions += [.logClient("(a line over \(configuration.maximumLineLength) octets)"), .send(reply(.lineTooLong))]
+                case .line(let line, let bareLineFeed, let next):
+                    position = next
+                    if case .sasl(let state) = mode {
+                        actions += saslResponse(line, state: state)
+                    } else {
+                        actions += commandLine(line, bareLineFeed: bareLineFeed)
+                    }
+                }
+                if case .closed = mode { break loop }
+                if actions.last == .startTLS {
+                    // RFC 3207, section 4: nothing sent before the handshake may be used
+                    // (the STARTTLS command-injection flaw).
+                    if position < input.count {
+                        actions.append(.note("discarded \(input.count - position) octets sent after STARTTLS before TLS"))
+                    }
+                    position = input.count
+                }
+            case .data(var decoder):
+                var chunk: [UInt8] = []
+                let used = decoder.decode(input[position...], into: &chunk)
+                appendContent(chunk)
+                if let used {
+                    position += used
+                    actions += endOfData(bareLineFeeds: decoder.bareLineFeedCount + decoder.bareCarriageReturnCount, bdat: false)
+                } else {
+                    position = input.count
+                    mode = .data(decoder)
+                }
+            case .bdat(let remaining, let last):
+                let available = UInt64(input.count - position)
+                let take = Int(min(remaining, available))
+                let chunk = input[position..<(position + take)]
+                appendContent(chunk)
+                let bareLineFeeds = countBareLineFeeds(chunk)
+                transaction?.bdatBareLineFeeds += bareLineFeeds
+                position += take
+                let left = remaining - UInt64(take)
+                if left > 0 {
+                    mode = .bdat(remaining: left, last: last)
+                } else {
+                    mode = .command
+                    actions += bdatChunkDone(last: last)
+                }
+            }
+        }
+        input.removeSubrange(0..<min(position, input.count))
+        if case .closed = mode { input.removeAll() }
+        return actions
+    }
+
+    // MARK: - Lines
+
+    /// The next line from `position`: its bytes without the line end, whether it ended in a
+    /// bare LF, and where the next line starts. Overlong lines are dropped as they arrive.
+    private enum LineResult {
+        case line([UInt8], bareLineFeed: Bool, next: Int)
+        /// A line over the limit ended; its bytes were dropped.
+        case tooLong(next: Int)
+    }
+
+    private mutating func nextLine(from position: Int) -> LineResult? {
+        let limit = configuration.maximumLineLength
+        var index = position
+        while index < input.count {
+            if input[index] == 10 {
+                if discardingLongLine {
+                    discardingLongLine = false
+                    return .tooLong(next: index + 1)
+                }
+                let crlf = index > position && input[index - 1] == 13
+                return .line(Array(input[position..<(crlf ? index - 1 : index)]), bareLineFeed: !crlf, next: index + 1)
+            }
+            index += 1
+        }
+        if input.count - position > limit + 1 {
+            discardingLongLine = true
+        }
+        return nil
+    }
+
+    /// Bytes of an unfinished line to keep (none while discarding an overlong one).
+    private func pendingLineBytes(from position: Int) -> Int {
+        discardingLongLine ? 0 : input.count - position
+    }
+
+    private mutating func commandLine(_ line: [UInt8], bareLineFeed: Bool) -> [Action] {
+        let verb = String(decoding: line.prefix(while: { $0 != UInt8(ascii: " ") }), as: UTF8.self).uppercased()
+        let actions: [Action] = [.logClient(Self.redactedLine(line, verb: verb))]
+        if bareLineFeed && configuration.rejectBareLineFeed {
+            mode = .closed
+            return actions + [.send(reply(.bareLineFeed)), .close]
+        }
+        let count = (verbCounts[verb] ?? 0) + 1
+        verbCounts[verb] = count
+        let argument = Self.firstArgument(of: line)
+
+        let command: Command
+        do {
+            command = try CommandParser.parse(line)
+        } catch {
+            if case .unknownVerb = error.kind {
+                return actions + badCommand(verb: verb, line: line)
+            }
+            if case .empty = error.kind {
+                return actions + badCommand(verb: verb, line: line)
+            }
+            if let rule = matchingRule(.verb(verb), count: count) {
+                return actions + ruleActions(rule, arg: argument)
+            }
+            return actions + syntaxError(error, verb: verb)
+        }
+
+        let rule = matchingRule(.verb(verb), count: count)
+        if let rule, !rule.isPositive {
+            return actions + ruleActions(rule, arg: argument)
+        }
+        var result = handle(command)
+        if let rule {
+            result = Self.replacingReply(in: result, with: rule.render(host: host, arg: argument))
+            if rule.close {
+                mode = .closed
+                result.append(.close)
+            }
+        }
+        return actions + result
+    }
+
+    private mutating func badCommand(verb: String, line: [UInt8]) -> [Action] {
+        badCommands += 1
+        if let rule = matchingRule(.badCommand, count: badCommands) {
+            return ruleActions(rule, arg: verb)
+        }
+        if Self.unimplementedVerbs.contains(verb) {
+            return [.send(reply(.notImplemented, arg: verb))]
+        }
+        if badCommands > configuration.maximumBadCommands {
+            mode = .closed
+            return [.send(reply(.tooManyBadCommands)), .close]
+        }
+        return [.send(reply(.unknownCommand, arg: verb.isEmpty ? "(empty line)" : verb))]
+    }
+
+    private func syntaxError(_ error: CommandParseError, verb: String) -> [Action] {
+        switch (error.kind, verb) {
+        case (.missingArgument, "EHLO"), (.missingArgument, "HELO"):
+            return [.send(reply(.ehloNeedsDomain, arg: verb))]
+        case (_, "AUTH"):
+            return [.send(reply(.authSyntax))]
+        case (.invalidParameter(let parameter), _):
+            return [.send(reply(.parameterSyntax, arg: parameter))]
+        default:
+            return [.send(reply(.syntaxError, arg: verb))]
+        }
+    }
+
+    // MARK: - Commands
+
+    private static let unimplementedVerbs: Set<String> = ["TURN", "ETRN", "ATRN", "SEND", "SOML", "SAML"]
+    private static let mailVerbs: Set<Verb> = [.mail, .rcpt, .data, .bdat, .vrfy, .expn, .auth]
+
+    private mutating func handle(_ command: Command) -> [Action] {
+        let verb = command.knownVerb
+        if configuration.requireTLS && !tls, let verb, Self.mailVerbs.contains(verb) {
+            return [.send(reply(.startTLSRequired))]
+        }
+        switch command {
+        case .ehlo(let name), .helo(let name):
+            transaction = nil
+            clientName = name
+            if case .ehlo = command {
+                usedEHLO = true
+                return [.send(ehloReply(clientName: name))]
+            }
+            usedEHLO = false
+            return [.send(reply(.helo, arg: name))]
+
+        case .mail(let path, let parameters):
+            guard clientName != nil else { return [.send(reply(.heloFirst))] }
+            if configuration.requireAuth && authenticatedUser == nil { return [.send(reply(.authRequired))] }
+            guard transaction == nil else { return [.send(reply(.nestedMail))] }
+            for parameter in parameters {
+                if let failure = checkMailParameter(parameter) { return [.send(failure)] }
+            }
+            let smtpUTF8 = parameters.contains { $0.keyword == "SMTPUTF8" }
+            if path.needsSMTPUTF8 && !smtpUTF8 { return [.send(reply(.addressNeedsSMTPUTF8))] }
+            transaction = Transaction(sender: path, parameters: parameters)
+            return [.send(reply(.mailOK, arg: path.mailbox))]
+
+        case .rcpt(let path, let parameters):
+            guard var current = transaction else { return [.send(reply(.mailFirst))] }
+            for parameter in parameters where !["NOTIFY", "ORCPT"].contains(parameter.keyword) {
+                return [.send(reply(.unknownParameter, arg: parameter.keyword))]
+            }
+            let smtpUTF8 = current.parameters.contains { $0.keyword == "SMTPUTF8" }
+            if path.needsSMTPUTF8 && !smtpUTF8 { return [.send(reply(.addressNeedsSMTPUTF8))] }
+            guard current.recipients.count < configuration.maximumRecipients else {
+                return [.send(reply(.tooManyRecipients))]
+            }
+            current.recipients.append(path)
+            transaction = current
+            return [.send(reply(.rcptOK, arg: path.mailbox))]
+
+        case .data:
+            guard let current = transaction else { return [.send(reply(.mailFirst))] }
+            guard !current.recipients.isEmpty else { return [.send(reply(.rcptFirst, arg: "DATA"))] }
+            guard !current.usedBDAT else { return [.send(reply(.dataAfterBDAT))] }
+            mode = .data(MessageDataDecoder())
+            return [.send(reply(.dataGoAhead))]
+
+        case .bdat(let size, let last):
+            guard var current = transaction, !current.recipients.isEmpty else {
+                // The chunk follows the command whatever the reply (RFC 3030): read it, drop it.
+                skipChunk(size: size)
+                return [.send(transaction == nil ? reply(.mailFirst) : reply(.rcptFirst, arg: "BDAT"))]
+            }
+            current.usedBDAT = true
+            transaction = current
+            if size == 0 { return bdatChunkDone(last: last, size: 0) }
+            mode = .bdat(remaining: size, last: last)
+            pendingChunkSize = size
+            return []
+
+        case .rset:
+            transaction = nil
+            return [.send(reply(.rset))]
+
+        case .noop:
+            return [.send(reply(.noop))]
+
+        case .quit:
+            mode = .closed
+            return [.send(reply(.quit)), .close]
+
+        case .vrfy(let who):
+            return [.send(reply(.vrfy, arg: who))]
+
+        case .expn:
+            return [.send(reply(.expnDisabled))]
+
+        case .help:
+            return [.send(reply(.help))]
+
+        case .startTLS:
+            if tls { return [.send(reply(.tlsAlreadyActive))] }
+            guard configuration.tlsAvailable else { return [.send(reply(.tlsNotAvailable))] }
+            // RFC 3207, section 4.2: the server forgets what it knew from the client.
+            clientName = nil
+            usedEHLO = false
+            transaction = nil
+            authenticatedUser = nil
+            return [.send(reply(.startTLSReady)), .startTLS]
+
+        case .auth(let mechanism, let initialResponse):
+            guard clientName != nil, usedEHLO else { return [.send(reply(.heloFirst))] }
+            if authenticatedUser != nil { return [.send(reply(.alreadyAuthenticated))] }
+            if transaction != nil { return [.send(reply(.authDuringMail))] }
+            guard Self.mechanisms.contains(mechanism) else {
+                return [.send(reply(.mechanismNotAvailable, arg: mechanism))]
+            }
+            if configuration.authRequiresTLS && !tls { return [.send(reply(.encryptionRequired))] }
+            return startSASL(mechanism: mechanism, initialResponse: initialResponse)
+
+        case .raw:
+            return [.send(reply(.unknownCommand, arg: command.verb))]
+        }
+    }
+
+    private var pendingChunkSize: UInt64 = 0
+
+    private mutating func skipChunk(size: UInt64) {
+        guard size > 0 else { return }
+        mode = .bdat(remaining: size, last: false)
+        droppingBDAT = true
+    }
+
+    private var droppingBDAT = false
+
+    private func checkMailParameter(_ parameter: MailParameter) -> Reply? {
+        switch parameter.keyword {
+        case "SIZE":
+            guard let size = parameter.sizeValue else { return reply(.parameterSyntax, arg: parameter.description) }
+            if size > configuration.maximumMessageSize {
+                return reply(.declaredSizeTooBig, size: String(configuration.maximumMessageSize))
+            }
+            return nil
+        case "BODY":
+            return parameter.bodyValue == nil ? reply(.parameterSyntax, arg: parameter.description) : nil
+        case "RET":
+            return ["FULL", "HDRS"].contains(parameter.value?.uppercased() ?? "")
+                ? nil : reply(.parameterSyntax, arg: parameter.description)
+        case "SMTPUTF8", "ENVID", "AUTH":
+            return nil
+        case "REQUIRETLS":
+            return tls ? nil : reply(.startTLSRequired)
+        default:
+            return reply(.unknownParameter, arg: parameter.keyword)
+        }
+    }
+
+    private func ehloReply(clientName: String) -> Reply {
+        var lines = [String(style.reply(.ehloFirstLine, host: host, arg: clientName).textLines[0])]
+        lines += ["PIPELINING", "SIZE \(configuration.maximumMessageSize)", "8BITMIME", "SMTPUTF8"]
+        lines += ["ENHANCEDSTATUSCODES", "DSN", "CHUNKING"]
+        if configuration.tlsAvailable && !tls { lines.append("STARTTLS") }
+        if tls { lines.append("REQUIRETLS") }
+        lines.append("AUTH " + Self.mechanisms.joined(separator: " "))
+        lines.append("HELP")
+        return Reply(code: .ok, lines: lines)
+    }
+
+    // MARK: - Message content
+
+    private mutating func appendContent<Bytes: Collection<UInt8>>(_ chunk: Bytes) {
+        guard var current = transaction, !droppingBDAT else { return }
+        if current.tooBig { return }
+        if UInt64(current.content.count) + UInt64(chunk.count) > configuration.maximumMessageSize {
+            current.tooBig = true
+            current.content = []
+        } else {
+            current.content.append(contentsOf: chunk)
+        }
+        transaction = current
+    }
+
+    private func countBareLineFeeds<Bytes: Collection<UInt8>>(_ chunk: Bytes) -> Int {
+        var count = 0
+        var previous: UInt8 = 0
+        for byte in chunk {
+            if byte == 10 && previous != 13 { count += 1 }
+            previous = byte
+        }
+        return count
+    }
+
+    private mutating func bdatChunkDone(last: Bool, size: UInt64? = nil) -> [Action] {
+        let chunkSize = size ?? pendingChunkSize
+        pendingChunkSize = 0
+        if droppingBDAT {
+            droppingBDAT = false
+            return []
+        }
+        guard last else { return [.send(reply(.bdatChunk, size: String(chunkSize)))] }
+        return endOfData(bareLineFeeds: transaction?.bdatBareLineFeeds ?? 0, bdat: true)
+    }
+
+    private mutating func endOfData(bareLineFeeds: Int, bdat: Bool) -> [Action] {
+        mode = .command
+        guard let current = transaction else { return [] }
+        transaction = nil
+        let size = current.content.count
+        var actions: [Action] = [.logClient("(message: \(current.tooBig ? "over the limit" : "\(size) octets"))")]
+        if current.tooBig {
+            return actions + [.send(reply(.messageTooBig, size: String(configuration.maximumMessageSize)))]
+        }
+        if configuration.rejectBareLineFeed && bareLineFeeds > 0 {
+            actions.append(.note("the message has \(bareLineFeeds) bare CR or LF line ends"))
+            if style == .standard {
+                mode = .closed
+                return actions + [.send(reply(.bareLineFeedInData)), .close]
+            }
+            return actions + [.send(reply(.bareLineFeedInData))]
+        }
+        let dots = (verbCounts["."] ?? 0) + 1
+        verbCounts["."] = dots
+        let id = messageIDs()
+        let message = ReceivedMessage(
+            id: id,
+            sender: current.sender,
+            mailParameters: current.parameters,
+            recipients: current.recipients,
+            clientName: clientName,
+            clientAddress: clientAddress,
+            tls: tls,
+            authenticatedUser: authenticatedUser,
+            content: current.content,
+            viaBDAT: bdat
+        )
+        if let rule = matchingRule(.endOfData, count: dots) {
+            guard rule.isPositive else { return actions + ruleActions(rule, arg: "") }
+            messagesAccepted += 1
+            var result = actions + [.deliver(message, reply: rule.render(host: host, arg: id))]
+            if rule.close {
+                mode = .closed
+                result.append(.close)
+            }
+            return result
+        }
+        messagesAccepted += 1
+        return actions + [.deliver(message, reply: reply(.messageAccepted, id: id))]
+    }
+
+    // MARK: - AUTH (RFC 4954)
+
+    static let mechanisms = ["PLAIN", "LOGIN", "CRAM-MD5"]
+
+    private mutating func startSASL(mechanism: String, initialResponse: String?) -> [Action] {
+        switch mechanism {
+        case "PLAIN":
+            if let initialResponse, initialResponse != "=" {
+                return saslResponse(Array(initialResponse.utf8), state: .plain)
+            }
+            mode = .sasl(.plain)
+            return [.send(Reply(code: .authChallenge, ""))]
+        case "LOGIN":
+            if let initialResponse {
+                return saslResponse(Array(initialResponse.utf8), state: .loginUser)
+            }
+            mode = .sasl(.loginUser)
+            return [.send(Reply(code: .authChallenge, Base64.encode(Array("Username:".utf8))))]
+        default:
+            let challenge = "<\(randomToken())@\(host)>"
+            mode = .sasl(.cramMD5(challenge: challenge))
+            return [.send(Reply(code: .authChallenge, Base64.encode(Array(challenge.utf8))))]
+        }
+    }
+
+    private mutating func saslResponse(_ line: [UInt8], state: SASLState) -> [Action] {
+        var actions: [Action] = [.logClient("********")]
+        mode = .command
+        if line == [UInt8(ascii: "*")] {
+            return actions + [.send(reply(.authCancelled))]
+        }
+        guard let decoded = Base64.decode(line) else {
+            return actions + [.send(reply(.authBadBase64))]
+        }
+        switch state {
+        case .plain:
+            // authzid NUL authcid NUL passwd (RFC 4616)
+            let parts = decoded.split(separator: 0, maxSplits: 2, omittingEmptySubsequences: false)
+            guard parts.count == 3 else { return actions + [.send(reply(.authBadBase64))] }
+            return actions + finishAuth(user: String(decoding: parts[1], as: UTF8.self), password: String(decoding: parts[2], as: UTF8.self))
+        case .loginUser:
+            mode = .sasl(.loginPassword(user: String(decoding: decoded, as: UTF8.self)))
+            return actions + [.send(Reply(code: .authChallenge, Base64.encode(Array("Password:".utf8))))]
+        case .loginPassword(let user):
+            return actions + finishAuth(user: user, password: String(decoding: decoded, as: UTF8.self))
+        case .cramMD5(let challenge):
+            // "user SP hex(HMAC-MD5(password, challenge))" (RFC 2195)
+            let text = String(decoding: decoded, as: UTF8.self)
+            guard let space = text.lastIndex(of: " ") else { return actions + [.send(reply(.authFailed))] }
+            let user = String(text[..<space])
+            let digest = text[text.index(after: space)...].lowercased()
+            let key = SymmetricKey(data: Array(configuration.password.utf8))
+            let expected = HMAC<Insecure.MD5>.authenticationCode(for: Array(challenge.utf8), using: key)
+                .map { String(format2: $0) }.joined()
+            let ok = user == configuration.user && digest == expected
+            if ok { authenticatedUser = user }
+            actions.append(.note(ok ? "authenticated as \(user) (CRAM-MD5)" : "authentication failed for \(user)"))
+            return actions + [.send(reply(ok ? .authSucceeded : .authFailed))]
+        }
+    }
+
+    private mutating func finishAuth(user: String, password: String) -> [Action] {
+        let ok = user == configuration.user && password == configuration.password
+        if ok { authenticatedUser = user }
+        return [
+            .note(ok ? "authenticated as \(user)" : "authentication failed for \(user)"),
+            .send(reply(ok ? .authSucceeded : .authFailed)),
+        ]
+    }
+
+    // MARK: - Rules
+
+    private func matchingRule(_ trigger: ScenarioRule.Trigger, count: Int) -> ScenarioRule? {
+        configuration.rules.first { $0.trigger == trigger && $0.occurrence.matches(count) }
+    }
+
+    private mutating func ruleActions(_ rule: ScenarioRule, arg: String) -> [Action] {
+        var actions: [Action] = [.send(rule.render(host: host, arg: arg))]
+        if rule.close {
+            mode = .closed
+            actions.append(.close)
+        }
+        return actions
+    }
+
+    private static func replacingReply(in actions: [Action], with reply: Reply) -> [Action] {
+        var replaced = false
+        return actions.map { action in
+            guard !replaced else { return action }
+            switch action {
+            case .send:
+                replaced = true
+                return .send(reply)
+            case .deliver(let message, _):
+                replaced = true
+                return .deliver(message, reply: reply)
+            default:
+                return action
+            }
+        }
+    }
+
+    // MARK: - Helpers
+
+    static func firstArgument(of line: [UInt8]) -> String {
+        let words = line.split(separator: UInt8(ascii: " "), maxSplits: 2)
+        guard words.count > 1 else { return "" }
+        var argument = String(decoding: words[1], as: UTF8.self)
+        for prefix in ["FROM:", "TO:"] where argument.uppercased().hasPrefix(prefix) {
+            argument = String(argument.dropFirst(prefix.count))
+            if argument.isEmpty, words.count > 2 {
+                argument = String(decoding: words[2].prefix(while: { $0 != UInt8(ascii: " ") }), as: UTF8.self)
+            }
+        }
+        if argument.hasPrefix("<") && argument.hasSuffix(">") { argument = String(argument.dropFirst().dropLast()) }
+        return String(argument.prefix(200))
+    }
+
+    /// The line for the log: AUTH initial responses replaced by asterisks.
+    static func redactedLine(_ line: [UInt8], verb: String) -> String {
+        let text = String(decoding: line, as: UTF8.self)
+        if verb == "AUTH" {
+            let words = text.split(separator: " ", omittingEmptySubsequences: true)
+            if words.count > 2 { return "\(words[0]) \(words[1]) ********" }
+        }
+        return text
+    }
+}
+
+extension ScenarioRule {
+    var isPositive: Bool {
+        guard let code = ReplyCode(digits: reply.utf8.prefix(3)) else { return false }
+        return code.replyClass.isPositive
+    }
+
+    func render(host: String, arg: String) -> Reply {
+        ReplyStyle.render(reply, host: host, arg: arg, id: arg)
+    }
+}
+
+extension String {
+    fileprivate init(format2 byte: UInt8) {
+        let digits = Array("0123456789abcdef")
+        self = String([digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]])
+    }
+}
