@@ -197,6 +197,8 @@ public struct Scenario: Hashable, Sendable {
                     }
                     style = parsed
                 case _ where Self.settingKeys.contains(key):
+                    var check = PracticeServerConfiguration()
+                    try check.apply(setting: key, value: value)
                     settings[key] = value
                 default:
                     throw ScenarioError("unknown key '\(key)'")

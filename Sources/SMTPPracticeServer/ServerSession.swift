@@ -232,7 +232,9 @@ public struct ServerSession: Sendable {
                     return .tooLong(next: index + 1)
                 }
                 let crlf = index > position && input[index - 1] == 13
-                return .line(Array(input[position..<(crlf ? index - 1 : index)]), bareLineFeed: !crlf, next: index + 1)
+                let end = crlf ? index - 1 : index
+                if end - position > limit { return .tooLong(next: index + 1) }
+                return .line(Array(input[position..<end]), bareLineFeed: !crlf, next: index + 1)
             }
             index += 1
         }
@@ -249,7 +251,11 @@ public struct ServerSession: Sendable {
 
     private mutating func commandLine(_ line: [UInt8], bareLineFeed: Bool) -> [Action] {
         let verb = String(decoding: line.prefix(while: { $0 != UInt8(ascii: " ") }), as: UTF8.self).uppercased()
-        let actions: [Action] = [.logClient(Self.redactedLine(line, verb: verb))]
+        // A client that pipelines its SASL response after an AUTH the server refused sends the
+        // secret as if it were a command: keep it out of the log too.
+        let afterRefusedAuth = lastCommandWasRefusedAuth && CommandParser.isUnknownVerb(verb)
+        lastCommandWasRefusedAuth = false
+        let actions: [Action] = [.logClient(afterRefusedAuth ? "********" : Self.redactedLine(line, verb: verb))]
         if bareLineFeed && configuration.rejectBareLineFeed {
             mode = .closed
             return actions + [.send(reply(.bareLineFeed)), .close]
@@ -262,16 +268,13 @@ public struct ServerSession: Sendable {
         do {
             command = try CommandParser.parse(line)
         } catch {
-            if case .unknownVerb = error.kind {
-                return actions + badCommand(verb: verb, line: line)
-            }
-            if case .empty = error.kind {
-                return actions + badCommand(verb: verb, line: line)
-            }
-            if let rule = matchingRule(.verb(verb), count: count) {
+            if !verb.isEmpty, let rule = matchingRule(.verb(verb), count: count) {
                 return actions + ruleActions(rule, arg: argument)
             }
-            return actions + syntaxError(error, verb: verb)
+            switch error.kind {
+            case .unknownVerb, .empty: return actions + badCommand(verb: verb, line: line)
+            default: return actions + syntaxError(error, verb: verb)
+            }
         }
 
         let rule = matchingRule(.verb(verb), count: count)
@@ -415,6 +418,7 @@ public struct ServerSession: Sendable {
             return [.send(reply(.startTLSReady)), .startTLS]
 
         case .auth(let mechanism, let initialResponse):
+            lastCommandWasRefusedAuth = true
             guard clientName != nil, usedEHLO else { return [.send(reply(.heloFirst))] }
             if authenticatedUser != nil { return [.send(reply(.alreadyAuthenticated))] }
             if transaction != nil { return [.send(reply(.authDuringMail))] }
@@ -422,6 +426,7 @@ public struct ServerSession: Sendable {
                 return [.send(reply(.mechanismNotAvailable, arg: mechanism))]
             }
             if configuration.authRequiresTLS && !tls { return [.send(reply(.encryptionRequired))] }
+            lastCommandWasRefusedAuth = false
             return startSASL(mechanism: mechanism, initialResponse: initialResponse)
 
         case .raw:
@@ -430,6 +435,7 @@ public struct ServerSession: Sendable {
     }
 
     private var pendingChunkSize: UInt64 = 0
+    private var lastCommandWasRefusedAuth = false
 
     private mutating func skipChunk(size: UInt64) {
         guard size > 0 else { return }
@@ -561,13 +567,13 @@ public struct ServerSession: Sendable {
         switch mechanism {
         case "PLAIN":
             if let initialResponse, initialResponse != "=" {
-                return saslResponse(Array(initialResponse.utf8), state: .plain)
+                return saslResponse(Array(initialResponse.utf8), state: .plain, logged: true)
             }
             mode = .sasl(.plain)
             return [.send(Reply(code: .authChallenge, ""))]
         case "LOGIN":
             if let initialResponse {
-                return saslResponse(Array(initialResponse.utf8), state: .loginUser)
+                return saslResponse(Array(initialResponse.utf8), state: .loginUser, logged: true)
             }
             mode = .sasl(.loginUser)
             return [.send(Reply(code: .authChallenge, Base64.encode(Array("Username:".utf8))))]
@@ -578,8 +584,10 @@ public struct ServerSession: Sendable {
         }
     }
 
-    private mutating func saslResponse(_ line: [UInt8], state: SASLState) -> [Action] {
-        var actions: [Action] = [.logClient("********")]
+    /// A SASL response; `logged` when it came as an initial response on the AUTH line (whose
+    /// log entry is already redacted).
+    private mutating func saslResponse(_ line: [UInt8], state: SASLState, logged: Bool = false) -> [Action] {
+        var actions: [Action] = logged ? [] : [.logClient("********")]
         mode = .command
         if line == [UInt8(ascii: "*")] {
             return actions + [.send(reply(.authCancelled))]

@@ -12,6 +12,9 @@ public enum CommandParser {
         return try parse(text)
     }
 
+    /// `true` when `verb` (upper case) is not one this parser knows.
+    public static func isUnknownVerb(_ verb: String) -> Bool { Verb(rawValue: verb) == nil }
+
     public static func parse(_ line: String) throws(CommandParseError) -> Command {
         let trimmed = line.trimmingTrailingSpaces()
         guard !trimmed.isEmpty else { throw CommandParseError(.empty, verb: "") }
