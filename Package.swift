@@ -56,6 +56,20 @@ let package = Package(
         // Benchmarks (run in release mode; see Docs/benchmarks.md).
         .executableTarget(name: "smtpsh-bench", dependencies: ["SMTPCore"]),
 
+        // libedit's native API (histedit.h) with fixed-arity wrappers for its variadic calls.
+        .systemLibrary(name: "CLibEdit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
+
+        // The interactive line editor: libedit, with server lines printed above the prompt
+        // from any thread. No SwiftNIO. See Docs/line-editor.md.
+        .target(name: "LineEditor", dependencies: ["CLibEdit"]),
+
+        // Drives LineEditor in a real terminal for the tmux tests; not shipped.
+        .executableTarget(
+            name: "lineeditor-harness",
+            dependencies: ["LineEditor"],
+            path: "Sources/LineEditorHarness"
+        ),
+
         .testTarget(
             name: "SMTPCoreTests",
             dependencies: ["SMTPCore"],
@@ -70,6 +84,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "SMTPShellTests", dependencies: ["SMTPShell"]),
+        .testTarget(name: "LineEditorTests", dependencies: ["LineEditor"]),
     ],
     swiftLanguageModes: [.v6]
 )
