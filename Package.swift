@@ -40,12 +40,33 @@ let package = Package(
             ]
         ),
 
+        // The client side: the connection (SwiftNIO), DNS, the session controller, rendering.
+        .target(
+            name: "SMTPClient",
+            dependencies: [
+                "SMTPCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
+
+        // libedit's native API (histedit.h) with fixed-arity wrappers for its variadic calls.
+        .systemLibrary(name: "CLibEdit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
+
+        // The interactive line editor: libedit, with server lines printed above the prompt
+        // from any thread. No SwiftNIO. See Docs/line-editor.md.
+        .target(name: "LineEditor", dependencies: ["CLibEdit"]),
+
         // Everything the `smtpsh` command does, as a library the tests can call.
         .target(
             name: "SMTPShell",
             dependencies: [
                 "SMTPCore",
+                "SMTPClient",
                 "SMTPPracticeServer",
+                "LineEditor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -55,13 +76,6 @@ let package = Package(
 
         // Benchmarks (run in release mode; see Docs/benchmarks.md).
         .executableTarget(name: "smtpsh-bench", dependencies: ["SMTPCore"]),
-
-        // libedit's native API (histedit.h) with fixed-arity wrappers for its variadic calls.
-        .systemLibrary(name: "CLibEdit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
-
-        // The interactive line editor: libedit, with server lines printed above the prompt
-        // from any thread. No SwiftNIO. See Docs/line-editor.md.
-        .target(name: "LineEditor", dependencies: ["CLibEdit"]),
 
         // Drives LineEditor in a real terminal for the tmux tests; not shipped.
         .executableTarget(
@@ -83,7 +97,8 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "SMTPShellTests", dependencies: ["SMTPShell"]),
+        .testTarget(name: "SMTPClientTests", dependencies: ["SMTPClient", "SMTPCore"]),
+        .testTarget(name: "SMTPShellTests", dependencies: ["SMTPShell", "SMTPPracticeServer", "SMTPClient"]),
         .testTarget(name: "LineEditorTests", dependencies: ["LineEditor"]),
     ],
     swiftLanguageModes: [.v6]

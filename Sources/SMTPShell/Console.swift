@@ -33,12 +33,37 @@ public struct ShellError: Error, CustomStringConvertible {
 /// Exit statuses (Docs/exit-status.md).
 public enum ExitStatus: Int32, Sendable {
     case success = 0
-    /// A reply was negative (4xx/5xx) where a positive one was needed.
+    /// A reply was negative (4xx/5xx).
     case negativeReply = 1
+    /// DNS: the name does not exist, has no MX, or the resolver failed.
+    case dns = 3
+    /// The connection was refused or the address is unreachable.
+    case connectFailed = 4
+    /// No answer in time: connecting, the greeting or a reply.
+    case timedOut = 5
+    /// The server closed or reset the connection when it was not expected to.
+    case connectionLost = 6
+    /// TLS could not be set up.
+    case tlsFailed = 7
+    /// The server's certificate did not verify (with --tls-verify).
+    case tlsVerification = 8
     case usage = 64
-    /// Cannot listen, cannot connect (refused), or the service is unavailable.
+    /// The practice server cannot listen.
     case unavailable = 69
     case software = 70
+}
+
+import SMTPClient
+
+extension ConnectError {
+    var exitStatus: ExitStatus {
+        switch primary {
+        case .nameNotFound, .dnsFailure, .noMX: .dns
+        case .refused, .unreachable: .connectFailed
+        case .timedOut: .timedOut
+        case .allFailed, .other: .connectFailed
+        }
+    }
 }
 
 extension Error {

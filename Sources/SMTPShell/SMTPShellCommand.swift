@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SMTPClient
 
 /// `smtpsh`: the root command. Subcommands live in their own files as extensions.
 public struct SMTPShellCommand: AsyncParsableCommand {
@@ -12,14 +13,11 @@ public struct SMTPShellCommand: AsyncParsableCommand {
             See Docs/guide.md for the full guide.
             """,
         version: SMTPShellVersion.current,
-        subcommands: [ServeCommand.self]
+        subcommands: [ConnectCommand.self, DemoCommand.self, ServeCommand.self],
+        defaultSubcommand: ConnectCommand.self
     )
 
     public init() {}
-
-    public func run() async throws {
-        throw CleanExit.helpRequest(self)
-    }
 
     /// Runs the command line, turning every failure into one clear line and an exit status.
     public static func main() async {

@@ -1,6 +1,8 @@
 // Benchmarks for smtpsh. Run in release mode:
 //
-//     swift run -c release smtpsh-bench parser [--lines N] [--runs R]
+//     swift build -c release
+//     .build/release/smtpsh-bench parser [--lines N] [--runs R]
+//     .build/release/smtpsh-bench client [--runs R]
 //
 // See Docs/benchmarks.md.
 import Foundation
@@ -96,8 +98,11 @@ do {
     switch arguments.first {
     case "parser":
         try benchmarkParser(arguments: Array(arguments.dropFirst()))
+    case "client":
+        try ClientBenchmark.run(arguments: Array(arguments.dropFirst()))
     default:
         print("usage: smtpsh-bench parser [--lines N] [--runs R] [--chunk BYTES]")
+        print("       smtpsh-bench client [--runs R] [--reply-lines N]   (needs .build/release/smtpsh)")
         exit(arguments.isEmpty ? 0 : 2)
     }
 } catch {

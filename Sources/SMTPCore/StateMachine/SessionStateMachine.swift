@@ -134,6 +134,12 @@ public struct SessionStateMachine: Sendable {
         if phase == .tlsNegotiating || phase == .awaitingGreeting { phase = .greeted }
     }
 
+    /// Takes back the first pending item of this kind: a message end or SASL response that was
+    /// typed but will not be sent, because the server refused DATA or AUTH.
+    public mutating func withdrawPending(_ item: Pending) {
+        if let index = pending.firstIndex(of: item) { pending.remove(at: index) }
+    }
+
     /// The connection closed (by either side).
     public mutating func connectionClosed() {
         phase = .closed
@@ -155,11 +161,14 @@ public struct SessionStateMachine: Sendable {
     }
 
     /// Applies a reply from the server.
+    ///
+    /// - Parameter solicited: `false` when the client knows no command is waiting on the wire
+    ///   (lines typed but not yet sent are in ``pending`` too): the reply is then unsolicited.
     @discardableResult
-    public mutating func replyReceived(_ reply: Reply) -> Outcome {
+    public mutating func replyReceived(_ reply: Reply, solicited: Bool = true) -> Outcome {
         let before = phase
         let code = reply.code
-        guard !pending.isEmpty else {
+        guard !pending.isEmpty, solicited else {
             // Unsolicited: 421 means the server is closing the channel (RFC 5321, 3.8).
             if code == .serviceNotAvailable { connectionClosed() }
             return Outcome(

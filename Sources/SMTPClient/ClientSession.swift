@@ -1,0 +1,409 @@
+import Dispatch
+import Foundation
+import NIOCore
+import SMTPCore
+
+/// The client side of an SMTP session: what the user typed, what the server answered, and
+/// what to show. Shared by the interactive prompt and the non-terminal mode.
+///
+/// Lines are recorded in the ``SessionStateMachine`` when typed, and sent in order, each
+/// command waiting for the reply to the one before (so the server never sees an early
+/// talker), message lines going out after 354 in one block. If DATA or AUTH is refused,
+/// the message or SASL lines typed after it are dropped, never sent as commands.
+///
+/// Thread-safe: the network calls ``handle(_:)`` on its event loop, the user's side calls
+/// ``submit(_:)``; output goes to `output` in order, one line at a time.
+public final class ClientSession: @unchecked Sendable {
+    public struct Options: Sendable {
+        /// Seconds to wait for each reply (and for the greeting).
+        public var replyTimeout: Double = 30
+        /// Show each line as it is sent (for transcripts; at a prompt the typed line is on screen already).
+        public var echoSentLines = false
+        /// Show AUTH payloads instead of asterisks (only when the user asks).
+        public var showSecrets = false
+        public init() {}
+    }
+
+    public enum LineKind: Hashable, Sendable {
+        case command
+        case messageLine
+        case saslResponse
+    }
+
+    private struct Outgoing {
+        var bytes: [UInt8]
+        var display: String
+        var kind: LineKind
+        /// Whether this line gets a reply of its own.
+        var expectsReply: Bool
+        var queuedLate: Bool
+    }
+
+    public enum Settled: Hashable, Sendable {
+        case idle
+        case closed
+        case timedOut
+    }
+
+    private let lock = NSLock()
+    private let settledCondition = NSCondition()
+    private var machine: SessionStateMachine
+    private var connection: ClientConnection?
+    private var queue: [Outgoing] = []
+    /// Send times of lines awaiting a reply (the greeting's "send" is the connection).
+    private var sentTimes: [UInt64] = []
+    private var awaitingReplies = 1
+    private var firstLineOfReply = true
+    private var lastActivity = DispatchTime.now().uptimeNanoseconds
+    private var timedOut = false
+    private var warnedOverlong = false
+    public private(set) var isClosed = false
+    public private(set) var negativeReplies: [Reply] = []
+    public private(set) var closedByServerUnexpectedly = false
+    private let renderer: Renderer
+    private let output: @Sendable (String) -> Void
+    public let options: Options
+    private var timer: RepeatedTask?
+    /// Called after each complete reply (for explanations and hooks), on the network thread.
+    private var replyObservers: [@Sendable (Reply, SessionStateMachine.Outcome) -> [String]] = []
+
+    public init(options: Options, renderer: Renderer, implicitTLS: Bool = false, output: @escaping @Sendable (String) -> Void) {
+        self.options = options
+        self.renderer = renderer
+        self.output = output
+        self.machine = SessionStateMachine(implicitTLS: implicitTLS)
+        sentTimes = [DispatchTime.now().uptimeNanoseconds]
+    }
+
+    /// Called once connected; starts the reply timer.
+    public func attach(_ connection: ClientConnection) {
+        lock.lock()
+        self.connection = connection
+        sentTimes = [DispatchTime.now().uptimeNanoseconds]
+        lastActivity = DispatchTime.now().uptimeNanoseconds
+        lock.unlock()
+        let interval = TimeAmount.milliseconds(100)
+        timer = connection.channel.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { [weak self] _ in
+            self?.checkTimeout()
+        }
+    }
+
+    /// Called after every reply and when the connection closes (to redraw the prompt), with
+    /// the state at that moment. Called with the session's lock held: do not call back.
+    private var stateObservers: [@Sendable (SessionStateMachine) -> Void] = []
+
+    public func addStateObserver(_ observer: @escaping @Sendable (SessionStateMachine) -> Void) {
+        lock.lock()
+        stateObservers.append(observer)
+        lock.unlock()
+    }
+
+    /// Lines to show after each reply (e.g. its explanation).
+    public func addReplyObserver(_ observer: @escaping @Sendable (Reply, SessionStateMachine.Outcome) -> [String]) {
+        lock.lock()
+        replyObservers.append(observer)
+        lock.unlock()
+    }
+
+    // MARK: - State for the prompt and local commands
+
+    public var state: SessionStateMachine {
+        lock.lock()
+        defer { lock.unlock() }
+        return machine
+    }
+
+    /// What the next typed line will be.
+    public var inputMode: SessionStateMachine.InputMode {
+        lock.lock()
+        defer { lock.unlock() }
+        return machine.inputMode
+    }
+
+    public var queuedLineCount: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return queue.count
+    }
+
+    // MARK: - The user's side
+
+    public struct Submission: Hashable, Sendable {
+        public var kind: LineKind
+        /// Warnings shown before sending (never a refusal).
+        public var advice: [SequenceAdvice]
+        /// Sent at once, or waiting for the previous reply.
+        public var queued: Bool
+        /// The line carries a secret (keep it out of history).
+        public var isSecret: Bool
+    }
+
+    /// Records and sends (or queues) a line the user typed, without its line end.
+    @discardableResult
+    public func submit(_ text: String) -> Submission {
+        lock.lock()
+        defer { lock.unlock() }
+        let mode = machine.inputMode
+        let bytes = Array(text.utf8)
+        switch mode {
+        case .messageBody:
+            machine.messageLineSent(bytes)
+            let isEnd = bytes == [UInt8(ascii: ".")]
+            // Dot-stuffing (RFC 5321, 4.5.2): a line that starts with "." gets another.
+            let wire = (!isEnd && bytes.first == UInt8(ascii: ".") ? [UInt8(ascii: ".")] : []) + bytes + [13, 10]
+            enqueue(Outgoing(bytes: wire, display: text, kind: .messageLine, expectsReply: isEnd, queuedLate: false))
+            return Submission(kind: .messageLine, advice: [], queued: !queue.isEmpty, isSecret: false)
+        case .saslResponse:
+            machine.saslResponseSent()
+            let display = options.showSecrets ? text : "********"
+            enqueue(Outgoing(bytes: bytes + [13, 10], display: display, kind: .saslResponse, expectsReply: true, queuedLate: false))
+            return Submission(kind: .saslResponse, advice: [], queued: !queue.isEmpty, isSecret: true)
+        case .command:
+            let advice = machine.advice(forCommandLine: bytes)
+            for item in advice {
+                output(renderer.warning(AdviceText.english(item)))
+            }
+            let command = (try? CommandParser.parse(bytes)) ?? .raw(bytes)
+            machine.commandSent(command)
+            let secret = command.carriesSecret || (command.knownVerb == .auth && bytes.split(separator: 32).count > 2)
+            let display = secret && !options.showSecrets ? Self.redacted(text) : text
+            enqueue(Outgoing(bytes: bytes + [13, 10], display: display, kind: .command, expectsReply: true, queuedLate: false))
+            return Submission(kind: .command, advice: advice, queued: !queue.isEmpty, isSecret: secret)
+        }
+    }
+
+    /// `AUTH PLAIN dXNlcg==` → `AUTH PLAIN ********`.
+    public static func redacted(_ line: String) -> String {
+        let words = line.split(separator: " ", omittingEmptySubsequences: true)
+        guard words.count > 2 else { return line }
+        return "\(words[0]) \(words[1]) ********"
+    }
+
+    private func enqueue(_ line: Outgoing) {
+        var line = line
+        line.queuedLate = !queue.isEmpty || awaitingReplies > 0
+        queue.append(line)
+        pump()
+    }
+
+    /// Sends what may be sent now. Lock held.
+    private func pump() {
+        guard let connection, !isClosed else { return }
+        var batch: [UInt8] = []
+        while let head = queue.first {
+            if head.kind == .messageLine {
+                guard machine.phase == .data else { break }
+            } else if awaitingReplies > 0 {
+                break
+            }
+            queue.removeFirst()
+            batch += head.bytes
+            if options.echoSentLines || head.queuedLate {
+                output(renderer.sent(head.display, tls: machine.isTLS))
+            }
+            if head.expectsReply {
+                awaitingReplies += 1
+                sentTimes.append(DispatchTime.now().uptimeNanoseconds)
+                lastActivity = DispatchTime.now().uptimeNanoseconds
+                firstLineOfReply = true
+                if head.kind == .messageLine { break }
+            }
+        }
+        if !batch.isEmpty { connection.write(batch) }
+    }
+
+    // MARK: - The server's side
+
+    /// Handles what the connection reports (on its event loop).
+    public func handle(_ event: ConnectionEvent) {
+        lock.lock()
+        defer { lock.unlock() }
+        lastActivity = DispatchTime.now().uptimeNanoseconds
+        switch event {
+        case .line(let line):
+            var latency: Double?
+            if firstLineOfReply {
+                firstLineOfReply = false
+                if awaitingReplies > 0, let sent = sentTimes.first {
+                    latency = Double(DispatchTime.now().uptimeNanoseconds - sent) / 1e6
+                }
+            }
+            output(renderer.received(line, tls: machine.isTLS, latency: latency))
+            warnedOverlong = false
+        case .reply(let reply):
+            firstLineOfReply = true
+            received(reply)
+        case .unparsableLine(let line):
+            output(renderer.received(line, tls: machine.isTLS, latency: nil))
+            output(renderer.warning("the server sent a line that is not a reply (no three-digit code at its start)"))
+        case .overlongLine(let length):
+            if !warnedOverlong {
+                warnedOverlong = true
+                output(renderer.warning("the server is sending a line without end (\(length) octets so far); keeping the first part only"))
+            }
+        case .closed(let reason):
+            guard !isClosed else { return }
+            let expected = machine.phase == .closed
+            isClosed = true
+            machine.connectionClosed()
+            if !expected { closedByServerUnexpectedly = true }
+            if let reason {
+                output(renderer.error("connection lost: \(reason)"))
+            } else {
+                output(renderer.note("Connection closed by foreign host."))
+            }
+            if !queue.isEmpty {
+                output(renderer.warning("\(queue.count) line(s) typed were not sent"))
+                queue.removeAll()
+            }
+            timer?.cancel()
+            stateObservers.forEach { $0(machine) }
+            signalSettled()
+        }
+    }
+
+    private func received(_ reply: Reply) {
+        let solicited = awaitingReplies > 0
+        let answered = solicited ? machine.pending.first : nil
+        let outcome = machine.replyReceived(reply, solicited: solicited)
+        if solicited {
+            awaitingReplies -= 1
+            if !sentTimes.isEmpty { sentTimes.removeFirst() }
+        }
+        for violation in reply.violations {
+            output(renderer.warning(Self.describe(violation)))
+        }
+        if outcome.answered == nil {
+            output(renderer.warning("a reply nobody asked for (no command was waiting for one)"))
+        } else if outcome.classification == .unexpected, let answered {
+            output(renderer.warning("\(reply.code) is not a reply RFC 5321 lists for \(Self.name(answered))"))
+        }
+        if !reply.replyClass.isPositive { negativeReplies.append(reply) }
+        for observer in replyObservers {
+            for line in observer(reply, outcome) { output(line) }
+        }
+        // DATA or AUTH refused: what was typed for them must not go out as commands.
+        if let answered, case .command(let command) = answered {
+            if command.knownVerb == .data && reply.code != .startMailInput {
+                dropQueued(.messageLine, reason: "the server refused DATA: the message lines typed after it were not sent")
+                machine.withdrawPending(.endOfData)
+            }
+            if command.knownVerb == .auth && reply.code != .authChallenge {
+                dropQueued(.saslResponse, reason: "AUTH ended: the responses typed after it were not sent")
+            }
+        }
+        if case .saslResponse = answered, reply.code != .authChallenge {
+            dropQueued(.saslResponse, reason: "AUTH ended: the responses typed after it were not sent")
+        }
+        if machine.phase == .closed && !isClosed {
+            // 221 or 421: the server will close; say nothing more.
+            if !queue.isEmpty {
+                output(renderer.warning("\(queue.count) line(s) typed after the session ended were not sent"))
+                queue.removeAll()
+            }
+        }
+        pump()
+        stateObservers.forEach { $0(machine) }
+        if queue.isEmpty && awaitingReplies == 0 { signalSettled() }
+    }
+
+    private func dropQueued(_ kind: LineKind, reason: String) {
+        let before = queue.count
+        var dropping = true
+        queue.removeAll { line in
+            guard dropping, line.kind == kind else {
+                dropping = false
+                return false
+            }
+            if kind == .saslResponse { machine.withdrawPending(.saslResponse) }
+            if line.kind == .messageLine && line.expectsReply { dropping = false }
+            return true
+        }
+        if queue.count < before { output(renderer.warning(reason)) }
+    }
+
+    static func name(_ pending: SessionStateMachine.Pending) -> String {
+        switch pending {
+        case .greeting: "the greeting"
+        case .command(let command): command.verb
+        case .endOfData: "the end of the message"
+        case .saslResponse: "the AUTH response"
+        }
+    }
+
+    static func describe(_ violation: ProtocolViolation) -> String {
+        switch violation {
+        case .codeChanged(let from, let to, let line): "line \(line + 1) of this reply has code \(to), the first had \(from)"
+        case .lineWithoutCode(let line): "line \(line + 1) of this reply does not start with a code"
+        case .lineTooLong(_, let length): "a line of this reply was \(length) octets (cut)"
+        case .tooManyLines(let count): "this reply had \(count) lines; only the first ones were kept in memory"
+        case .bareLineFeed: "this reply's lines end in a bare LF instead of CRLF"
+        }
+    }
+
+    // MARK: - Waiting
+
+    private func checkTimeout() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !isClosed, !timedOut, awaitingReplies > 0 else { return }
+        let silent = Double(DispatchTime.now().uptimeNanoseconds - lastActivity) / 1e9
+        if silent >= options.replyTimeout {
+            timedOut = true
+            let what = machine.pending.first.map(Self.name) ?? "the server"
+            output(renderer.error("no reply to \(what) after \(ConnectError.seconds(options.replyTimeout)) (timed out)"))
+            signalSettled()
+        }
+    }
+
+    public var hasTimedOut: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return timedOut
+    }
+
+    private func signalSettled() {
+        settledCondition.lock()
+        settledCondition.broadcast()
+        settledCondition.unlock()
+    }
+
+    /// Waits until every typed line is sent and answered, the connection closes, or a reply
+    /// times out (or `limit` seconds pass: then `.timedOut`).
+    public func waitUntilSettled(limit: Double? = nil) -> Settled {
+        settledCondition.lock()
+        defer { settledCondition.unlock() }
+        let deadline = limit.map { Date().addingTimeInterval($0) }
+        while true {
+            if let deadline, Date() >= deadline { return .timedOut }
+            lock.lock()
+            let result: Settled? =
+                isClosed ? .closed : timedOut ? .timedOut : (queue.isEmpty && awaitingReplies == 0) ? .idle : nil
+            lock.unlock()
+            if let result { return result }
+            _ = settledCondition.wait(until: Date().addingTimeInterval(0.2))
+        }
+    }
+
+    /// Closes the connection from our side.
+    public func close() {
+        lock.lock()
+        let connection = self.connection
+        timer?.cancel()
+        lock.unlock()
+        connection?.close()
+    }
+
+    /// Emits a local note through the same output (in order with replies).
+    public func note(_ text: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        output(renderer.note(text))
+    }
+
+    public func warn(_ text: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        output(renderer.warning(text))
+    }
+}

@@ -1,0 +1,39 @@
+/// Why a connection could not be made or went away. Each has a one-line message and an exit
+/// status (Docs/exit-status.md).
+public enum ConnectError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The DNS name does not exist (or has no address of the asked family).
+    case nameNotFound(String)
+    /// DNS could not be asked (no network, resolver failure).
+    case dnsFailure(String, String)
+    /// The domain has no MX record (nor an address to fall back on).
+    case noMX(String)
+    case refused(String)
+    case unreachable(String, String)
+    case timedOut(String, Double)
+    /// Several addresses were tried and all failed; the last failure.
+    case allFailed([ConnectError])
+    case other(String)
+
+    public var description: String {
+        switch self {
+        case .nameNotFound(let host): "DNS name not found: \(host)"
+        case .dnsFailure(let host, let reason): "cannot resolve \(host): \(reason)"
+        case .noMX(let domain): "no MX record for \(domain)"
+        case .refused(let address): "connection refused by \(address) (nothing listens on that port)"
+        case .unreachable(let address, let reason): "\(address) is unreachable: \(reason)"
+        case .timedOut(let address, let seconds): "no answer from \(address) within \(Self.seconds(seconds)) (timed out)"
+        case .allFailed(let errors): errors.last.map { "\($0)" } ?? "no address to try"
+        case .other(let text): text
+        }
+    }
+
+    /// The kind that decides the exit status.
+    public var primary: ConnectError {
+        if case .allFailed(let errors) = self, let last = errors.last { return last.primary }
+        return self
+    }
+
+    static func seconds(_ value: Double) -> String {
+        value == value.rounded() ? "\(Int(value)) s" : "\(value) s"
+    }
+}

@@ -1,0 +1,117 @@
+import SMTPCore
+
+/// `--color auto|always|never`.
+public enum ColorMode: String, Hashable, Sendable, CaseIterable {
+    case auto
+    case always
+    case never
+
+    /// Whether to colour, given the mode, whether the output is a terminal, and the
+    /// environment (`NO_COLOR` set to anything turns colour off; `TERM=dumb` is no terminal).
+    public func enabled(isTerminal: Bool, environment: [String: String]) -> Bool {
+        switch self {
+        case .always: return true
+        case .never: return false
+        case .auto:
+            if let noColor = environment["NO_COLOR"], !noColor.isEmpty { return false }
+            if environment["TERM"] == "dumb" { return false }
+            return isTerminal
+        }
+    }
+}
+
+/// ANSI SGR sequences (ECMA-48).
+public enum ANSI: String, Sendable {
+    case reset = "\u{1B}[0m"
+    case bold = "\u{1B}[1m"
+    case dim = "\u{1B}[2m"
+    case red = "\u{1B}[31m"
+    case green = "\u{1B}[32m"
+    case yellow = "\u{1B}[33m"
+    case cyan = "\u{1B}[36m"
+    case magenta = "\u{1B}[35m"
+}
+
+/// Turns session events into terminal lines: the markers postmasters know from swaks
+/// (` -> ` sent, `<-  ` received, ` ~> ` / `<~  ` under TLS, `=== ` local notes, `*** `
+/// warnings), the reply coloured by class, server bytes always escaped.
+public struct Renderer: Sendable {
+    public var color: Bool
+
+    public init(color: Bool) {
+        self.color = color
+    }
+
+    private func paint(_ text: String, _ codes: ANSI...) -> String {
+        guard color, !codes.isEmpty else { return text }
+        return codes.map(\.rawValue).joined() + text + ANSI.reset.rawValue
+    }
+
+    public static func classColor(_ replyClass: ReplyClass) -> ANSI {
+        switch replyClass {
+        case .positiveCompletion: .green
+        case .positiveIntermediate: .cyan
+        case .transientNegative: .yellow
+        case .permanentNegative: .red
+        }
+    }
+
+    /// One received line: code in bold and the class colour, the text in the class colour,
+    /// the latency (on the reply's first line) dimmed.
+    public func received(_ line: ReplyLine, tls: Bool, latency: Double?) -> String {
+        let marker = tls ? "<~  " : "<-  "
+        var text: String
+        if let code = line.code {
+            let colour = Self.classColor(code.replyClass)
+            let separator = line.bytes.count > 3 ? String(UnicodeScalar(line.bytes[3])) : ""
+            text = paint(String(code.rawValue), .bold, colour) + paint(separator + VisibleText.escape(line.text), colour)
+        } else {
+            text = paint(VisibleText.escape(line.bytes), .magenta)
+        }
+        if let original = line.originalLength {
+            text += paint(" …[cut: the line was \(original) octets]", .dim)
+        }
+        if line.lineEnding == .lf {
+            text += paint(" [bare LF]", .dim)
+        }
+        if let latency {
+            text += "  " + paint("(\(Self.format(milliseconds: latency)))", .dim)
+        }
+        return paint(marker, .dim) + text
+    }
+
+    public func sent(_ text: String, tls: Bool) -> String {
+        paint(tls ? " ~> " : " -> ", .dim) + VisibleText.escape(text)
+    }
+
+    public func note(_ text: String) -> String {
+        paint("=== " + text, .dim)
+    }
+
+    public func warning(_ text: String) -> String {
+        paint("*** ", .dim) + paint(text, .yellow)
+    }
+
+    public func error(_ text: String) -> String {
+        paint("*** ", .dim) + paint(text, .red, .bold)
+    }
+
+    /// An explanation under a reply (indented, dimmed).
+    public func explanation(_ text: String) -> String {
+        paint("      " + text, .dim)
+    }
+
+    public static func format(milliseconds: Double) -> String {
+        if milliseconds < 10 { return String(format1: milliseconds) + " ms" }
+        if milliseconds < 1000 { return "\(Int(milliseconds.rounded())) ms" }
+        return String(format1: milliseconds / 1000) + " s"
+    }
+}
+
+extension String {
+    /// One decimal place, without Foundation.
+    init(format1 value: Double) {
+        let tenths = Int((value * 10).rounded())
+        self = "\(tenths / 10).\(abs(tenths % 10))"
+    }
+}

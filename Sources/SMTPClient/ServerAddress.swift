@@ -1,0 +1,54 @@
+/// Where to connect, as the user wrote it: `host`, `host:port`, `[v6]:port`, `[v6]`, a bare
+/// IPv6 address, or `host` with a separate port argument.
+public struct ServerAddress: Hashable, Sendable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    /// Parses the HOST [PORT] arguments; `defaultPort` when neither gives one.
+    public init(parsing text: String, port portArgument: String? = nil, defaultPort: Int) throws(AddressError) {
+        var host = text
+        var port: String?
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]") else { throw AddressError("missing ']' in \(text)") }
+            host = String(text[text.index(after: text.startIndex)..<close])
+            let rest = text[text.index(after: close)...]
+            if !rest.isEmpty {
+                guard rest.first == ":" else { throw AddressError("expected ':PORT' after ']' in \(text)") }
+                port = String(rest.dropFirst())
+            }
+        } else if text.filter({ $0 == ":" }).count == 1, let colon = text.firstIndex(of: ":") {
+            host = String(text[..<colon])
+            port = String(text[text.index(after: colon)...])
+        }
+        if let portArgument {
+            guard port == nil else { throw AddressError("the port is given twice (\(text) and \(portArgument))") }
+            port = portArgument
+        }
+        guard !host.isEmpty else { throw AddressError("no host name in '\(text)'") }
+        guard host.utf8.count <= 253, !host.contains(where: { $0 == " " || $0 == "/" }) else {
+            throw AddressError("'\(host)' is not a host name or address")
+        }
+        self.host = host
+        if let port {
+            guard let number = Int(port), (1...65535).contains(number) else {
+                throw AddressError("the port must be a number from 1 to 65535, not '\(port)'")
+            }
+            self.port = number
+        } else {
+            self.port = defaultPort
+        }
+    }
+
+    /// `host:port`, with brackets around an IPv6 address.
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
+
+public struct AddressError: Error, Hashable, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

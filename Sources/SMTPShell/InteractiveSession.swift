@@ -1,0 +1,261 @@
+import Foundation
+import LineEditor
+import SMTPClient
+import SMTPCore
+
+/// The session at a terminal: a libedit prompt that shows where the session stands, replies
+/// printed above it as they arrive, history without secrets, Tab completion.
+struct InteractiveSession {
+    let session: ClientSession
+    let sink: OutputSink
+    let renderer: Renderer
+    let target: ServerAddress
+
+    func run() async -> ExitStatus {
+        let editor: LineEditor
+        do {
+            editor = try LineEditor(configuration: .init(
+                programName: "smtpsh",
+                prompt: prompt(),
+                historyFile: History.path(),
+                historySize: 1000,
+                readEditrc: ProcessInfo.processInfo.environment["SMTPSH_NO_EDITRC"] == nil,
+                completion: { [session] line in Completion.candidates(for: line, state: session.state) }
+            ))
+        } catch {
+            Console.err(renderer.error("smtpsh: cannot start the line editor: \(error); reading lines without editing"))
+            return PipedSession(session: session, renderer: renderer).run()
+        }
+        sink.redirect { line in editor.print(line) }
+        session.addStateObserver { [target, renderer] state in
+            editor.setPrompt(Self.prompt(for: state, target: target, renderer: renderer))
+        }
+        defer {
+            sink.redirect(nil)
+            try? editor.saveHistory()
+            editor.close()
+        }
+        var status = ExitStatus.success
+        loop: while true {
+            editor.setPrompt(prompt())
+            let input = editor.readLine()
+            switch input {
+            case .line(let line):
+                if session.isClosed {
+                    if line.trimmingCharacters(in: .whitespaces).isEmpty || LocalCommandLine(line)?.command == .quit { break loop }
+                    editor.print(renderer.warning("the connection is closed; :quit or Ctrl-D to leave"))
+                    continue
+                }
+                if session.inputMode == .command, let local = LocalCommandLine(line) {
+                    if case .quit = local.command {
+                        quit(editor)
+                        break loop
+                    }
+                    if !local.command.isQuiet { editor.addHistory(line) }
+                    perform(local.command, editor: editor)
+                    continue
+                }
+                let mode = session.inputMode
+                let submission = session.submit(LocalCommandLine.unescaped(line))
+                if !submission.isSecret && mode == .command && !line.isEmpty {
+                    editor.addHistory(line)
+                }
+            case .endOfFile:
+                quit(editor)
+                break loop
+            case .terminated:
+                status = .success
+                session.close()
+                break loop
+            }
+        }
+        if session.hasTimedOut { status = .timedOut }
+        if session.closedByServerUnexpectedly { status = .connectionLost }
+        return status
+    }
+
+    private func quit(_ editor: LineEditor) {
+        guard !session.isClosed else { return }
+        if session.state.phase != .closed {
+            if session.inputMode != .command {
+                editor.print(renderer.warning("leaving in the middle of \(session.inputMode == .messageBody ? "DATA" : "AUTH"): closing without QUIT"))
+            } else {
+                editor.print(renderer.sent("QUIT", tls: session.state.isTLS))
+                session.submit("QUIT")
+                _ = session.waitUntilSettled(limit: 2)
+            }
+        }
+        session.close()
+        _ = session.waitUntilSettled(limit: 1)
+    }
+
+    private func perform(_ command: LocalCommand, editor: LineEditor) {
+        switch command {
+        case .help(let verb):
+            for line in VerbHelp.text(for: verb) { editor.print(renderer.note(line)) }
+        case .state:
+            for line in StateReport.lines(session.state, queued: session.queuedLineCount, target: target) {
+                editor.print(renderer.note(line))
+            }
+        case .clear:
+            editor.print("\u{1B}[H\u{1B}[2J")
+        case .quit:
+            break
+        case .unknown(let text):
+            editor.print(renderer.warning("\(text.split(separator: " ").first ?? ""): not an smtpsh command (:help lists them; '::' sends a line starting with ':')"))
+        }
+    }
+
+    private func prompt() -> String { Self.prompt(for: session.state, target: target, renderer: renderer) }
+
+    /// `localhost ready> `, `localhost TLS DATA (end with a lone .)> `; coloured when colour is on.
+    static func prompt(for state: SessionStateMachine, target: ServerAddress, renderer: Renderer) -> String {
+        let label = StateReport.phaseLabel(state.phase, mode: state.inputMode)
+        let tls = state.isTLS ? " TLS" : ""
+        let text = "\(target.host)\(tls) \(label)> "
+        guard renderer.color else { return text }
+        return "\u{1B}[1m\(target.host)\u{1B}[0m" + (state.isTLS ? " \u{1B}[32mTLS\u{1B}[0m" : "") + " \u{1B}[2m\(label)\u{1B}[0m> "
+    }
+}
+
+extension LocalCommand {
+    /// Commands that are not worth a history entry.
+    var isQuiet: Bool { self == .clear }
+}
+
+/// What `:state` prints and the prompt shows.
+enum StateReport {
+    static func phaseLabel(_ phase: SessionStateMachine.Phase, mode: SessionStateMachine.InputMode) -> String {
+        if mode == .messageBody { return "DATA (end with a lone .)" }
+        if mode == .saslResponse { return "AUTH" }
+        switch phase {
+        case .awaitingGreeting: return "waiting for the greeting"
+        case .greeted: return "greeted (EHLO next)"
+        case .ready: return "ready"
+        case .mailTransaction: return "MAIL accepted"
+        case .recipientsAccepted(let count): return "\(count) RCPT accepted"
+        case .data: return "DATA"
+        case .authenticating: return "AUTH"
+        case .tlsNegotiating: return "starting TLS"
+        case .closed: return "closed"
+        }
+    }
+
+    static func lines(_ state: SessionStateMachine, queued: Int, target: ServerAddress) -> [String] {
+        var lines = ["connected to \(target)\(state.isTLS ? ", TLS on" : ", no TLS")\(state.isAuthenticated ? ", authenticated" : "")"]
+        lines.append("phase: \(phaseLabel(state.phase, mode: state.inputMode)); messages accepted: \(state.messagesAccepted)")
+        if !state.pending.isEmpty {
+            lines.append("waiting for: " + state.pending.map(ClientSessionNames.name).joined(separator: ", ") + (queued > 0 ? " (\(queued) line(s) not sent yet)" : ""))
+        }
+        if let capabilities = state.capabilities {
+            lines.append("the server (\(capabilities.domain)) offers:")
+            for capability in capabilities.capabilities {
+                var text = "  " + capability.description
+                if capability.keyword == "SIZE", let size = capabilities.size {
+                    switch size {
+                    case .limit(let bytes): text += "  (messages up to \(ByteCount.format(bytes)))"
+                    case .noFixedLimit: text += "  (no fixed limit)"
+                    case .invalid(let raw): text += "  (invalid: \(raw))"
+                    }
+                }
+                lines.append(text)
+            }
+        } else if state.greeting == .helo {
+            lines.append("greeted with HELO: the server's extensions are unknown (EHLO asks for them)")
+        } else {
+            lines.append("capabilities: unknown until EHLO")
+        }
+        return lines
+    }
+}
+
+enum ClientSessionNames {
+    static func name(_ pending: SessionStateMachine.Pending) -> String {
+        switch pending {
+        case .greeting: "the greeting"
+        case .command(let command): command.verb
+        case .endOfData: "the end of the message"
+        case .saslResponse: "the AUTH response"
+        }
+    }
+}
+
+enum ByteCount {
+    static func format(_ bytes: UInt64) -> String {
+        if bytes >= 1_000_000 { return "\(String(format: "%.1f", Double(bytes) / 1_000_000)) MB" }
+        if bytes >= 1_000 { return "\(String(format: "%.1f", Double(bytes) / 1_000)) kB" }
+        return "\(bytes) octets"
+    }
+}
+
+/// Where history lives: `$XDG_STATE_HOME/smtpsh/history` (default `~/.local/state`).
+enum History {
+    static func path() -> String? {
+        let environment = ProcessInfo.processInfo.environment
+        if environment["SMTPSH_HISTORY"] == "" { return nil }
+        if let explicit = environment["SMTPSH_HISTORY"] { return explicit }
+        let base: String
+        if let state = environment["XDG_STATE_HOME"], state.hasPrefix("/") {
+            base = state
+        } else if let home = environment["HOME"] {
+            base = home + "/.local/state"
+        } else {
+            return nil
+        }
+        let directory = base + "/smtpsh"
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            return nil
+        }
+        return directory + "/history"
+    }
+}
+
+/// Tab completion: SMTP verbs, smtpsh's commands, what the server advertised.
+enum Completion {
+    static let verbs = ["EHLO", "HELO", "MAIL FROM:<", "RCPT TO:<", "DATA", "BDAT", "RSET", "NOOP", "QUIT", "VRFY", "EXPN", "HELP", "STARTTLS", "AUTH"]
+
+    static func candidates(for line: String, state: SessionStateMachine) -> [String] {
+        if state.inputMode != .command { return [] }
+        let words = line.split(separator: " ", omittingEmptySubsequences: false)
+        if line.hasPrefix(":") {
+            guard words.count <= 1 else { return [] }
+            return LocalCommand.names.filter { $0.hasPrefix(line.lowercased()) }
+        }
+        if words.count <= 1 {
+            let word = line.uppercased()
+            if word.hasPrefix("MAIL") && word.count > 4 { return ["MAIL FROM:<"].filter { $0.hasPrefix(word) } }
+            return verbs.filter { $0.hasPrefix(word) }.map { $0.hasSuffix("<") ? String($0.dropLast()) : $0 }
+        }
+        let verb = words[0].uppercased()
+        let current = String(words.last ?? "").uppercased()
+        let capabilities = state.capabilities
+        switch verb {
+        case "MAIL" where words.count == 2 && "FROM:".hasPrefix(current):
+            return ["FROM:"]
+        case "RCPT" where words.count == 2 && "TO:".hasPrefix(current):
+            return ["TO:"]
+        case "MAIL", "RCPT":
+            guard words.count >= 3 || (words.count == 2 && current.contains(">")) else { return [] }
+            var parameters: [String] = []
+            if verb == "MAIL" {
+                if capabilities?.supports("SIZE") ?? true { parameters.append("SIZE=") }
+                if capabilities?.supports("8BITMIME") ?? true { parameters.append("BODY=8BITMIME") }
+                if capabilities?.supports("SMTPUTF8") ?? true { parameters.append("SMTPUTF8") }
+                if capabilities?.supports("DSN") ?? true { parameters += ["RET=FULL", "RET=HDRS", "ENVID="] }
+                if capabilities?.supports("REQUIRETLS") ?? false { parameters.append("REQUIRETLS") }
+            } else if capabilities?.supports("DSN") ?? true {
+                parameters += ["NOTIFY=SUCCESS,FAILURE", "NOTIFY=NEVER", "ORCPT=rfc822;"]
+            }
+            return parameters.filter { $0.hasPrefix(current) }
+        case "AUTH" where words.count == 2:
+            let mechanisms = capabilities?.authMechanisms ?? ["PLAIN", "LOGIN", "CRAM-MD5"]
+            return mechanisms.filter { $0.hasPrefix(current) }
+        case "HELP" where words.count == 2:
+            return VerbHelp.entries.map(\.verb).filter { $0.hasPrefix(current) }
+        default:
+            return []
+        }
+    }
+}

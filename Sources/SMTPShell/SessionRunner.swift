@@ -1,0 +1,221 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import SMTPClient
+import SMTPCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Connects to a server and runs a session: interactive at a terminal, or reading lines from
+/// standard input when it is not one.
+struct SessionRunner {
+    var address: ServerAddress
+    var options: ConnectionOptions
+    /// Shown once connected, before the prompt (the demo's welcome).
+    var welcome: [String] = []
+    /// Force non-interactive mode even on a terminal (tests, `--no-prompt`).
+    var forcePiped = false
+
+    var interactive: Bool { !forcePiped && isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1 }
+
+    func run() async -> ExitStatus {
+        let interactive = self.interactive
+        let color = options.color.enabled(isTerminal: isatty(STDOUT_FILENO) == 1, environment: ProcessInfo.processInfo.environment)
+        let renderer = Renderer(color: color)
+        let group = MultiThreadedEventLoopGroup.singleton
+
+        // Until the prompt exists, lines go straight to stdout; then through the line editor.
+        let sink = OutputSink()
+        var sessionOptions = ClientSession.Options()
+        sessionOptions.replyTimeout = options.timeout
+        sessionOptions.echoSentLines = !interactive
+        let session = ClientSession(options: sessionOptions, renderer: renderer) { line in sink.write(line) }
+
+        let progress: @Sendable (ConnectProgress) -> Void = { event in
+            switch event {
+            case .trying(let address): sink.write(renderer.note("Trying \(address.displayString)..."))
+            case .connected(let address, let ms):
+                sink.write(renderer.note("Connected to \(address.displayString) in \(Renderer.format(milliseconds: ms))."))
+            case .failed(_, let error): sink.write(renderer.warning(error.description))
+            }
+        }
+        let connection: ClientConnection
+        do {
+            connection = try await connect(group: group, progress: progress, note: { sink.write(renderer.note($0)) }) { event in
+                session.handle(event)
+            }
+        } catch {
+            Console.err(renderer.error("smtpsh: " + error.description))
+            return error.exitStatus
+        }
+        session.attach(connection)
+        for line in welcome { sink.write(line) }
+
+        if interactive {
+            return await InteractiveSession(session: session, sink: sink, renderer: renderer, target: address).run()
+        }
+        return PipedSession(session: session, renderer: renderer).run()
+    }
+}
+
+extension SessionRunner {
+    /// Resolves and connects: the host's addresses in order, or with --mx each MX host in
+    /// order of preference, the next when one fails. With --dns-server every name is asked
+    /// of that server (split DNS).
+    func connect(
+        group: EventLoopGroup,
+        progress: @escaping @Sendable (ConnectProgress) -> Void,
+        note: @escaping @Sendable (String) -> Void,
+        events: @escaping @Sendable (ConnectionEvent) -> Void
+    ) async throws(ConnectError) -> ClientConnection {
+        var resolver: DNSResolver?
+        if let server = options.dnsServer {
+            resolver = DNSResolver(server: try! DNSResolver.parseServer(server), timeout: min(options.timeout, 10), group: group)
+        }
+        var hosts = [address.host]
+        if options.mx != nil {
+            if resolver == nil {
+                do {
+                    resolver = DNSResolver(server: try DNSResolver.systemServer(), timeout: min(options.timeout, 10), group: group)
+                } catch {
+                    throw .dnsFailure(address.host, error.description)
+                }
+            }
+            hosts = try await resolver!.mailExchangers(for: address.host)
+            note("MX for \(address.host): " + hosts.joined(separator: ", ") + (hosts == [address.host] ? " (no MX record: the domain itself)" : ""))
+        }
+        var failures: [ConnectError] = []
+        for host in hosts {
+            do throws(ConnectError) {
+                let addresses: [SocketAddress]
+                if let resolver {
+                    addresses = try await resolver.addresses(of: host, port: address.port, family: options.family)
+                } else {
+                    addresses = try await AddressResolver.resolve(host, port: address.port, family: options.family)
+                }
+                if hosts.count > 1 { note("\(host):") }
+                return try await ClientConnection.connect(to: addresses, timeout: options.timeout, group: group, progress: progress, events: events)
+            } catch {
+                failures.append(error)
+                if hosts.count > 1 { note("\(host) failed: \(error)") }
+            }
+        }
+        throw failures.count == 1 ? failures[0] : .allFailed(failures)
+    }
+}
+
+/// Where session output goes: stdout, or above the prompt once the line editor runs.
+final class OutputSink: @unchecked Sendable {
+    private let lock = NSLock()
+    private var target: (@Sendable (String) -> Void)?
+
+    func write(_ line: String) {
+        lock.lock()
+        let target = self.target
+        lock.unlock()
+        if let target {
+            target(line)
+        } else {
+            Console.out(line)
+        }
+    }
+
+    func redirect(_ target: (@Sendable (String) -> Void)?) {
+        lock.lock()
+        self.target = target
+        lock.unlock()
+    }
+}
+
+/// Standard input is not a terminal: read lines, send each after the previous reply, send a
+/// message's lines as one block after 354, and exit with a status that says what happened.
+struct PipedSession {
+    let session: ClientSession
+    let renderer: Renderer
+
+    func run() -> ExitStatus {
+        switch session.waitUntilSettled() {
+        case .timedOut:
+            session.close()
+            return .timedOut
+        case .closed:
+            return finalStatus()
+        case .idle:
+            break
+        }
+        var skipping: Skip?
+        while let raw = Swift.readLine(strippingNewline: true) {
+            var line = raw
+            if line.hasSuffix("\r") { line.removeLast() }
+            if session.isClosed { break }
+            if let skip = skipping {
+                // The lines a script meant for a refused DATA or AUTH are not commands.
+                switch skip {
+                case .message:
+                    if line == "." { skipping = nil }
+                    continue
+                case .saslResponses:
+                    if Self.looksLikeSASL(line) { continue }
+                    skipping = nil
+                }
+            }
+            if session.inputMode == .command, let local = LocalCommandLine(line) {
+                if case .quit = local.command {
+                    break
+                }
+                session.warn("\(local.text): only :quit works without a terminal; the line was not sent")
+                continue
+            }
+            let submission = session.submit(LocalCommandLine.unescaped(line))
+            if submission.kind == .messageLine && line != "." { continue }
+            switch session.waitUntilSettled() {
+            case .idle: break
+            case .closed: return finalStatus()
+            case .timedOut:
+                session.close()
+                return .timedOut
+            }
+            if submission.kind == .command, session.inputMode == .command {
+                let verb = line.split(separator: " ").first?.uppercased()
+                if verb == "DATA" {
+                    session.warn("skipping the script's message lines, up to the lone dot")
+                    skipping = .message
+                } else if verb == "AUTH" {
+                    skipping = .saslResponses
+                }
+            }
+        }
+        // End of input: leave politely.
+        if !session.isClosed && session.state.phase != .closed {
+            if session.inputMode == .messageBody {
+                session.warn("the input ended inside DATA: the message was not finished")
+            }
+            session.note("end of input: sending QUIT")
+            if session.inputMode == .command { session.submit("QUIT") }
+            _ = session.waitUntilSettled(limit: min(session.options.replyTimeout, 5))
+        }
+        session.close()
+        _ = session.waitUntilSettled(limit: 2)
+        return finalStatus()
+    }
+
+    private enum Skip {
+        case message
+        case saslResponses
+    }
+
+    /// A line that is base64 and not an SMTP command: a SASL response meant for an AUTH exchange.
+    static func looksLikeSASL(_ line: String) -> Bool {
+        guard !line.isEmpty, !line.contains(" ") else { return false }
+        if Verb(rawValue: line.uppercased()) != nil { return false }
+        return line == "*" || Base64.decode(line) != nil
+    }
+
+    func finalStatus() -> ExitStatus {
+        if session.hasTimedOut { return .timedOut }
+        if session.closedByServerUnexpectedly { return .connectionLost }
+        return session.negativeReplies.isEmpty ? .success : .negativeReply
+    }
+}

@@ -1,0 +1,205 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `smtpsh-bench client`: smtpsh against swaks and curl, in the same run, against the same
+/// practice server; and smtpsh's peak memory while it receives a 100,000-line reply.
+enum ClientBenchmark {
+    struct Tool {
+        var name: String
+        var command: [String]
+        var stdin: String
+    }
+
+    static func run(arguments: [String]) throws {
+        let runs = try option("--runs", in: arguments, default: 15)
+        let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let smtpsh = directory.appendingPathComponent("smtpsh").path
+        guard FileManager.default.isExecutableFile(atPath: smtpsh) else {
+            throw BenchmarkError(description: "build smtpsh first: swift build -c release --product smtpsh")
+        }
+        let server = try Spawned(smtpsh, ["serve", "--port", "0", "--quiet"])
+        defer { server.stop() }
+        let port = try server.waitForPort()
+        print("client: one whole transaction (EHLO, MAIL, RCPT, DATA, QUIT) against `smtpsh serve` on 127.0.0.1:\(port), \(runs) runs each, median")
+        let message = "Subject: bench\r\n\r\nhello\r\n"
+        let messageFile = NSTemporaryDirectory() + "smtpsh-bench-message.txt"
+        try message.write(toFile: messageFile, atomically: true, encoding: .utf8)
+        let script = "EHLO bench.example\nMAIL FROM:<a@example.org>\nRCPT TO:<b@example.org>\nDATA\nSubject: bench\n\nhello\n.\nQUIT\n"
+        var tools = [Tool(name: "smtpsh", command: [smtpsh, "127.0.0.1", String(port), "--color", "never"], stdin: script)]
+        if let swaks = which("swaks") {
+            tools.append(Tool(name: "swaks", command: [swaks, "--server", "127.0.0.1:\(port)", "--from", "a@example.org", "--to", "b@example.org", "--body", "hello", "--silent", "2"], stdin: ""))
+        } else {
+            print("  swaks not found (apt-get install swaks): skipped")
+        }
+        if let curl = which("curl") {
+            tools.append(Tool(name: "curl", command: [curl, "-s", "smtp://127.0.0.1:\(port)", "--mail-from", "a@example.org", "--mail-rcpt", "b@example.org", "--upload-file", messageFile], stdin: ""))
+        }
+        var medians: [String: Double] = [:]
+        for tool in tools {
+            var times: [Double] = []
+            for _ in 0..<runs {
+                let (seconds, status) = try timeProcess(tool.command, stdin: tool.stdin)
+                guard status == 0 else { throw BenchmarkError(description: "\(tool.name) exited \(status)") }
+                times.append(seconds * 1000)
+            }
+            medians[tool.name] = median(times)
+            print(String(format: "  %-8@ %8.1f ms  (min %.1f, max %.1f)", tool.name as NSString, median(times), times.min()!, times.max()!))
+        }
+        if let ours = medians["smtpsh"] {
+            if let swaks = medians["swaks"] { print(String(format: "  smtpsh is %.1fx faster than swaks (target: at least 5x)", swaks / ours)) }
+            if let curl = medians["curl"] { print(String(format: "  smtpsh takes %.2fx curl's time (target: at most 1.00)", ours / curl)) }
+        }
+
+        // Start to the greeting shown.
+        var greeting: [Double] = []
+        for _ in 0..<runs {
+            greeting.append(try timeToGreeting(smtpsh, port: port) * 1000)
+        }
+        print(String(format: "  start to greeting shown: smtpsh %.1f ms median", median(greeting)))
+        if let swaks = which("swaks") {
+            var times: [Double] = []
+            for _ in 0..<runs {
+                times.append(try timeProcess([swaks, "--server", "127.0.0.1:\(port)", "--quit-after", "CONNECT", "--silent", "2"], stdin: "").0 * 1000)
+            }
+            print(String(format: "  start to greeting: swaks --quit-after CONNECT %.1f ms median", median(times)))
+        }
+
+        // Peak memory with a 100,000-line reply.
+        let lines = try option("--reply-lines", in: arguments, default: 100_000)
+        let rss = try peakMemoryForLongReply(smtpsh, lines: lines)
+        print(String(format: "  peak RSS while receiving a %d-line reply: %.1f MB", lines, Double(rss) / 1024))
+    }
+
+    static func which(_ name: String) -> String? {
+        for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
+            let path = "\(directory)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        return nil
+    }
+
+    static func timeProcess(_ command: [String], stdin: String) throws -> (Double, Int32) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
+        let input = Pipe()
+        process.standardInput = input
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        let start = DispatchTime.now().uptimeNanoseconds
+        try process.run()
+        input.fileHandleForWriting.write(Data(stdin.utf8))
+        try? input.fileHandleForWriting.close()
+        process.waitUntilExit()
+        return (Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, process.terminationStatus)
+    }
+
+    /// Time from starting smtpsh until its output shows the 220 greeting.
+    static func timeToGreeting(_ smtpsh: String, port: Int) throws -> Double {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: smtpsh)
+        process.arguments = ["127.0.0.1", String(port), "--color", "never"]
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        let start = DispatchTime.now().uptimeNanoseconds
+        try process.run()
+        var seen = Data()
+        let handle = output.fileHandleForReading
+        while true {
+            let chunk = handle.availableData
+            if chunk.isEmpty { break }
+            seen.append(chunk)
+            if String(decoding: seen, as: UTF8.self).contains("<-  220") { break }
+        }
+        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        try? input.fileHandleForWriting.close()
+        process.waitUntilExit()
+        return elapsed
+    }
+
+    /// Runs smtpsh against a server that sends a reply of `lines` lines; returns its peak RSS in kB.
+    static func peakMemoryForLongReply(_ smtpsh: String, lines: Int) throws -> Int {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        listen(listener, 1)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        let thread = Thread {
+            let client = accept(listener, nil, nil)
+            guard client >= 0 else { return }
+            var block = ""
+            for index in 0..<1000 { block += "220-continuation line \(index) of a very long greeting\r\n" }
+            let bytes = Array(block.utf8)
+            for _ in 0..<(lines / 1000) {
+                _ = bytes.withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            }
+            let end = Array("220 ready\r\n".utf8)
+            _ = end.withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            var buffer = [UInt8](repeating: 0, count: 512)
+            _ = recv(client, &buffer, buffer.count, 0)
+            let bye = Array("221 bye\r\n".utf8)
+            _ = bye.withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            close(client)
+        }
+        thread.start()
+        defer { close(listener) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: smtpsh)
+        process.arguments = ["127.0.0.1", String(port), "--color", "never"]
+        let input = Pipe()
+        process.standardInput = input
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        input.fileHandleForWriting.write(Data("QUIT\n".utf8))
+        try? input.fileHandleForWriting.close()
+        var usage = rusage()
+        var status: Int32 = 0
+        wait4(process.processIdentifier, &status, 0, &usage)
+        return usage.ru_maxrss
+    }
+}
+
+/// A child process whose output is scanned for the port it listens on.
+final class Spawned {
+    let process = Process()
+    let output = Pipe()
+
+    init(_ path: String, _ arguments: [String]) throws {
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+    }
+
+    func waitForPort() throws -> Int {
+        var seen = ""
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen += String(decoding: chunk, as: UTF8.self)
+            if let range = seen.range(of: #"127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
+                let text = seen[range]
+                if let port = Int(text.split(separator: ":").last!) { return port }
+            }
+        }
+        throw BenchmarkError(description: "the server did not say its port: \(seen)")
+    }
+
+    func stop() {
+        process.terminate()
+        process.waitUntilExit()
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import Testing
+
+/// smtpsh at a real terminal (tmux), against a server that talks while the user types.
+@Suite(.serialized, .enabled(if: Tmux.isAvailable, "tmux is not installed")) struct TerminalTests {
+    static let environment = ["SMTPSH_NO_EDITRC": "1", "TERM": "xterm-256color", "NO_COLOR": "1", "LANG": "C.UTF-8"]
+
+    @Test func repliesArriveWhileTypingAndTheLineStaysIntact() throws {
+        let history = FileManager.default.temporaryDirectory.appendingPathComponent("smtpsh-history-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: history) }
+        let server = try RawServer { connection in
+            // A slow multi-line greeting: a line every 300 ms while the user types.
+            for index in 1...8 {
+                connection.send("220-greeting line \(index)\r\n")
+                Thread.sleep(forTimeInterval: 0.3)
+            }
+            connection.send("220 ready\r\n")
+            if let ehlo = connection.readLine(timeout: 15) {
+                connection.send("250-slow.example says hi to \(ehlo.dropFirst(5))\r\n250 PIPELINING\r\n")
+            }
+            if let next = connection.readLine(timeout: 15) {
+                connection.send("250 2.0.0 got: \(next)\r\n")
+            }
+            if connection.readLine(timeout: 15) == "QUIT" {
+                connection.send("221 bye\r\n")
+            }
+            Thread.sleep(forTimeInterval: 0.5)
+            connection.close()
+        }
+        defer { server.finish() }
+        var environment = Self.environment
+        environment["SMTPSH_HISTORY"] = history.path
+        let tmux = try Tmux(command: "\(BinaryRunner.binary.path) 127.0.0.1 \(server.port)", environment: environment)
+        tmux.waitFor { $0.contains("greeting line 1") }
+        // Typed one key at a time while greeting lines keep arriving.
+        try tmux.type("EHLO typed.example.org", delay: 0.08)
+        try tmux.keys("Enter")
+        var screen = tmux.waitFor { $0.contains("says hi to typed.example.org") }
+        for index in 1...8 { #expect(screen.contains("<-  220-greeting line \(index)"), "\(screen)") }
+        #expect(screen.contains("<-  220 ready"))
+        #expect(screen.contains("<-  250-slow.example says hi to typed.example.org"))
+        #expect(server.receivedText.hasPrefix("EHLO typed.example.org\r\n"), "\(server.receivedText)")
+
+        // History: Up recalls the line; Ctrl-C throws away what is typed.
+        try tmux.keys("Up")
+        screen = tmux.waitFor { $0.split(separator: "\n").last(where: { !$0.isEmpty })?.hasSuffix("> EHLO typed.example.org") == true }
+        #expect(screen.split(separator: "\n").last(where: { !$0.isEmpty })?.hasSuffix("> EHLO typed.example.org") == true, "\(screen)")
+        try tmux.keys("C-c")
+        // Tab completes the verb (no space after the colon).
+        try tmux.type("MA")
+        try tmux.keys("Tab")
+        try tmux.type("<a@example.org>")
+        try tmux.keys("Enter")
+        screen = tmux.waitFor { $0.contains("got: MAIL FROM:<a@example.org>") }
+        #expect(screen.contains("<-  250 2.0.0 got: MAIL FROM:<a@example.org>"), "\(screen)")
+        // Ctrl-D sends QUIT and waits for 221.
+        try tmux.keys("C-d")
+        screen = tmux.waitFor { $0.contains("<-  221 bye") }
+        #expect(screen.contains(" -> QUIT"))
+        #expect(screen.contains("<-  221 bye"))
+        let saved = (try? String(contentsOf: history, encoding: .utf8)) ?? ""
+        #expect(saved.contains("EHLO\\040typed.example.org"))
+        let attributes = try FileManager.default.attributesOfItem(atPath: history.path)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+    }
+
+    @Test func aWrappedJapaneseLineSurvivesAReply() throws {
+        let server = try RawServer { connection in
+            connection.send("220 ready\r\n")
+            Thread.sleep(forTimeInterval: 1.5)
+            connection.send("250-unsolicited note while typing\r\n250 end\r\n")
+            if let line = connection.readLine(timeout: 15) { connection.send("250 echo \(line.utf8.count) octets\r\n") }
+            _ = connection.readLine(timeout: 5)
+            connection.close()
+        }
+        defer { server.finish() }
+        let tmux = try Tmux(command: "\(BinaryRunner.binary.path) 127.0.0.1 \(server.port)", width: 40, height: 20, environment: Self.environment)
+        tmux.waitFor { $0.contains("220 ready") }
+        // 2 rows at 40 columns: the prompt plus 16 two-column characters.
+        let japanese = "NOOP 日本語の長い行を入力しています途中で"
+        try tmux.type(japanese, delay: 0.06)
+        let screen = tmux.waitFor { $0.contains("250 end") }
+        #expect(screen.contains("unsolicited note while typing"))
+        try tmux.keys("Enter")
+        let after = tmux.waitFor { $0.contains("echo") }
+        #expect(server.receivedText.contains(japanese + "\r\n"), "\(server.receivedText)")
+        #expect(after.contains("250 echo \(japanese.utf8.count) octets"))
+    }
+}
