@@ -82,19 +82,8 @@ enum ClientBenchmark {
     }
 
     static func timeProcess(_ command: [String], stdin: String) throws -> (Double, Int32) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: command[0])
-        process.arguments = Array(command.dropFirst())
-        let input = Pipe()
-        process.standardInput = input
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        let start = DispatchTime.now().uptimeNanoseconds
-        try process.run()
-        input.fileHandleForWriting.write(Data(stdin.utf8))
-        try? input.fileHandleForWriting.close()
-        process.waitUntilExit()
-        return (Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, process.terminationStatus)
+        let result = try Spawn.run(command, stdin: Array(stdin.utf8))
+        return (result.seconds, result.status)
     }
 
     /// Time from starting smtpsh until its output shows the 220 greeting.
@@ -153,20 +142,49 @@ enum ClientBenchmark {
         }
         thread.start()
         defer { close(listener) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: smtpsh)
-        process.arguments = ["127.0.0.1", String(port), "--color", "never"]
-        let input = Pipe()
-        process.standardInput = input
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        input.fileHandleForWriting.write(Data("QUIT\n".utf8))
-        try? input.fileHandleForWriting.close()
-        var usage = rusage()
+        let result = try Spawn.run([smtpsh, "127.0.0.1", String(port), "--color", "never"], stdin: Array("QUIT\n".utf8))
+        guard result.status == 0 else { throw BenchmarkError(description: "smtpsh exited \(result.status) on the long reply") }
+        return result.maxRSSKilobytes
+    }
+}
+
+/// posix_spawn and wait4: exact wall time and the child's peak memory (Foundation's Process
+/// polls for exit, which adds tens of milliseconds).
+enum Spawn {
+    struct Result {
+        var seconds: Double
+        var status: Int32
+        var maxRSSKilobytes: Int
+    }
+
+    static func run(_ command: [String], stdin: [UInt8]) throws -> Result {
+        var pipeFDs: [Int32] = [0, 0]
+        guard pipe(&pipeFDs) == 0 else { throw BenchmarkError(description: "pipe failed") }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, pipeFDs[0], 0)
+        posix_spawn_file_actions_addclose(&actions, pipeFDs[1])
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let argv: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let start = DispatchTime.now().uptimeNanoseconds
+        let spawned = posix_spawn(&pid, command[0], &actions, nil, argv, environ)
+        close(pipeFDs[0])
+        guard spawned == 0 else {
+            close(pipeFDs[1])
+            throw BenchmarkError(description: "cannot run \(command[0]): \(String(cString: strerror(spawned)))")
+        }
+        _ = stdin.withUnsafeBytes { write(pipeFDs[1], $0.baseAddress, $0.count) }
+        close(pipeFDs[1])
         var status: Int32 = 0
-        wait4(process.processIdentifier, &status, 0, &usage)
-        return usage.ru_maxrss
+        var usage = rusage()
+        while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let exitStatus = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+        return Result(seconds: seconds, status: exitStatus, maxRSSKilobytes: usage.ru_maxrss)
     }
 }
 

@@ -1,7 +1,7 @@
 import Testing
 @testable import SMTPPracticeServer
 
-@Suite struct ScenarioTests {
+@Suite struct ScenarioFileTests {
     @Test(arguments: [
         ("RCPT: 452 #4.3.1 queue full", ScenarioRule(trigger: .verb("RCPT"), reply: "452 #4.3.1 queue full")),
         ("mail 3 close: 421 bye", ScenarioRule(trigger: .verb("MAIL"), occurrence: .nth(3), reply: "421 bye", close: true)),
