@@ -1,3 +1,4 @@
+import Dispatch
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -74,7 +75,10 @@ public final class LineEditor: @unchecked Sendable {
 
     // Shared between threads, under `lock`.
     let lock = Lock()
-    var queuedOutput: [String] = []
+    var queuedOutput: [String] = [] {
+        didSet { if queuedOutput.isEmpty { queuedOutputBytes = 0 } }
+    }
+    var queuedOutputBytes = 0
     var queuedPrompt: String?
     var isReading = false
     var isClosed = false
@@ -194,15 +198,31 @@ public final class LineEditor: @unchecked Sendable {
     /// The text is written as it is, escape sequences included: make control characters
     /// that come from the network visible before calling this.
     public func print(_ text: String) {
-        lock.withLock {
+        let backlog = lock.withLock { () -> Int in
             if isReading {
                 queuedOutput.append(text)
+                queuedOutputBytes += text.utf8.count
                 wakeUpPipe.signal()
+                return queuedOutputBytes
             } else {
                 Output.writeAll(LineEditor.terminalText(text))
+                return 0
+            }
+        }
+        // Backpressure: a server that floods (a million-line reply) must not fill memory.
+        // Wait, a bounded time, until the reading thread has shown what is queued.
+        if backlog > Self.maximumQueuedOutput {
+            let deadline = DispatchTime.now().uptimeNanoseconds + 2_000_000_000
+            while lock.withLock({ isReading && queuedOutputBytes > Self.maximumQueuedOutput / 2 }),
+                DispatchTime.now().uptimeNanoseconds < deadline
+            {
+                usleep(1000)
             }
         }
     }
+
+    /// Bytes of output queued for the reading thread before `print` waits.
+    static let maximumQueuedOutput = 1 << 20
 
     /// Changes the prompt (ANSI colour allowed). Redrawn at once if a line is being read.
     public func setPrompt(_ prompt: String) {
