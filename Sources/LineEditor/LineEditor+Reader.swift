@@ -106,6 +106,10 @@ extension LineEditor {
             if descriptors[1].revents != 0 {
                 _ = wakeUpPipe.drain()
                 showQueuedOutput()
+                if lock.withLock({ finishRequested }) {
+                    character.pointee = 0
+                    return 0
+                }
             }
             let input = descriptors[0].revents
             if input & Int16(POLLNVAL) != 0 {

@@ -79,6 +79,7 @@ public final class LineEditor: @unchecked Sendable {
         didSet { if queuedOutput.isEmpty { queuedOutputBytes = 0 } }
     }
     var queuedOutputBytes = 0
+    var finishRequested = false
     var queuedPrompt: String?
     var isReading = false
     var isClosed = false
@@ -171,6 +172,7 @@ public final class LineEditor: @unchecked Sendable {
     public func readLine() -> Input {
         if let signal = terminationSignal { return .terminated(signal: signal) }
         guard let editLine else { return .endOfFile }
+        if lock.withLock({ finishRequested }) { return .endOfFile }
 
         beginReading()
         var count: Int32 = 0
@@ -218,6 +220,15 @@ public final class LineEditor: @unchecked Sendable {
             {
                 usleep(1000)
             }
+        }
+    }
+
+    /// Any thread: ends the current (or next) `readLine` as if the user pressed Ctrl-D on an
+    /// empty line, after showing what is queued. For a session whose peer went away.
+    public func finishReading() {
+        lock.withLock {
+            finishRequested = true
+            wakeUpPipe.signal()
         }
     }
 

@@ -29,6 +29,8 @@ struct InteractiveSession {
         sink.redirect { line in editor.print(line) }
         session.addStateObserver { [target, renderer] state in
             editor.setPrompt(Self.prompt(for: state, target: target, renderer: renderer))
+            // As telnet does: when the connection is gone, the session is over.
+            if state.phase == .closed && state.pending.isEmpty { editor.finishReading() }
         }
         defer {
             sink.redirect(nil)
