@@ -9,7 +9,7 @@ final class Tmux {
 
     init(command: String, width: Int = 100, height: Int = 30, environment: [String: String] = [:]) throws {
         let exports = environment.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-        try run(["new-session", "-d", "-x", String(width), "-y", String(height), "-s", session, "env \(exports) \(command); sleep 60"])
+        try run(["new-session", "-d", "-x", String(width), "-y", String(height), "-s", session, "env \(exports) \(command); sleep 10"])
     }
 
     @discardableResult
