@@ -59,7 +59,9 @@ struct InteractiveSession {
                 }
                 let mode = session.inputMode
                 let submission = session.submit(LocalCommandLine.unescaped(line))
-                if !submission.isSecret && mode == .command && !line.isEmpty {
+                // History never holds AUTH lines (with or without credentials) or SASL responses.
+                let isAuth = line.split(separator: " ").first?.uppercased() == "AUTH"
+                if !submission.isSecret && !isAuth && mode == .command && !line.isEmpty {
                     editor.addHistory(line)
                 }
             case .endOfFile:
