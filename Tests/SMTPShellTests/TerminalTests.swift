@@ -86,4 +86,34 @@ import Testing
         #expect(server.receivedText.contains(japanese + "\r\n"), "\(server.receivedText)")
         #expect(after.contains("250 echo \(japanese.utf8.count) octets"))
     }
+
+    @Test func authLinesAndSASLResponsesStayOutOfHistory() async throws {
+        let history = FileManager.default.temporaryDirectory.appendingPathComponent("smtpsh-history-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: history) }
+        try await PipedSessionTests.withServer { port, _ in
+            var environment = Self.environment
+            environment["SMTPSH_HISTORY"] = history.path
+            let tmux = try Tmux(command: "\(BinaryRunner.binary.path) 127.0.0.1 \(port)", environment: environment)
+            tmux.waitFor { $0.contains("<-  220") }
+            let plain = "AGFsaWNlAHMzY3JldC1wbGFpbg=="  // \0alice\0s3cret-plain
+            for line in ["EHLO history.example", "AUTH PLAIN \(plain)", "AUTH LOGIN", "c3R1ZGVudA==", "cHJhY3RpY2U=", "NOOP"] {
+                try tmux.type(line, delay: 0.01)
+                try tmux.keys("Enter")
+                Thread.sleep(forTimeInterval: 0.3)
+            }
+            let screen = tmux.waitFor { $0.contains("235 2.7.0") && $0.contains("250 2.0.0 OK") }
+            #expect(screen.contains("535 5.7.8"), "the wrong PLAIN password is refused: \(screen)")
+            #expect(screen.contains("235 2.7.0 Authentication successful"))
+            try tmux.keys("C-d")
+            tmux.waitFor { $0.contains("<-  221") }
+            Thread.sleep(forTimeInterval: 0.3)
+            let saved = (try? String(contentsOf: history, encoding: .utf8)) ?? ""
+            #expect(saved.contains("NOOP"))
+            #expect(saved.contains("EHLO\\040history.example"))
+            #expect(!saved.contains("AUTH"))
+            #expect(!saved.contains(plain))
+            #expect(!saved.contains("c3R1ZGVudA=="))
+            #expect(!saved.contains("cHJhY3RpY2U="))
+        }
+    }
 }
