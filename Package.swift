@@ -89,13 +89,17 @@ let package = Package(
             dependencies: ["SMTPCore"],
             resources: [.copy("Fixtures")]
         ),
+        // Drives the practice server with real clients: Python's smtplib (Clients/*.py, found
+        // beside the sources), swaks, and raw sockets.
         .testTarget(
             name: "SMTPPracticeServerTests",
             dependencies: [
                 "SMTPPracticeServer",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-            ]
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            exclude: ["Clients"]
         ),
         .testTarget(name: "SMTPClientTests", dependencies: ["SMTPClient", "SMTPCore"]),
         .testTarget(name: "SMTPShellTests", dependencies: ["SMTPShell", "SMTPPracticeServer", "SMTPClient"]),

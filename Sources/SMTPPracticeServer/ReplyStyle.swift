@@ -37,15 +37,32 @@ public enum ReplyStyle: String, Hashable, Sendable, CaseIterable {
     }
 
     /// Renders `CODE text` (lines separated by `\n`, each taking the code) into a reply.
+    /// `arg` comes from the client: it is made safe before it is echoed (see ``safeEcho(_:)``).
     static func render(_ template: String, host: String, arg: String = "", id: String = "", size: String = "") -> Reply {
         let text = template
             .replacingOccurrences(of: "{host}", with: host)
-            .replacingOccurrences(of: "{arg}", with: arg)
+            .replacingOccurrences(of: "{arg}", with: safeEcho(arg))
             .replacingOccurrences(of: "{id}", with: id)
             .replacingOccurrences(of: "{size}", with: size)
         let code = ReplyCode(digits: text.utf8.prefix(3)) ?? .localError
         let body = text.count > 4 ? String(text.dropFirst(4)) : ""
         return Reply(code: code, lines: body.components(separatedBy: "\n"))
+    }
+
+    /// What the client sent, fit to go back in a reply: control characters (C0, DEL, C1),
+    /// invisible and bidirectional format characters and U+FFFD (invalid UTF-8) become `?`,
+    /// so a reply never carries a bare CR, an escape sequence or garbage back to the client.
+    static func safeEcho(_ text: String) -> String {
+        var result = ""
+        for scalar in text.unicodeScalars.prefix(200) {
+            switch scalar.value {
+            case 0..<0x20, 0x7F...0x9F, 0xFFFD, 0x200B...0x200F, 0x2028...0x202E, 0x2060...0x2069, 0xFEFF:
+                result.append("?")
+            default:
+                result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
     }
 
     static let standardTemplates: [ReplyKind: String] = [

@@ -260,6 +260,11 @@ public struct ServerSession: Sendable {
             mode = .closed
             return actions + [.send(reply(.bareLineFeed)), .close]
         }
+        // Control characters (a bare CR, an escape sequence) and invalid UTF-8 are not part of
+        // any command (RFC 5321, 2.3.8 and 4.1.1): such a line is a bad command.
+        if line.contains(where: { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F }) || String(validating: line, as: UTF8.self) == nil {
+            return actions + badCommand(verb: verb, line: line)
+        }
         let count = (verbCounts[verb] ?? 0) + 1
         verbCounts[verb] = count
         let argument = Self.firstArgument(of: line)
@@ -299,6 +304,10 @@ public struct ServerSession: Sendable {
         }
         if Self.unimplementedVerbs.contains(verb) {
             return [.send(reply(.notImplemented, arg: verb))]
+        }
+        if Verb(rawValue: verb) != nil {
+            // A known verb whose line holds control characters or invalid UTF-8.
+            return [.send(reply(.syntaxError, arg: verb))]
         }
         if badCommands > configuration.maximumBadCommands {
             mode = .closed
