@@ -18,7 +18,7 @@ public enum AdviceText {
         case .credentialsInClear: text = "credentials over a connection without TLS can be read by anyone on the path"
         case .needsSMTPUTF8: text = "a non-ASCII address needs MAIL FROM:<…> SMTPUTF8"
         case .messageTooBig(let declared, let limit): text = "SIZE=\(declared) is over the server's limit of \(limit) octets"
-        case .missingAngleBrackets(let verb): text = "\(verb) needs the address in angle brackets: \(verb == "RCPT" ? "RCPT TO:<bob@example.org>" : "MAIL FROM:<alice@example.org>")"
+        case .missingAngleBrackets(let verb): text = "\(verb) needs the address in angle brackets (\(verb == "RCPT" ? "RCPT TO:<bob@example.org>" : "MAIL FROM:<alice@example.org>"))"
         case .missingArgument(let verb): text = "\(verb) needs an argument"
         case .syntax(let verb): text = "this \(verb) line does not follow RFC 5321's syntax"
         case .lineTooLong(let length): text = "this line is \(length) octets; RFC 5321 allows 998 plus CRLF"
