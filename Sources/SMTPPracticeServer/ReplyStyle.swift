@@ -39,14 +39,33 @@ public enum ReplyStyle: String, Hashable, Sendable, CaseIterable {
     /// Renders `CODE text` (lines separated by `\n`, each taking the code) into a reply.
     /// `arg` comes from the client: it is made safe before it is echoed (see ``safeEcho(_:)``).
     static func render(_ template: String, host: String, arg: String = "", id: String = "", size: String = "") -> Reply {
-        let text = template
-            .replacingOccurrences(of: "{host}", with: host)
-            .replacingOccurrences(of: "{arg}", with: safeEcho(arg))
-            .replacingOccurrences(of: "{id}", with: id)
-            .replacingOccurrences(of: "{size}", with: size)
+        // A hand-written substitution: this runs for every reply the server sends.
+        var text = ""
+        var rest = Substring(template)
+        while let open = rest.firstIndex(of: "{") {
+            text += rest[..<open]
+            let tail = rest[open...]
+            if tail.hasPrefix("{host}") {
+                text += host
+                rest = tail.dropFirst(6)
+            } else if tail.hasPrefix("{arg}") {
+                text += safeEcho(arg)
+                rest = tail.dropFirst(5)
+            } else if tail.hasPrefix("{id}") {
+                text += id
+                rest = tail.dropFirst(4)
+            } else if tail.hasPrefix("{size}") {
+                text += size
+                rest = tail.dropFirst(6)
+            } else {
+                text += "{"
+                rest = tail.dropFirst()
+            }
+        }
+        text += rest
         let code = ReplyCode(digits: text.utf8.prefix(3)) ?? .localError
-        let body = text.count > 4 ? String(text.dropFirst(4)) : ""
-        return Reply(code: code, lines: body.components(separatedBy: "\n"))
+        let body = text.utf8.count > 4 ? text.dropFirst(4) : ""
+        return Reply(code: code, lines: body.split(separator: "\n", omittingEmptySubsequences: false).map(String.init))
     }
 
     /// What the client sent, fit to go back in a reply: control characters (C0, DEL, C1),
@@ -100,7 +119,7 @@ public enum ReplyStyle: String, Hashable, Sendable, CaseIterable {
         .parameterSyntax: "501 5.5.4 Invalid parameter {arg}",
         .ehloNeedsDomain: "501 5.5.4 {arg} requires a domain name",
         .heloFirst: "503 5.5.1 Bad sequence of commands: send EHLO or HELO first",
-        .mailFirst: "503 5.5.1 Bad sequence of commands: need MAIL before RCPT",
+        .mailFirst: "503 5.5.1 Bad sequence of commands: need MAIL before {arg}",
         .rcptFirst: "503 5.5.1 Bad sequence of commands: need RCPT before {arg}",
         .nestedMail: "503 5.5.1 Bad sequence of commands: sender already given (RSET first)",
         .dataAfterBDAT: "503 5.5.1 Bad sequence of commands: DATA after BDAT",

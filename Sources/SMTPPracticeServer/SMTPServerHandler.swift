@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import NIOSSL
 import NIOTLS
@@ -26,8 +27,10 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
         self.number = number
     }
 
-    private func log(_ text: String) {
-        context.log?("[\(number)] \(text)")
+    /// Builds the log line only when someone reads the log (not under --quiet).
+    private func log(_ text: @autoclosure () -> String) {
+        guard let log = context.log else { return }
+        log("[\(number)] \(text())")
     }
 
     func channelActive(context channelContext: ChannelHandlerContext) {
@@ -162,9 +165,11 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
         let contextBox = NIOLoopBound(channelContext, eventLoop: loop)
         let store = context.store
         let host = context.configuration.hostname
-        let future = context.threadPool.runIfActive(eventLoop: loop) {
-            try store.store(message, host: host)
-        }
+        // Without a directory there is nothing to write: no trip to the thread pool.
+        let future: EventLoopFuture<URL?> =
+            store.directory == nil
+            ? loop.makeSucceededFuture(nil)
+            : context.threadPool.runIfActive(eventLoop: loop) { try store.store(message, host: host) }
         future.whenComplete { result in
             let handler = handlerBox.value
             let channelContext = contextBox.value

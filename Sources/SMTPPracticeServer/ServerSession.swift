@@ -224,7 +224,9 @@ public struct ServerSession: Sendable {
 
     private mutating func nextLine(from position: Int) -> LineResult? {
         let limit = configuration.maximumLineLength
-        var index = position
+        // Bytes of this line already scanned on an earlier read hold no LF.
+        var index = max(position, position + scannedWithoutLineFeed)
+        scannedWithoutLineFeed = 0
         while index < input.count {
             if input[index] == 10 {
                 if discardingLongLine {
@@ -241,6 +243,8 @@ public struct ServerSession: Sendable {
         if input.count - position > limit + 1 {
             discardingLongLine = true
         }
+        // While discarding, the scanned bytes are dropped: nothing to remember.
+        scannedWithoutLineFeed = discardingLongLine ? 0 : input.count - position
         return nil
     }
 
@@ -363,7 +367,7 @@ public struct ServerSession: Sendable {
             return [.send(reply(.mailOK, arg: path.mailbox))]
 
         case .rcpt(let path, let parameters):
-            guard var current = transaction else { return [.send(reply(.mailFirst))] }
+            guard var current = transaction else { return [.send(reply(.mailFirst, arg: "RCPT"))] }
             for parameter in parameters where !["NOTIFY", "ORCPT"].contains(parameter.keyword) {
                 return [.send(reply(.unknownParameter, arg: parameter.keyword))]
             }
@@ -377,7 +381,7 @@ public struct ServerSession: Sendable {
             return [.send(reply(.rcptOK, arg: path.mailbox))]
 
         case .data:
-            guard let current = transaction else { return [.send(reply(.mailFirst))] }
+            guard let current = transaction else { return [.send(reply(.mailFirst, arg: "DATA"))] }
             guard !current.recipients.isEmpty else { return [.send(reply(.rcptFirst, arg: "DATA"))] }
             guard !current.usedBDAT else { return [.send(reply(.dataAfterBDAT))] }
             mode = .data(MessageDataDecoder())
@@ -387,7 +391,7 @@ public struct ServerSession: Sendable {
             guard var current = transaction, !current.recipients.isEmpty else {
                 // The chunk follows the command whatever the reply (RFC 3030): read it, drop it.
                 skipChunk(size: size)
-                return [.send(transaction == nil ? reply(.mailFirst) : reply(.rcptFirst, arg: "BDAT"))]
+                return [.send(transaction == nil ? reply(.mailFirst, arg: "BDAT") : reply(.rcptFirst, arg: "BDAT"))]
             }
             current.usedBDAT = true
             transaction = current
@@ -428,13 +432,18 @@ public struct ServerSession: Sendable {
 
         case .auth(let mechanism, let initialResponse):
             lastCommandWasRefusedAuth = true
-            guard clientName != nil, usedEHLO else { return [.send(reply(.heloFirst))] }
+            guard clientName != nil else { return [.send(reply(.heloFirst))] }
+            // AUTH is an ESMTP extension (RFC 4954): a client greeted with HELO has not seen it.
+            guard usedEHLO else { return [.send(reply(.authNotAvailable))] }
             if authenticatedUser != nil { return [.send(reply(.alreadyAuthenticated))] }
             if transaction != nil { return [.send(reply(.authDuringMail))] }
             guard Self.mechanisms.contains(mechanism) else {
                 return [.send(reply(.mechanismNotAvailable, arg: mechanism))]
             }
-            if configuration.authRequiresTLS && !tls { return [.send(reply(.encryptionRequired))] }
+            // Mechanisms that send the password itself (PLAIN, LOGIN) need TLS when configured.
+            if configuration.authRequiresTLS && !tls && mechanism != "CRAM-MD5" {
+                return [.send(reply(.encryptionRequired))]
+            }
             lastCommandWasRefusedAuth = false
             return startSASL(mechanism: mechanism, initialResponse: initialResponse)
 
@@ -444,6 +453,8 @@ public struct ServerSession: Sendable {
     }
 
     private var pendingChunkSize: UInt64 = 0
+    /// How much of the pending (incomplete) line has been scanned for an LF already.
+    private var scannedWithoutLineFeed = 0
     private var lastCommandWasRefusedAuth = false
 
     private mutating func skipChunk(size: UInt64) {
@@ -490,15 +501,15 @@ public struct ServerSession: Sendable {
     // MARK: - Message content
 
     private mutating func appendContent<Bytes: Collection<UInt8>>(_ chunk: Bytes) {
-        guard var current = transaction, !droppingBDAT else { return }
-        if current.tooBig { return }
-        if UInt64(current.content.count) + UInt64(chunk.count) > configuration.maximumMessageSize {
-            current.tooBig = true
-            current.content = []
+        // Mutated in place: copying the transaction out would copy the whole message so far
+        // on every read (quadratic for large messages).
+        guard transaction != nil, !droppingBDAT, !transaction!.tooBig else { return }
+        if UInt64(transaction!.content.count) + UInt64(chunk.count) > configuration.maximumMessageSize {
+            transaction!.tooBig = true
+            transaction!.content = []
         } else {
-            current.content.append(contentsOf: chunk)
+            transaction!.content.append(contentsOf: chunk)
         }
-        transaction = current
     }
 
     private func countBareLineFeeds<Bytes: Collection<UInt8>>(_ chunk: Bytes) -> Int {

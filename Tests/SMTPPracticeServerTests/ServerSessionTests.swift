@@ -94,7 +94,7 @@ import Testing
         var session = Self.greeted()
         #expect(Self.exchange(&session, ["RCPT TO:<a@b>", "DATA", "MAIL FROM:<a@b>", "DATA", "MAIL FROM:<x@y>"]) == [
             "503 5.5.1 Bad sequence of commands: need MAIL before RCPT",
-            "503 5.5.1 Bad sequence of commands: need MAIL before RCPT",
+            "503 5.5.1 Bad sequence of commands: need MAIL before DATA",
             "250 2.1.0 Sender <a@b> OK",
             "503 5.5.1 Bad sequence of commands: need RCPT before DATA",
             "503 5.5.1 Bad sequence of commands: sender already given (RSET first)",
@@ -268,7 +268,7 @@ import Testing
         #expect(Self.replies(last) == ["250 2.0.0 OK: message 42 accepted", "221 2.0.0 practice.localhost closing connection"])
         var noMail = Self.greeted()
         #expect(Self.replies(noMail.receive(Array("BDAT 4\r\nQUITNOOP\r\n".utf8))) == [
-            "503 5.5.1 Bad sequence of commands: need MAIL before RCPT", "250 2.0.0 OK",
+            "503 5.5.1 Bad sequence of commands: need MAIL before BDAT", "250 2.0.0 OK",
         ])
     }
 

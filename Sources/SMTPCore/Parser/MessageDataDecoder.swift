@@ -36,7 +36,17 @@ public struct MessageDataDecoder: Sendable {
     /// - Returns: `nil` while the end of data has not been seen (all bytes were consumed);
     ///   otherwise the number of bytes consumed up to and including the final LF. Bytes after
     ///   that belong to the next command (a pipelining client may send it right away).
-    public mutating func decode<Bytes: Collection<UInt8>>(_ bytes: Bytes, into output: inout [UInt8]) -> Int? {
+    public mutating func decode(_ bytes: ArraySlice<UInt8>, into output: inout [UInt8]) -> Int? {
+        decodeAny(bytes, into: &output)
+    }
+
+    public mutating func decode(_ bytes: [UInt8], into output: inout [UInt8]) -> Int? {
+        decodeAny(bytes[...], into: &output)
+    }
+
+    /// The body, specialised inside this module for the concrete overloads above (a generic
+    /// public entry point would run unspecialised from other modules, byte by byte).
+    private mutating func decodeAny<Bytes: Collection<UInt8>>(_ bytes: Bytes, into output: inout [UInt8]) -> Int? {
         precondition(!isComplete, "decode called after the end of data")
         let before = output.count
         defer { byteCount += UInt64(output.count - before) }
