@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .executable(name: "smtpsh", targets: ["smtpsh"]),
         .library(name: "SMTPCore", targets: ["SMTPCore"]),
+        .library(name: "SMTPCatalog", targets: ["SMTPCatalog"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -22,6 +23,15 @@ let package = Package(
         // The SMTP protocol as RFC 5321 and its extensions name it: types, parsers, encoders,
         // the session state machine. No I/O, no SwiftNIO.
         .target(name: "SMTPCore"),
+
+        // The reply catalogue: every reply explained in English, French and Japanese, from the
+        // data files in Sources/SMTPCatalog/Data (Docs/catalog.md). The CatalogEmbedder plugin
+        // compiles those files into the binary as string literals: nothing is read at run time.
+        .target(name: "SMTPCatalog", dependencies: ["SMTPCore"], plugins: ["CatalogEmbedder"]),
+
+        // Build tool: turns the .catalog files into a Swift source holding their text.
+        .plugin(name: "CatalogEmbedder", capability: .buildTool(), dependencies: ["catalog-embedder"]),
+        .executableTarget(name: "catalog-embedder", path: "Sources/CatalogEmbedderTool"),
 
         // The practice server: a real ESMTP server on SwiftNIO that can be made to send any reply.
         // `ServerSession` is its protocol logic, pure; the NIO handler only moves bytes.
@@ -64,6 +74,7 @@ let package = Package(
             name: "SMTPShell",
             dependencies: [
                 "SMTPCore",
+                "SMTPCatalog",
                 "SMTPClient",
                 "SMTPPracticeServer",
                 "LineEditor",
@@ -75,7 +86,7 @@ let package = Package(
         .executableTarget(name: "smtpsh", dependencies: ["SMTPShell"]),
 
         // Benchmarks (run in release mode; see Docs/benchmarks.md).
-        .executableTarget(name: "smtpsh-bench", dependencies: ["SMTPCore"]),
+        .executableTarget(name: "smtpsh-bench", dependencies: ["SMTPCore", "SMTPCatalog"]),
 
         // Drives LineEditor in a real terminal for the tmux tests; not shipped.
         .executableTarget(
@@ -101,8 +112,12 @@ let package = Package(
             ],
             exclude: ["Clients"]
         ),
+        .testTarget(name: "SMTPCatalogTests", dependencies: ["SMTPCatalog", "SMTPCore"]),
         .testTarget(name: "SMTPClientTests", dependencies: ["SMTPClient", "SMTPCore"]),
-        .testTarget(name: "SMTPShellTests", dependencies: ["SMTPShell", "SMTPPracticeServer", "SMTPClient"]),
+        .testTarget(
+            name: "SMTPShellTests",
+            dependencies: ["SMTPShell", "SMTPCatalog", "SMTPPracticeServer", "SMTPClient"]
+        ),
         .testTarget(name: "LineEditorTests", dependencies: ["LineEditor"]),
     ],
     swiftLanguageModes: [.v6]

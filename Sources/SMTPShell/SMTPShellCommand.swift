@@ -13,7 +13,7 @@ public struct SMTPShellCommand: AsyncParsableCommand {
             See Docs/guide.md for the full guide.
             """,
         version: SMTPShellVersion.current,
-        subcommands: [ConnectCommand.self, DemoCommand.self, ServeCommand.self],
+        subcommands: [ConnectCommand.self, DemoCommand.self, ServeCommand.self, ExplainCommand.self],
         defaultSubcommand: ConnectCommand.self
     )
 

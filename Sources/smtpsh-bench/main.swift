@@ -3,6 +3,7 @@
 //     swift build -c release
 //     .build/release/smtpsh-bench parser [--lines N] [--runs R]
 //     .build/release/smtpsh-bench client [--runs R]
+//     .build/release/smtpsh-bench catalog [--runs R] [--replies N]
 //
 // See Docs/benchmarks.md.
 import Foundation
@@ -100,9 +101,12 @@ do {
         try benchmarkParser(arguments: Array(arguments.dropFirst()))
     case "client":
         try ClientBenchmark.run(arguments: Array(arguments.dropFirst()))
+    case "catalog":
+        try CatalogBenchmark.run(arguments: Array(arguments.dropFirst()))
     default:
         print("usage: smtpsh-bench parser [--lines N] [--runs R] [--chunk BYTES]")
         print("       smtpsh-bench client [--runs R] [--reply-lines N]   (needs .build/release/smtpsh)")
+        print("       smtpsh-bench catalog [--runs R] [--replies N]")
         exit(arguments.isEmpty ? 0 : 2)
     }
 } catch {

@@ -1,0 +1,108 @@
+import SMTPCore
+
+/// The reply catalogue: what every SMTP reply means, in English, French and Japanese.
+///
+/// ```swift
+/// let explanation = Catalog.shared.explain(reply)            // a reply received in a session
+/// let renderer = ExplanationRenderer(columns: 80, languages: [.en, .ja])
+/// for line in renderer.render(explanation) { print(line) }   // indented under the reply
+/// ```
+///
+/// The data is the `.catalog` files of `Sources/SMTPCatalog/Data`, compiled into the binary
+/// by the CatalogEmbedder build plugin (Docs/catalog.md). ``shared`` reads them the first
+/// time it is used, in under a millisecond (Docs/benchmarks.md): the keys and the `match:`
+/// lines; an entry's texts are read when it is looked up.
+public struct Catalog: Sendable {
+    /// Problems found in the data. Empty for the embedded catalogue: a test makes sure.
+    public let diagnostics: [CatalogDiagnostic]
+
+    /// The files, and the entries with their texts located in them (decoded when used).
+    let sources: [CatalogSource]
+    let stored: [CatalogValidator.StoredEntry]
+    let index: [String: Int]
+    /// Appliance patterns by reply code, most specific first.
+    let patternsByCode: [Int: [AppliancePattern]]
+
+    /// The catalogue built into smtpsh, parsed on first use. The checks are not run again
+    /// here: the test suite runs them over the same data (`Catalog(sources: embeddedSources)`).
+    public static let shared = Catalog(sources: embeddedSources, checks: false)
+
+    /// Parses and checks catalogue files. Never fails: problems are in ``diagnostics`` and
+    /// the entries that could be read are usable. With `checks: false` (start-up), lines that
+    /// cannot be read are skipped silently and only malformed keys and `match:` lines and
+    /// duplicates are reported; the checks of Docs/catalog.md need `checks: true`.
+    public init(sources: [CatalogSource], checks: Bool = true) {
+        var parsed: [CatalogParser.ParsedEntry] = []
+        var diagnostics: [CatalogDiagnostic] = []
+        for (position, source) in sources.enumerated() {
+            let (entries, problems) = CatalogParser.parse(
+                source, sourceIndex: position, mode: checks ? .full : .keysAndMatches)
+            parsed += entries
+            diagnostics += problems
+        }
+        let result = CatalogValidator.validate(parsed, sources: sources, checks: checks)
+        self.sources = sources
+        self.stored = result.entries
+        self.diagnostics = (diagnostics + result.diagnostics).sorted {
+            ($0.location.file, $0.location.line) < ($1.location.file, $1.location.line)
+        }
+        var index: [String: Int] = [:]
+        for (position, entry) in result.entries.enumerated() where index[entry.key.rawValue] == nil {
+            index[entry.key.rawValue] = position
+        }
+        self.index = index
+        self.patternsByCode = Dictionary(grouping: result.patterns, by: \.code).mapValues { patterns in
+            patterns.map { ($0, $0.literalLength, $0.placeholderCount) }
+                .sorted { a, b in
+                    if a.1 != b.1 { return a.1 > b.1 }  // more literal text
+                    if a.2 != b.2 { return a.2 < b.2 }  // fewer placeholders
+                    return a.0.order < b.0.order
+                }
+                .map(\.0)
+        }
+    }
+
+    /// Every entry, in the order of the files (sorted by name) and of the entries in them.
+    /// (Decodes every text: for listings and checks, not for each reply.)
+    public var entries: [CatalogEntry] { stored.map { $0.entry(in: sources) } }
+
+    /// The keys of every entry, in order, without decoding any text.
+    public var keys: [CatalogKey] { stored.map(\.key) }
+
+    /// The entry with this key (`basic.550`, `enhanced.1.1`, `ehlo.SIZE`…).
+    public subscript(key: String) -> CatalogEntry? {
+        index[key].map { stored[$0].entry(in: sources) }
+    }
+
+    public subscript(key: CatalogKey) -> CatalogEntry? { self[key.rawValue] }
+
+    /// The appliance entry whose `match:` line fits `line` best (most literal text, fewest
+    /// placeholders), with the placeholders' values; `nil` when none fits.
+    public func applianceMatch(_ line: String) -> (entry: CatalogEntry, values: [String: String], isGeneric: Bool)? {
+        let words = AppliancePattern.words(of: line)
+        guard let first = words.first, first.utf8.count == 3, let code = Int(first) else { return nil }
+        for pattern in patternsByCode[code] ?? [] {
+            if let values = pattern.match(words), let entry = self[pattern.key] {
+                return (entry, values, pattern.literalWordCount <= 1)
+            }
+        }
+        return nil
+    }
+
+    // MARK: smtpsh's own words
+
+    /// One of smtpsh's own messages (`message.NAME` in `messages.catalog`) in `language`,
+    /// its placeholders filled from `values`. Falls back to English, then to the name itself:
+    /// a missing message never stops smtpsh.
+    ///
+    /// ```swift
+    /// catalog.message("explain-unknown-input", in: .fr, ["input": "hello"])
+    /// // "impossible d’expliquer « hello » : …"
+    /// ```
+    public func message(_ name: String, in language: Language, _ values: [String: String] = [:]) -> String {
+        guard let entry = self["message." + name], let text = entry.meaning[language] ?? entry.meaning[.en] else {
+            return name
+        }
+        return Placeholders.fill(text, with: values)
+    }
+}

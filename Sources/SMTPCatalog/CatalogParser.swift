@@ -1,0 +1,266 @@
+/// Reads the catalogue's data files (the syntax of Docs/catalog.md) into entries and
+/// diagnostics. Never fails: a line it cannot read is reported and skipped, so a mistake in
+/// one entry leaves the rest of the catalogue usable. ``CatalogValidator`` then checks the
+/// entries.
+///
+/// ```
+/// # comment
+/// [basic.550]
+/// en: Mailbox unavailable: ...
+/// en.hint: Check the address ...
+///   a continuation line (two spaces or more) joined to the field above with one space
+/// ```
+enum CatalogParser {
+    /// A field as written: its name (`en`, `fr.hint`, `match`), its text and where.
+    struct Field {
+        enum Kind: Hashable {
+            case meaning(Language)
+            case hint(Language)
+            case match
+
+            /// 0 for `match`, then each language's meaning and hint.
+            var ordinal: Int {
+                switch self {
+                case .match: 0
+                case .meaning(let language): 1 + 2 * Language.allCases.firstIndex(of: language)!
+                case .hint(let language): 2 + 2 * Language.allCases.firstIndex(of: language)!
+                }
+            }
+        }
+
+        var kind: Kind
+        var text: TextSlice
+        var location: CatalogLocation
+
+        /// As written: `en`, `fr.hint`, `match`.
+        var name: String {
+            switch kind {
+            case .meaning(let language): language.rawValue
+            case .hint(let language): language.rawValue + ".hint"
+            case .match: "match"
+            }
+        }
+    }
+
+    /// An entry as written, before any check.
+    struct ParsedEntry {
+        var keyText: String
+        var location: CatalogLocation
+        var fields: [Field]
+        /// Its lines after the key line, up to the next key, in source `body.source`.
+        var body: Body
+    }
+
+    /// Where an entry's fields are written: read again by ``fields(of:in:)`` when it is used.
+    struct Body: Hashable, Sendable {
+        var source: Int
+        var range: Range<Int>
+        /// The number of the line the range starts with.
+        var firstLine: Int
+    }
+
+    enum Mode {
+        /// Every field, with a diagnostic for every line that cannot be read.
+        case full
+        /// Keys and `match:` fields only, no diagnostics: what start-up needs (the rest of
+        /// an entry is read when it is shown).
+        case keysAndMatches
+    }
+
+    /// The field names a line may start with, as bytes.
+    static let fieldKinds: [(name: [UInt8], kind: Field.Kind)] = {
+        var kinds: [(name: [UInt8], kind: Field.Kind)] = [(Array("match".utf8), .match)]
+        for language in Language.allCases {
+            kinds.append((Array(language.rawValue.utf8), .meaning(language)))
+            kinds.append((Array((language.rawValue + ".hint").utf8), .hint(language)))
+        }
+        return kinds
+    }()
+
+    /// Parses `source`, the `sourceIndex`th of the catalogue. Texts are not decoded here,
+    /// only located (``TextSlice``): start-up reads the whole catalogue, but shows a few entries.
+    static func parse(
+        _ source: CatalogSource,
+        sourceIndex: Int,
+        mode: Mode = .full
+    ) -> (entries: [ParsedEntry], diagnostics: [CatalogDiagnostic]) {
+        // Bytes, not Characters: the whole catalogue is read at start-up (Docs/benchmarks.md).
+        source.withUTF8 { bytes in
+            let start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0  // a byte order mark
+            return parse(
+                bytes: bytes, range: start..<bytes.count, firstLine: 1, name: source.name, sourceIndex: sourceIndex,
+                mode: mode, entry: nil)
+        }
+    }
+
+    /// The fields of an entry, read again from its body (as `.full` reads them; the first of
+    /// two fields of the same name is the one kept, as the checks keep it).
+    static func fields(of body: Body, in sources: [CatalogSource]) -> [Field] {
+        let source = sources[body.source]
+        return source.withUTF8 { bytes in
+            let entry = ParsedEntry(
+                keyText: "", location: CatalogLocation(file: source.name, line: body.firstLine - 1), fields: [],
+                body: body)
+            return parse(
+                bytes: bytes, range: body.range, firstLine: body.firstLine, name: source.name, sourceIndex: body.source,
+                mode: .full, entry: entry
+            ).entries.first?.fields ?? []
+        }
+    }
+
+    private static func parse(
+        bytes: UnsafeBufferPointer<UInt8>,
+        range: Range<Int>,
+        firstLine: Int,
+        name: String,
+        sourceIndex: Int,
+        mode: Mode,
+        entry: ParsedEntry?
+    ) -> (entries: [ParsedEntry], diagnostics: [CatalogDiagnostic]) {
+        let space = UInt8(ascii: " ")
+        let tab = UInt8(ascii: "\t")
+        let colon = UInt8(ascii: ":")
+        var entries: [ParsedEntry] = entry.map { [$0] } ?? []
+        var diagnostics: [CatalogDiagnostic] = []
+        let full = mode == .full
+        // `true` while the previous line was a field (kept) or a continuation of one.
+        var continuable = false
+        var lineNumber = firstLine - 1
+        var index = range.lowerBound
+
+        func string(_ range: Range<Int>) -> String {
+            String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+        }
+
+        while index < range.upperBound {
+            lineNumber += 1
+            let location = CatalogLocation(file: name, line: lineNumber)
+            let lineStart = index
+            var lineEnd = lineStart
+            while lineEnd < range.upperBound && bytes[lineEnd] != 10 { lineEnd += 1 }
+            index = lineEnd + 1
+            if lineEnd > lineStart && bytes[lineEnd - 1] == 13 { lineEnd -= 1 }
+            // The line without the spaces and tabs around it.
+            var first = lineStart
+            while first < lineEnd && (bytes[first] == space || bytes[first] == tab) { first += 1 }
+            var last = lineEnd
+            while last > first && (bytes[last - 1] == space || bytes[last - 1] == tab) { last -= 1 }
+
+            if first == last || bytes[first] == UInt8(ascii: "#") {
+                continuable = false
+                continue
+            }
+            let indented =
+                bytes[lineStart] == tab
+                || (lineEnd - lineStart >= 2 && bytes[lineStart + 1] == space && bytes[lineStart] == space)
+            if indented {
+                if continuable, !entries.isEmpty, !entries[entries.count - 1].fields.isEmpty {
+                    let fieldIndex = entries[entries.count - 1].fields.count - 1
+                    entries[entries.count - 1].fields[fieldIndex].text.append(first..<last)
+                } else if full {
+                    diagnostics.append(
+                        CatalogDiagnostic(
+                            location, "an indented line continues a field, but no field comes just before it")
+                    )
+                }
+                continue
+            }
+            continuable = false
+            if bytes[lineStart] == UInt8(ascii: "[") {
+                guard bytes[last - 1] == UInt8(ascii: "]"), last - lineStart > 2 else {
+                    if full {
+                        diagnostics.append(CatalogDiagnostic(location, "a key line is '[key]' alone on its line"))
+                    }
+                    continue
+                }
+                if !entries.isEmpty {
+                    entries[entries.count - 1].body.range = entries[entries.count - 1].body.range.lowerBound..<lineStart
+                }
+                let body = Body(source: sourceIndex, range: index..<range.upperBound, firstLine: lineNumber + 1)
+                entries.append(
+                    ParsedEntry(keyText: string(lineStart + 1..<last - 1), location: location, fields: [], body: body))
+                continue
+            }
+            // `name:` then a space or the end, the name in a-z and dots.
+            var nameEnd = lineStart
+            while nameEnd < lineEnd,
+                (bytes[nameEnd] >= 97 && bytes[nameEnd] <= 122) || bytes[nameEnd] == UInt8(ascii: ".")
+            {
+                nameEnd += 1
+            }
+            if nameEnd > lineStart, nameEnd < lineEnd, bytes[nameEnd] == colon,
+                nameEnd + 1 == lineEnd || bytes[nameEnd + 1] == space
+            {
+                let nameBytes = UnsafeBufferPointer(rebasing: bytes[lineStart..<nameEnd])
+                guard let kind = fieldKinds.first(where: { $0.name.elementsEqual(nameBytes) })?.kind else {
+                    guard full else { continue }
+                    let known = fieldKinds.map { String(decoding: $0.name, as: UTF8.self) }.sorted().joined(
+                        separator: ", ")
+                    diagnostics.append(
+                        CatalogDiagnostic(location, "unknown field '\(string(lineStart..<nameEnd))' (known: \(known))"))
+                    continue
+                }
+                guard !entries.isEmpty else {
+                    if full {
+                        diagnostics.append(
+                            CatalogDiagnostic(location, "'\(string(lineStart..<nameEnd)):' comes before any [key]"))
+                    }
+                    continue
+                }
+                guard full || kind == .match else { continue }
+                var valueStart = nameEnd + 1
+                while valueStart < last && (bytes[valueStart] == space || bytes[valueStart] == tab) { valueStart += 1 }
+                let value = TextSlice(source: sourceIndex, range: valueStart..<max(valueStart, last))
+                entries[entries.count - 1].fields.append(Field(kind: kind, text: value, location: location))
+                continuable = true
+                continue
+            }
+            if full {
+                diagnostics.append(
+                    CatalogDiagnostic(
+                        location,
+                        "this line is neither a [key], a 'field: text' line nor a continuation (indent by two spaces to continue a field)"
+                    )
+                )
+            }
+        }
+        return (entries, diagnostics)
+    }
+}
+
+/// A field's text, located in the catalogue's sources and decoded only when asked: at
+/// start-up the catalogue is read whole, but only the entries shown are decoded.
+struct TextSlice: Hashable, Sendable {
+    var source: Int
+    var range: Range<Int>
+    /// Continuation lines, joined to the first with one space.
+    var continuations: [Range<Int>] = []
+
+    var isEmpty: Bool { range.isEmpty && continuations.allSatisfy(\.isEmpty) }
+
+    mutating func append(_ line: Range<Int>) {
+        if range.isEmpty && continuations.isEmpty {
+            range = line
+        } else {
+            continuations.append(line)
+        }
+    }
+
+    func string(in sources: [CatalogSource]) -> String {
+        sources[source].withUTF8 { bytes in
+            var text = String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+            for line in continuations {
+                text += " " + String(decoding: UnsafeBufferPointer(rebasing: bytes[line]), as: UTF8.self)
+            }
+            return text
+        }
+    }
+}
+
+extension CatalogSource {
+    /// The text's UTF-8 bytes, without a copy when the string is native (the embedded ones are).
+    func withUTF8<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        if let result = text.utf8.withContiguousStorageIfAvailable(body) { return result }
+        return Array(text.utf8).withUnsafeBufferPointer(body)
+    }
+}

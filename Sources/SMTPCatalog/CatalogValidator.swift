@@ -1,0 +1,241 @@
+/// The checks of Docs/catalog.md, run over the parsed files: the test suite fails on any
+/// diagnostic (Tests/SMTPCatalogTests/CatalogDataTests.swift).
+///
+/// - every key has a documented form, and appears once;
+/// - every entry has its meaning in every language, and no field twice;
+/// - every 4xx/5xx entry has a hint in every language; when one language has a hint, all do;
+/// - every placeholder used in one language is used in the others, is one the entry can
+///   fill, and (appliance entries) comes from every `match:` line;
+/// - `match:` lines belong to appliance entries, which have at least one; no two are the same;
+/// - French typography: a no-break space (U+00A0) before `:` `;` `?` `!` and inside « »,
+///   the typographic apostrophe (’) in elisions, no other kind of no-break space.
+///
+/// Entries with problems are still kept when they have a valid key, so the rest of the
+/// catalogue stays usable.
+enum CatalogValidator {
+    /// An entry as kept by the catalogue: its key, and where its fields are written (read
+    /// when the entry is shown).
+    struct StoredEntry: Sendable {
+        var key: CatalogKey
+        var location: CatalogLocation
+        var body: CatalogParser.Body
+
+        func entry(in sources: [CatalogSource]) -> CatalogEntry {
+            var entry = CatalogEntry(key: key, meaning: [:], location: location)
+            for field in CatalogParser.fields(of: body, in: sources) where !field.text.isEmpty {
+                // The first of two fields of the same name counts, as for the checks.
+                switch field.kind {
+                case .meaning(let language) where entry.meaning[language] == nil:
+                    entry.meaning[language] = field.text.string(in: sources)
+                case .hint(let language) where entry.hint[language] == nil:
+                    entry.hint[language] = field.text.string(in: sources)
+                case .match:
+                    entry.matches.append(field.text.string(in: sources))
+                default:
+                    break
+                }
+            }
+            return entry
+        }
+    }
+
+    struct Result {
+        var entries: [StoredEntry] = []
+        var patterns: [AppliancePattern] = []
+        var diagnostics: [CatalogDiagnostic] = []
+    }
+
+    /// `checks: false` keeps the entries and builds the patterns only, skipping what can only
+    /// find a problem in the data (languages, hints, placeholders, typography): that is how
+    /// `Catalog.shared` loads the embedded data, which the test suite has checked.
+    static func validate(
+        _ parsed: [CatalogParser.ParsedEntry],
+        sources: [CatalogSource],
+        checks: Bool = true
+    ) -> Result {
+        var result = Result()
+        var seenKeys: [String: CatalogLocation] = [:]
+        var seenMatches: [String: CatalogLocation] = [:]
+
+        for item in parsed {
+            func report(_ location: CatalogLocation, _ message: String) {
+                result.diagnostics.append(CatalogDiagnostic(location, message))
+            }
+            guard let key = CatalogKey(item.keyText) else {
+                report(item.location, "'[\(item.keyText)]' is not a known form of key (see Docs/catalog.md, Keys)")
+                continue
+            }
+            if let first = seenKeys[key.rawValue] {
+                report(item.location, "\(key) is already defined at \(first)")
+                continue
+            }
+            seenKeys[key.rawValue] = item.location
+
+            // Where each field is, by `Field.Kind.ordinal` (no hashing: this runs at start-up).
+            var fieldLines = FieldLines()
+            var matchFields: [CatalogParser.Field] = []
+            for field in item.fields {
+                if field.kind != .match, let first = fieldLines[field.kind] {
+                    report(field.location, "\(key) has '\(field.name)' twice (first at line \(first.line))")
+                    continue
+                }
+                fieldLines[field.kind] = field.location
+                if field.text.isEmpty {
+                    report(field.location, "'\(field.name):' has no text")
+                    continue
+                }
+                if field.kind == .match { matchFields.append(field) }
+            }
+            let stored = StoredEntry(key: key, location: item.location, body: item.body)
+
+            var failure = key.failureClass
+            var patterns: [AppliancePattern] = []
+            if case .appliance = key.kind {
+                if matchFields.isEmpty { report(item.location, "\(key) has no 'match:' line") }
+                for field in matchFields {
+                    do throws(AppliancePattern.Invalid) {
+                        let pattern = try AppliancePattern(
+                            parsing: field.text.string(in: sources),
+                            key: key,
+                            order: result.patterns.count + patterns.count
+                        )
+                        if let first = seenMatches[pattern.text] {
+                            report(field.location, "the same match: line is already at \(first)")
+                        } else {
+                            seenMatches[pattern.text] = field.location
+                            patterns.append(pattern)
+                        }
+                        failure = (failure ?? false) || pattern.code >= 400
+                    } catch {
+                        report(field.location, error.description)
+                    }
+                }
+            } else if let first = matchFields.first {
+                report(first.location, "only appliance entries have 'match:' lines")
+            }
+            result.entries.append(stored)
+            result.patterns += patterns
+            guard checks else { continue }
+
+            // Every language, and hints where they are needed.
+            for language in Language.allCases where fieldLines[.meaning(language)] == nil {
+                report(item.location, "\(key) has no '\(language)' text")
+            }
+            let hinted = Language.allCases.filter { fieldLines[.hint($0)] != nil }
+            if !hinted.isEmpty {
+                for language in Language.allCases where !hinted.contains(language) {
+                    report(
+                        item.location,
+                        "\(key) has a hint, but no '\(language).hint' (when one language has a hint, all must)")
+                }
+            } else if failure == true {
+                report(item.location, "\(key) needs a hint in every language (4xx/5xx entry): no '\(Language.en).hint'")
+            }
+
+            let entry = stored.entry(in: sources)
+            for field in item.fields where field.kind == .meaning(.fr) || field.kind == .hint(.fr) {
+                for problem in frenchTypographyProblems(field.text.string(in: sources)) {
+                    report(field.location, problem)
+                }
+            }
+
+            // Placeholders: known, filled, the same in every language.
+            let allowed = key.allowedPlaceholders
+            let fromMatches = patterns.map(\.placeholders)
+            for (fieldName, texts) in [("", entry.meaning), (".hint", entry.hint)] where !texts.isEmpty {
+                var reference: (Language, Set<String>)?
+                for language in Language.allCases {
+                    guard let text = texts[language] else { continue }
+                    let location = fieldLines[fieldName.isEmpty ? .meaning(language) : .hint(language)] ?? item.location
+                    let names = Set(Placeholders.names(in: text))
+                    if let allowed {
+                        for name in names.sorted() where !allowed.contains(name) {
+                            let usable =
+                                allowed.isEmpty
+                                ? "this entry has none"
+                                : "this entry may use " + allowed.sorted().map { "{\($0)}" }.joined(separator: ", ")
+                            report(location, "{\(name)} cannot be filled here (\(usable))")
+                        }
+                    }
+                    for name in names.sorted() where Self.filledByMatch(name, key: key) {
+                        if fromMatches.contains(where: { !$0.contains(name) }) {
+                            report(location, "{\(name)} is used, but not every match: line of \(key) has it")
+                        }
+                    }
+                    if let (first, firstNames) = reference {
+                        for name in firstNames.subtracting(names).sorted() {
+                            report(
+                                location, "'\(language)\(fieldName)' lacks {\(name)}, which '\(first)\(fieldName)' uses"
+                            )
+                        }
+                        for name in names.subtracting(firstNames).sorted() {
+                            report(
+                                location,
+                                "'\(language)\(fieldName)' uses {\(name)}, which '\(first)\(fieldName)' does not")
+                        }
+                    } else {
+                        reference = (language, names)
+                    }
+                }
+            }
+        }
+        return result
+    }
+
+    /// A location per field kind, in a fixed array.
+    struct FieldLines {
+        private var locations = [CatalogLocation?](repeating: nil, count: 1 + 2 * Language.allCases.count)
+
+        subscript(kind: CatalogParser.Field.Kind) -> CatalogLocation? {
+            get { locations[kind.ordinal] }
+            set { locations[kind.ordinal] = newValue }
+        }
+    }
+
+    private static func filledByMatch(_ name: String, key: CatalogKey) -> Bool {
+        if case .appliance = key.kind { return AppliancePattern.placeholderNames.contains(name) }
+        return false
+    }
+
+    // MARK: French typography
+
+    static let noBreakSpace: Unicode.Scalar = "\u{00A0}"
+
+    /// What is wrong with the typography of a French text, in the one style the catalogue uses.
+    static func frenchTypographyProblems(_ text: String) -> [String] {
+        var problems: [String] = []
+        let scalars = Array(text.unicodeScalars)
+        func isLetter(_ index: Int) -> Bool {
+            guard scalars.indices.contains(index) else { return false }
+            return scalars[index].properties.isAlphabetic
+        }
+        for (index, scalar) in scalars.enumerated() {
+            let previous: Unicode.Scalar? = index > 0 ? scalars[index - 1] : nil
+            let next: Unicode.Scalar? = index + 1 < scalars.count ? scalars[index + 1] : nil
+            switch scalar {
+            case ":", ";", "?", "!":
+                // Punctuation (followed by a space, the end or »), not `FROM:<` or `;R`.
+                let isPunctuation = next == nil || next == " " || next == noBreakSpace || next == "»"
+                if isPunctuation, let previous, previous == " " || previous == "\u{202F}" {
+                    problems.append("use a no-break space (U+00A0) before '\(scalar)'")
+                }
+            case "«":
+                if next != noBreakSpace { problems.append("use a no-break space (U+00A0) after '«'") }
+            case "»":
+                if previous != noBreakSpace { problems.append("use a no-break space (U+00A0) before '»'") }
+            case "'":
+                if isLetter(index - 1) && isLetter(index + 1) {
+                    problems.append("use the typographic apostrophe ’ (U+2019), not '")
+                }
+            case "\u{202F}", "\u{2007}", "\u{2009}":
+                problems.append(
+                    "use the no-break space U+00A0, not U+\(String(scalar.value, radix: 16, uppercase: true))")
+            default:
+                break
+            }
+        }
+        // One report of each kind per field is enough.
+        var seen: Set<String> = []
+        return problems.filter { seen.insert($0).inserted }
+    }
+}

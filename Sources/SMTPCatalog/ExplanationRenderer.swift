@@ -1,0 +1,118 @@
+/// Lays out an ``Explanation`` for a terminal of a given width, indented under the reply it
+/// explains: one block per language, each meaning beside its label, the hint after them,
+/// every line wrapped by display width (a kanji takes two columns) so that no line is wider
+/// than the terminal.
+///
+/// ```
+/// <-  550 5.1.1 <nobody@example.org>: Recipient address rejected
+///       5.1.1  Bad destination mailbox: the part before the @ does not exist on the
+///              destination system. Permanent failures only.
+///       550    Mailbox unavailable: unknown address, access denied or policy rejection.
+///              On MAIL, it may also refuse a non-ASCII sender (RFC 6531).
+///       hint: Usually a typo or a deleted account. Check the spelling and ask the
+///             recipient for the right address; retrying will not help. …
+/// ```
+///
+/// With several languages (`--lang en,ja`), each block starts with the language's code.
+/// Lines carry no colour: the caller dims or colours them.
+public struct ExplanationRenderer: Sendable {
+    /// The terminal's width.
+    public var columns: Int
+    /// Spaces before every line (6: under the text of a `<-  ` reply line).
+    public var indent: Int
+    public var languages: [Language]
+    /// Where the words of the layout (`hint:`) come from.
+    public var catalog: Catalog
+
+    /// Labels wider than this go on a line of their own.
+    static let maximumLabelWidth = 20
+
+    public init(columns: Int = 80, indent: Int = 6, languages: [Language], catalog: Catalog = .shared) {
+        self.columns = columns
+        self.indent = indent
+        self.languages = languages.isEmpty ? [.en] : languages
+        self.catalog = catalog
+    }
+
+    /// The lines to print, without line ends.
+    public func render(_ explanation: Explanation) -> [String] {
+        languages.flatMap { render(explanation, in: $0) }
+    }
+
+    /// One language's block.
+    public func render(_ explanation: Explanation, in language: Language) -> [String] {
+        let meanings = explanation.meanings(in: language)
+        let hints = explanation.hints(in: language)
+        guard !meanings.isEmpty || !hints.isEmpty else { return [] }
+
+        let columns = max(columns, 20)
+        let indent = min(max(indent, 0), columns / 4)
+        let tagWidth = languages.count > 1 ? 3 : 0
+        let margin = indent + tagWidth
+        let widest = meanings.map { DisplayWidth.of($0.label) }.filter { $0 <= Self.maximumLabelWidth }.max() ?? 0
+        // Keep at least half the line for the text.
+        let labelWidth = min(widest, (columns - margin) / 2 - 2)
+        let textColumn = margin + (labelWidth > 0 ? labelWidth + 2 : 0)
+
+        var output: [String] = []
+        func emit(_ line: String) {
+            let tag = tagWidth == 0 ? "" : (output.isEmpty ? language.rawValue + " " : "   ")
+            output.append(String(repeating: " ", count: indent) + tag + line)
+        }
+
+        // `hint: `, `conseil : `; no space after a fullwidth colon (`ヒント：`), which has its own.
+        var hintPrefix = catalog.message("hint-prefix", in: language)
+        if let last = hintPrefix.unicodeScalars.last, DisplayWidth.of(last) < 2 { hintPrefix += " " }
+        let hintByLabel =
+            hints.count > 1 ? Dictionary(hints.map { ($0.label, $0.text) }, uniquingKeysWith: { a, _ in a }) : [:]
+        for meaning in meanings {
+            let labelColumns = DisplayWidth.of(meaning.label)
+            if labelWidth > 0 && labelColumns <= labelWidth {
+                let prefix = meaning.label + String(repeating: " ", count: labelWidth - labelColumns + 2)
+                emitWrapped(meaning.text, firstPrefix: prefix, column: textColumn - margin, emit)
+            } else if labelColumns > 0 {
+                // A long label: on its own line, the text under it.
+                for part in TextWrapper.wrap(meaning.label, width: columns - margin) { emit(part) }
+                emitWrapped(
+                    meaning.text, firstPrefix: String(repeating: " ", count: textColumn - margin),
+                    column: textColumn - margin, emit)
+            } else {
+                emitWrapped(
+                    meaning.text, firstPrefix: String(repeating: " ", count: textColumn - margin),
+                    column: textColumn - margin, emit)
+            }
+            if let hint = hintByLabel[meaning.label] {
+                let column = textColumn - margin
+                emitWrapped(
+                    hint,
+                    firstPrefix: String(repeating: " ", count: column) + hintPrefix,
+                    column: column + DisplayWidth.of(hintPrefix),
+                    emit
+                )
+            }
+        }
+        if hints.count == 1 {
+            emitWrapped(hints[0].text, firstPrefix: hintPrefix, column: DisplayWidth.of(hintPrefix), emit)
+        }
+        return output
+    }
+
+    /// `text` wrapped after `firstPrefix`, continuation lines starting at `column` (both
+    /// counted from the block's margin).
+    private func emitWrapped(_ text: String, firstPrefix: String, column: Int, _ emit: (String) -> Void) {
+        let margin = min(max(indent, 0), max(columns, 20) / 4) + (languages.count > 1 ? 3 : 0)
+        let width = max(columns, 20) - margin - column
+        if width < 8 {
+            // Too narrow beside the label: the label on its own line, the text under it, at the margin.
+            let label = firstPrefix.trimmingSpaces
+            if !label.isEmpty { emit(label) }
+            for line in TextWrapper.wrap(text, width: max(columns, 20) - margin) { emit(line) }
+            return
+        }
+        let lines = TextWrapper.wrap(text, width: width)
+        let padding = String(repeating: " ", count: column)
+        for (index, line) in lines.enumerated() {
+            emit((index == 0 ? firstPrefix : padding) + line)
+        }
+    }
+}

@@ -1,0 +1,91 @@
+/// A language the catalogue is written in. Each entry has its text in every language.
+///
+/// ```
+/// smtpsh explain 550 --lang fr          # one language
+/// smtpsh explain 550 --lang en,ja       # one block per language, for bilingual teaching
+/// LANG=ja_JP.UTF-8 smtpsh explain 550   # from the environment
+/// ```
+///
+/// To add a language: add a case here (its raw value is the field name in the data files),
+/// then its text to every entry; the checks fail until every entry has it (Docs/catalog.md).
+public enum Language: String, Hashable, Sendable, CaseIterable, CustomStringConvertible {
+    case en
+    case fr
+    case ja
+
+    /// The language's name in that language, for headings (`English`, `Français`, `日本語`).
+    public var nativeName: String {
+        switch self {
+        case .en: "English"
+        case .fr: "Français"
+        case .ja: "日本語"
+        }
+    }
+
+    public var description: String { rawValue }
+
+    /// The language of a locale name or a language tag: `fr`, `FR`, `fr_FR.UTF-8`,
+    /// `ja_JP.eucJP@modifier`, `fr-CA`. `nil` for `C`, `POSIX` and languages the catalogue
+    /// does not have.
+    public init?(locale: String) {
+        // POSIX: language[_territory][.codeset][@modifier]; BCP 47: language[-region].
+        let language = locale.prefix { $0 != "_" && $0 != "-" && $0 != "." && $0 != "@" }
+        guard let found = Language(rawValue: language.lowercased()) else { return nil }
+        self = found
+    }
+
+    /// The language messages are shown in, from the environment as POSIX defines it for
+    /// `LC_MESSAGES`: the first of `LC_ALL`, `LC_MESSAGES` and `LANG` that is set and not
+    /// empty decides; `C`, `POSIX` or a language the catalogue lacks means English.
+    ///
+    /// ```
+    /// LANG=fr_FR.UTF-8                      → fr
+    /// LC_ALL=C LANG=ja_JP.UTF-8             → en (LC_ALL wins)
+    /// LC_MESSAGES=ja_JP.UTF-8 LANG=fr_FR    → ja
+    /// ```
+    public static func preferred(environment: [String: String]) -> Language {
+        for variable in ["LC_ALL", "LC_MESSAGES", "LANG"] {
+            if let value = environment[variable], !value.isEmpty {
+                return Language(locale: value) ?? .en
+            }
+        }
+        return .en
+    }
+
+    /// Parses a `--lang` value: one language or several separated by commas (`en,ja`),
+    /// in the order given, each once. Each item may be a code or a locale (`fr_FR.UTF-8`).
+    public static func list(parsing text: String) throws(UnknownLanguage) -> [Language] {
+        var languages: [Language] = []
+        for item in text.split(separator: ",", omittingEmptySubsequences: false) {
+            let trimmed = item.trimmingSpaces
+            guard let language = Language(locale: trimmed) else { throw UnknownLanguage(input: trimmed) }
+            if !languages.contains(language) { languages.append(language) }
+        }
+        return languages
+    }
+}
+
+/// A `--lang` value names a language the catalogue does not have.
+public struct UnknownLanguage: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The item that was not understood (empty for `--lang ''` or `--lang en,`).
+    public var input: String
+
+    public init(input: String) {
+        self.input = input
+    }
+
+    public var description: String {
+        "unknown language '\(input)' (the catalogue has \(Language.allCases.map(\.rawValue).joined(separator: ", ")))"
+    }
+}
+
+extension StringProtocol {
+    /// Without leading and trailing spaces, tabs, CR and LF (no Foundation).
+    var trimmingSpaces: String {
+        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" || $0 == "\r\n" }
+        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else {
+            return ""
+        }
+        return String(self[first...last])
+    }
+}

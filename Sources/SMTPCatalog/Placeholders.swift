@@ -1,0 +1,82 @@
+import SMTPCore
+
+/// Placeholders in catalogue texts: `{host}`, `{arg}`, `{size}` (and any lower-case name in
+/// `message.*` entries), filled in when an entry is shown.
+enum Placeholders {
+    /// The names of the placeholders in `text`, in order (a name is `[a-z][a-z0-9-]*`;
+    /// other braces are text).
+    static func names(in text: some StringProtocol) -> [String] {
+        guard text.utf8.contains(UInt8(ascii: "{")) else { return [] }
+        var names: [String] = []
+        var current: String?
+        for scalar in text.unicodeScalars {
+            if scalar == "{" {
+                current = ""
+            } else if scalar == "}" {
+                if let name = current, !name.isEmpty { names.append(name) }
+                current = nil
+            } else if current != nil {
+                let valid =
+                    ("a"..."z").contains(scalar)
+                    || (!current!.isEmpty && (("0"..."9").contains(scalar) || scalar == "-"))
+                current = valid ? current! + String(scalar) : nil
+            }
+        }
+        return names
+    }
+
+    /// `text` with each `{name}` that `values` has replaced by its value; other placeholders stay.
+    static func fill(_ text: String, with values: [String: String]) -> String {
+        guard !values.isEmpty, text.utf8.contains(UInt8(ascii: "{")) else { return text }
+        var result = ""
+        var rest = Substring(text)
+        while let open = rest.firstIndex(of: "{") {
+            result += rest[..<open]
+            let afterOpen = rest.index(after: open)
+            if let close = rest[afterOpen...].firstIndex(of: "}"), let value = values[String(rest[afterOpen..<close])] {
+                result += value
+                rest = rest[rest.index(after: close)...]
+            } else {
+                result += "{"
+                rest = rest[afterOpen...]
+            }
+        }
+        return result + rest
+    }
+
+    /// A value from the server, made safe to print inside an explanation: control and
+    /// invisible characters escaped (as the reply itself is shown), at most 64 characters.
+    static func sanitised(_ value: String) -> String {
+        let visible = VisibleText.escape(value)
+        return visible.count > 64 ? String(visible.prefix(63)) + "…" : visible
+    }
+}
+
+/// A number of octets made readable in one language, as the SIZE keyword of an EHLO reply
+/// is shown (RFC 1870): decimal units, rounded down so the figure never exceeds the limit.
+///
+/// ```
+/// 35882577 → "35 MB" (en, ja), "35 Mo" (fr)
+/// 1500000  → "1.5 MB", "1,5 Mo"
+/// 512      → "512 B", "512 o"
+/// ```
+public enum ReadableSize {
+    public static func format(_ octets: UInt64, in language: Language) -> String {
+        let units =
+            language == .fr ? ["o", "ko", "Mo", "Go", "To", "Po", "Eo"] : ["B", "kB", "MB", "GB", "TB", "PB", "EB"]
+        let space = language == .fr ? "\u{00A0}" : " "
+        var unit = 0
+        var scale: UInt64 = 1
+        while unit < units.count - 1, octets / scale >= 1000 {
+            scale *= 1000
+            unit += 1
+        }
+        let whole = octets / scale
+        var figure = String(whole)
+        if unit > 0, whole < 10 {
+            let tenth = (octets % scale) / (scale / 10)
+            if tenth > 0 { figure += (language == .fr ? "," : ".") + String(tenth) }
+        }
+        return figure + space + units[unit]
+    }
+}

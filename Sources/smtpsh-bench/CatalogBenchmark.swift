@@ -1,0 +1,59 @@
+import Foundation
+import SMTPCatalog
+import SMTPCore
+
+/// `smtpsh-bench catalog`: what the reply catalogue costs. Parsing and checking the
+/// embedded files (what `Catalog.shared` does once, on first use), and explaining replies.
+/// The end-to-end start-up cost (`smtpsh explain 550` against `smtpsh --version`) is
+/// measured with hyperfine: see Docs/benchmarks.md.
+enum CatalogBenchmark {
+    static func run(arguments: [String]) throws {
+        let runs = try option("--runs", in: arguments, default: 21)
+        let count = try option("--replies", in: arguments, default: 200_000)
+        let bytes = Catalog.embeddedSources.reduce(0) { $0 + $1.text.utf8.count }
+        print("reply catalogue: \(Catalog.embeddedSources.count) files, \(bytes) bytes, \(runs) runs")
+
+        // The first load in a fresh process, as `smtpsh explain` pays it (cold caches).
+        let coldStart = DispatchTime.now().uptimeNanoseconds
+        let first = Catalog(sources: Catalog.embeddedSources, checks: false)
+        let cold = Double(DispatchTime.now().uptimeNanoseconds - coldStart) / 1e6
+        print(String(format: "first load in this process: %.2f ms (%d entries)", cold, first.keys.count))
+
+        for checks in [false, true] {
+            var times: [Double] = []
+            var entries = 0
+            for _ in 1...runs {
+                let start = DispatchTime.now().uptimeNanoseconds
+                let catalog = Catalog(sources: Catalog.embeddedSources, checks: checks)
+                times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+                guard catalog.diagnostics.isEmpty else {
+                    throw BenchmarkError(description: "the catalogue has problems: \(catalog.diagnostics[0])")
+                }
+                entries = catalog.keys.count
+            }
+            let what = checks ? "parse and check (the tests)" : "load (Catalog.shared, once)"
+            print(
+                String(
+                    format: "%@: median %.2f ms (min %.2f ms) for %d entries", what, median(times), times.min() ?? 0,
+                    entries))
+        }
+
+        let lines = [
+            "550 5.1.1 <nobody@example.org>: Recipient address rejected", "452 #4.3.1 queue full",
+            "250 2.1.0 Ok", "421 #4.x.2 Too many messages to this session", "599 odd", "220 my_esa.local ESMTP",
+            "334 VXNlcm5hbWU6", "501 Unknown command XXX",
+        ]
+        let replies = lines.map { Reply(lines: [ReplyLine(bytes: Array($0.utf8))]) }
+        let catalog = Catalog.shared
+        var rates: [Double] = []
+        for _ in 1...max(3, runs / 4) {
+            var keys = 0
+            let start = DispatchTime.now().uptimeNanoseconds
+            for index in 0..<count { keys += catalog.explain(replies[index % replies.count]).parts.count }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            guard keys > 0 else { throw BenchmarkError(description: "no explanation") }
+            rates.append(Double(count) / seconds)
+        }
+        print(String(format: "explain: median %.0f replies per second", median(rates)))
+    }
+}

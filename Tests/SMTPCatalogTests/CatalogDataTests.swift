@@ -1,0 +1,91 @@
+import Foundation
+import Testing
+@testable import SMTPCatalog
+
+/// The real data: the checks of Docs/catalog.md pass, and the binary holds the files as they are.
+@Suite struct CatalogDataTests {
+    @Test func theEmbeddedCatalogueHasNoProblem() {
+        #expect(Catalog.shared.diagnostics.isEmpty)
+        let problems = Catalog(sources: Catalog.embeddedSources).diagnostics
+        for problem in problems { Issue.record("\(problem)") }
+        #expect(problems.isEmpty)
+    }
+
+    /// `Catalog.shared` skips the checks: it must still read the same catalogue.
+    @Test func theSharedCatalogueIsTheCheckedOne() {
+        #expect(Catalog.shared.entries == Catalog(sources: Catalog.embeddedSources).entries)
+    }
+
+    @Test func theFilesOnDiskHaveNoProblem() throws {
+        let catalog = Catalog(sources: try Fixtures.dataFiles())
+        #expect(catalog.diagnostics.map(\.description) == [])
+    }
+
+    /// The build plugin embeds every file, unchanged.
+    @Test func theEmbeddedTextIsTheFilesOnDisk() throws {
+        let files = try Fixtures.dataFiles()
+        #expect(Catalog.embeddedSources.map(\.name) == files.map(\.name))
+        for (embedded, file) in zip(Catalog.embeddedSources, files) {
+            #expect(embedded.text == file.text, "\(file.name) differs from what was embedded")
+        }
+    }
+
+    @Test func theFilesAreTheDocumentedOnes() {
+        #expect(
+            Catalog.embeddedSources.map(\.name)
+                == ["appliance.catalog", "basic.catalog", "ehlo.catalog", "enhanced.catalog", "messages.catalog"]
+        )
+    }
+
+    @Test func everyEntryHasEveryLanguage() {
+        for entry in Catalog.shared.entries {
+            for language in Language.allCases {
+                #expect(entry.meaning[language]?.isEmpty == false, "\(entry.key) has no \(language)")
+            }
+        }
+    }
+
+    @Test func theCatalogueHasAllItsEntries() {
+        var kinds: [String: Int] = [:]
+        for entry in Catalog.shared.entries {
+            kinds[String(entry.key.rawValue.prefix { $0 != "." }), default: 0] += 1
+        }
+        #expect(kinds["basic"] == 34)
+        #expect(kinds["class"] == 4)
+        #expect(kinds["category"] == 6)
+        #expect(kinds["enhanced"] == 81)
+        #expect(kinds["enhanced-class"] == 3)
+        #expect(kinds["enhanced-subject"] == 8)
+        #expect(kinds["appliance"] == 59)
+        #expect(kinds["auth-challenge"] == 4)
+    }
+
+    /// French typography is one style in every file (the validator checks it; this shows the style).
+    @Test func frenchUsesOneTypographicStyle() {
+        for entry in Catalog.shared.entries {
+            for text in [entry.meaning[.fr], entry.hint[.fr]].compactMap({ $0 }) {
+                #expect(!text.unicodeScalars.contains("\u{202F}"), "\(entry.key): narrow no-break space")
+                #expect(!text.contains(" : ") && !text.hasSuffix(" :"), "\(entry.key): plain space before ':'")
+                #expect(!text.contains(" ; "), "\(entry.key): plain space before ';'")
+                #expect(!text.contains("« ") && !text.contains(" »"), "\(entry.key): plain space inside « »")
+            }
+        }
+    }
+
+    /// Every message the code asks for exists.
+    @Test(arguments: [
+        "hint-prefix", "not-in-catalogue", "challenge-decoded", "explain-unknown-input", "explain-nothing",
+        "unknown-language", "list-title", "list-basic", "list-classes", "list-enhanced", "list-enhanced-classes",
+        "list-appliance", "list-ehlo", "list-auth-challenges",
+    ])
+    func everyMessageExists(name: String) {
+        #expect(Catalog.shared["message." + name] != nil)
+        for language in Language.allCases {
+            #expect(Catalog.shared.message(name, in: language) != name)
+        }
+    }
+
+    @Test func aMissingMessageFallsBackToItsName() {
+        #expect(Catalog.shared.message("no-such-message", in: .ja) == "no-such-message")
+    }
+}
