@@ -322,7 +322,8 @@ public final class ClientSession: @unchecked Sendable {
         if queue.count < before { output(renderer.warning(reason)) }
     }
 
-    static func name(_ pending: SessionStateMachine.Pending) -> String {
+    /// How a pending item is named in messages ("RCPT", "the greeting").
+    public static func name(_ pending: SessionStateMachine.Pending) -> String {
         switch pending {
         case .greeting: "the greeting"
         case .command(let command): command.verb

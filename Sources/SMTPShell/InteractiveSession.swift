@@ -149,7 +149,7 @@ enum StateReport {
         var lines = ["connected to \(target)\(state.isTLS ? ", TLS on" : ", no TLS")\(state.isAuthenticated ? ", authenticated" : "")"]
         lines.append("phase: \(phaseLabel(state.phase, mode: state.inputMode)); messages accepted: \(state.messagesAccepted)")
         if !state.pending.isEmpty {
-            lines.append("waiting for: " + state.pending.map(ClientSessionNames.name).joined(separator: ", ") + (queued > 0 ? " (\(queued) line(s) not sent yet)" : ""))
+            lines.append("waiting for: " + state.pending.map(ClientSession.name).joined(separator: ", ") + (queued > 0 ? " (\(queued) line(s) not sent yet)" : ""))
         }
         if let capabilities = state.capabilities {
             lines.append("the server (\(capabilities.domain)) offers:")
@@ -170,17 +170,6 @@ enum StateReport {
             lines.append("capabilities: unknown until EHLO")
         }
         return lines
-    }
-}
-
-enum ClientSessionNames {
-    static func name(_ pending: SessionStateMachine.Pending) -> String {
-        switch pending {
-        case .greeting: "the greeting"
-        case .command(let command): command.verb
-        case .endOfData: "the end of the message"
-        case .saslResponse: "the AUTH response"
-        }
     }
 }
 
