@@ -63,6 +63,8 @@ struct InteractiveSession {
                 let isAuth = line.split(separator: " ").first?.uppercased() == "AUTH"
                 if !submission.isSecret && !isAuth && mode == .command && !line.isEmpty {
                     editor.addHistory(line)
+                    // Saved at once: a session that is killed keeps its history.
+                    try? editor.saveHistory()
                 }
             case .endOfFile:
                 quit(editor)

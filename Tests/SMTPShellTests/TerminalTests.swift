@@ -5,6 +5,18 @@ import Testing
 @Suite(.serialized, .enabled(if: Tmux.isAvailable, "tmux is not installed")) struct TerminalTests {
     static let environment = ["SMTPSH_NO_EDITRC": "1", "TERM": "xterm-256color", "NO_COLOR": "1", "LANG": "C.UTF-8"]
 
+    /// The file's text once it contains `text`, or whatever it holds after `timeout` seconds.
+    static func waitForFile(_ url: URL, containing text: String, timeout: Double = 10) -> String {
+        let deadline = Date().addingTimeInterval(timeout)
+        var contents = ""
+        while Date() < deadline {
+            contents = (try? String(contentsOf: url, encoding: .utf8)) ?? ""
+            if contents.contains(text) { return contents }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        return contents
+    }
+
     @Test func repliesArriveWhileTypingAndTheLineStaysIntact() throws {
         let history = FileManager.default.temporaryDirectory.appendingPathComponent("smtpsh-history-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: history) }
@@ -58,7 +70,8 @@ import Testing
         screen = tmux.waitFor { $0.contains("<-  221 bye") }
         #expect(screen.contains(" -> QUIT"))
         #expect(screen.contains("<-  221 bye"))
-        let saved = (try? String(contentsOf: history, encoding: .utf8)) ?? ""
+        // The history is written as smtpsh exits, after the 221: wait for it (bounded).
+        let saved = Self.waitForFile(history, containing: "EHLO")
         #expect(saved.contains("EHLO\\040typed.example.org"))
         let attributes = try FileManager.default.attributesOfItem(atPath: history.path)
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
@@ -106,8 +119,7 @@ import Testing
             #expect(screen.contains("235 2.7.0 Authentication successful"))
             try tmux.keys("C-d")
             tmux.waitFor { $0.contains("<-  221") }
-            Thread.sleep(forTimeInterval: 0.3)
-            let saved = (try? String(contentsOf: history, encoding: .utf8)) ?? ""
+            let saved = Self.waitForFile(history, containing: "NOOP")
             #expect(saved.contains("NOOP"))
             #expect(saved.contains("EHLO\\040history.example"))
             #expect(!saved.contains("AUTH"))
