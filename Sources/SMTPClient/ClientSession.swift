@@ -363,17 +363,17 @@ public final class ClientSession: @unchecked Sendable {
         return timedOut
     }
 
+    /// Wakes `waitUntilSettled`. Called with the session's lock held, so it must not take
+    /// the condition's lock (the waiter takes the two locks one after the other, never
+    /// nested; a wake-up that comes between its check and its wait is caught by the
+    /// waiter's short timeout).
     private func signalSettled() {
-        settledCondition.lock()
         settledCondition.broadcast()
-        settledCondition.unlock()
     }
 
     /// Waits until every typed line is sent and answered, the connection closes, or a reply
     /// times out (or `limit` seconds pass: then `.timedOut`).
     public func waitUntilSettled(limit: Double? = nil) -> Settled {
-        settledCondition.lock()
-        defer { settledCondition.unlock() }
         let deadline = limit.map { Date().addingTimeInterval($0) }
         while true {
             if let deadline, Date() >= deadline { return .timedOut }
@@ -382,7 +382,9 @@ public final class ClientSession: @unchecked Sendable {
                 isClosed ? .closed : timedOut ? .timedOut : (queue.isEmpty && awaitingReplies == 0) ? .idle : nil
             lock.unlock()
             if let result { return result }
-            _ = settledCondition.wait(until: Date().addingTimeInterval(0.2))
+            settledCondition.lock()
+            _ = settledCondition.wait(until: Date().addingTimeInterval(0.05))
+            settledCondition.unlock()
         }
     }
 
