@@ -283,16 +283,22 @@ public final class ClientSession: @unchecked Sendable {
             for line in observer(reply, outcome) { output(line) }
         }
         // DATA or AUTH refused: what was typed for them must not go out as commands.
-        if let answered, case .command(let command) = answered {
-            if command.knownVerb == .data && reply.code != .startMailInput {
-                dropQueued(.messageLine, reason: "the server refused DATA: the message lines typed after it were not sent")
-                machine.withdrawPending(.endOfData)
-            }
-            if command.knownVerb == .auth && reply.code != .authChallenge {
-                dropQueued(.saslResponse, reason: "AUTH ended: the responses typed after it were not sent")
+        var answeredAuth = false
+        if let answered {
+            switch answered {
+            case .command(let command):
+                if command.knownVerb == .data && reply.code != .startMailInput {
+                    dropQueued(.messageLine, reason: "the server refused DATA: the message lines typed after it were not sent")
+                    machine.withdrawPending(.endOfData)
+                }
+                answeredAuth = command.knownVerb == .auth
+            case .saslResponse:
+                answeredAuth = true
+            case .greeting, .endOfData:
+                break
             }
         }
-        if case .saslResponse = answered, reply.code != .authChallenge {
+        if answeredAuth && reply.code != .authChallenge {
             dropQueued(.saslResponse, reason: "AUTH ended: the responses typed after it were not sent")
         }
         if machine.phase == .closed && !isClosed {

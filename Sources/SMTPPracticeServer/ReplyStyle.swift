@@ -74,10 +74,9 @@ public enum ReplyStyle: String, Hashable, Sendable, CaseIterable {
     static func safeEcho(_ text: String) -> String {
         var result = ""
         for scalar in text.unicodeScalars.prefix(200) {
-            switch scalar.value {
-            case 0..<0x20, 0x7F...0x9F, 0xFFFD, 0x200B...0x200F, 0x2028...0x202E, 0x2060...0x2069, 0xFEFF:
+            if scalar.value < 0x20 || scalar.value == 0x7F || scalar.value == 0xFFFD || VisibleText.isInvisibleOrControl(scalar) {
                 result.append("?")
-            default:
+            } else {
                 result.unicodeScalars.append(scalar)
             }
         }

@@ -55,7 +55,8 @@ public enum VisibleText {
         return "\\x" + String([digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]])
     }
 
-    static func isInvisibleOrControl(_ scalar: Unicode.Scalar) -> Bool {
+    /// C1 controls and invisible or bidirectional format characters: never shown as they are.
+    public static func isInvisibleOrControl(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {
         case 0x80...0x9F: true  // C1 controls (CSI is 0x9B)
         case 0x200B...0x200F, 0x2028...0x202E, 0x2060...0x2069, 0xFEFF: true  // zero-width, bidi, separators
