@@ -22,7 +22,9 @@ extension Catalog {
         var vendor: VendorMatch?
         if options.vendorTexts {
             for line in reply.lines where line.code != nil {
-                if let match = applianceMatch(String(decoding: line.bytes, as: UTF8.self)) {
+                if let match = applianceMatch(String(decoding: line.bytes, as: UTF8.self)),
+                    options.genericVendorTexts || !match.isGeneric
+                {
                     vendor = VendorMatch(entry: match.entry, values: match.values, isGeneric: match.isGeneric)
                     break
                 }

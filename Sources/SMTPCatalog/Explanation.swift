@@ -129,12 +129,16 @@ public struct ExplainOptions: Hashable, Sendable {
     public var detail: Detail
     /// Recognise the appliance's reply lines by their text (`appliance.*` entries).
     public var vendorTexts: Bool
+    /// Also the vendor texts whose pattern any server could send (`250 {host}`,
+    /// `220 {host} ESMTP`): in a session, only once the server is known to be the appliance.
+    public var genericVendorTexts: Bool
     /// Show hints at all.
     public var hints: Bool
 
-    public init(detail: Detail = .concise, vendorTexts: Bool = true, hints: Bool = true) {
+    public init(detail: Detail = .concise, vendorTexts: Bool = true, genericVendorTexts: Bool = true, hints: Bool = true) {
         self.detail = detail
         self.vendorTexts = vendorTexts
+        self.genericVendorTexts = genericVendorTexts
         self.hints = hints
     }
 

@@ -34,22 +34,34 @@ public enum Language: String, Hashable, Sendable, CaseIterable, CustomStringConv
         self = found
     }
 
-    /// The language messages are shown in, from the environment as POSIX defines it for
-    /// `LC_MESSAGES`: the first of `LC_ALL`, `LC_MESSAGES` and `LANG` that is set and not
-    /// empty decides; `C`, `POSIX` or a language the catalogue lacks means English.
+    /// The language messages are shown in, from the environment as POSIX and GNU gettext
+    /// define it for `LC_MESSAGES`: the first of `LC_ALL`, `LC_MESSAGES` and `LANG` that is
+    /// set and not empty gives the locale; unless that locale is `C` or `POSIX`, `LANGUAGE`
+    /// (a list such as `fr:en`) goes first, its first language the catalogue has winning.
+    /// A locale in a language the catalogue lacks means English.
     ///
     /// ```
     /// LANG=fr_FR.UTF-8                      → fr
     /// LC_ALL=C LANG=ja_JP.UTF-8             → en (LC_ALL wins)
     /// LC_MESSAGES=ja_JP.UTF-8 LANG=fr_FR    → ja
+    /// LANGUAGE=de:ja LANG=fr_FR.UTF-8       → ja (German is not in the catalogue)
+    /// LANGUAGE=ja LC_ALL=C                  → en (gettext ignores LANGUAGE in the C locale)
     /// ```
     public static func preferred(environment: [String: String]) -> Language {
+        var locale: String?
         for variable in ["LC_ALL", "LC_MESSAGES", "LANG"] {
             if let value = environment[variable], !value.isEmpty {
-                return Language(locale: value) ?? .en
+                locale = value
+                break
             }
         }
-        return .en
+        let isC = locale.map { $0 == "C" || $0 == "POSIX" || $0.hasPrefix("C.") } ?? false
+        if !isC, let list = environment["LANGUAGE"], !list.isEmpty {
+            for item in list.split(separator: ":") {
+                if let language = Language(locale: String(item)) { return language }
+            }
+        }
+        return locale.flatMap { Language(locale: $0) } ?? .en
     }
 
     /// Parses a `--lang` value: one language or several separated by commas (`en,ja`),
@@ -81,7 +93,7 @@ public struct UnknownLanguage: Error, Hashable, Sendable, CustomStringConvertibl
 
 extension StringProtocol {
     /// Without leading and trailing spaces, tabs, CR and LF (no Foundation).
-    var trimmingSpaces: String {
+    public var trimmingSpaces: String {
         let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" || $0 == "\r\n" }
         guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else {
             return ""

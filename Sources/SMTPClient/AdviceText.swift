@@ -1,31 +1,35 @@
+import SMTPCatalog
 import SMTPCore
 
-/// The words for ``SequenceAdvice`` (the catalogue translates them later).
+/// The words for ``SequenceAdvice``, in the user's language (`session.catalog`).
 public enum AdviceText {
-    public static func english(_ advice: SequenceAdvice) -> String {
+    public static func text(_ advice: SequenceAdvice) -> String {
         let text: String
         switch advice {
-        case .beforeGreeting: text = "the server has not greeted yet; smtpsh holds the line until it does"
-        case .helloFirst: text = "EHLO or HELO comes first"
-        case .mailFirst: text = "no MAIL FROM accepted yet"
-        case .recipientFirst: text = "no RCPT TO accepted yet"
-        case .nestedMail: text = "a mail transaction is already open (RSET first)"
-        case .duringMailTransaction: text = "not allowed inside a mail transaction (RSET first)"
-        case .alreadyTLS: text = "TLS is already on"
-        case .alreadyAuthenticated: text = "already authenticated"
-        case .notAdvertised(let keyword): text = "the server did not advertise \(keyword) in its EHLO reply"
-        case .mechanismNotAdvertised(let mechanism): text = "the server did not offer AUTH \(mechanism)"
-        case .credentialsInClear: text = "credentials over a connection without TLS can be read by anyone on the path"
-        case .needsSMTPUTF8: text = "a non-ASCII address needs MAIL FROM:<…> SMTPUTF8"
-        case .messageTooBig(let declared, let limit): text = "SIZE=\(declared) is over the server's limit of \(limit) octets"
-        case .missingAngleBrackets(let verb): text = "\(verb) needs the address in angle brackets (\(verb == "RCPT" ? "RCPT TO:<bob@example.org>" : "MAIL FROM:<alice@example.org>"))"
-        case .missingArgument(let verb): text = "\(verb) needs an argument"
-        case .syntax(let verb): text = "this \(verb) line does not follow RFC 5321's syntax"
-        case .lineTooLong(let length): text = "this line is \(length) octets; RFC 5321 allows 998 plus CRLF"
-        case .commandLineTooLong(let length): text = "this command line is \(length) octets; RFC 5321 allows 510 plus CRLF"
-        case .sessionClosed: text = "the session is closed"
+        case .beforeGreeting: text = Words["advice-before-greeting"]
+        case .helloFirst: text = Words["advice-hello-first"]
+        case .mailFirst: text = Words["advice-mail-first"]
+        case .recipientFirst: text = Words["advice-recipient-first"]
+        case .nestedMail: text = Words["advice-nested-mail"]
+        case .duringMailTransaction: text = Words["advice-during-transaction"]
+        case .alreadyTLS: text = Words["advice-already-tls"]
+        case .alreadyAuthenticated: text = Words["advice-already-authenticated"]
+        case .notAdvertised(let keyword): text = Words["advice-not-advertised", ["keyword": keyword]]
+        case .mechanismNotAdvertised(let mechanism): text = Words["advice-mechanism-not-advertised", ["mechanism": mechanism]]
+        case .credentialsInClear: text = Words["advice-credentials-in-clear"]
+        case .needsSMTPUTF8: text = Words["advice-needs-smtputf8"]
+        case .messageTooBig(let declared, let limit):
+            text = Words["advice-message-too-big", ["declared": String(declared), "limit": String(limit)]]
+        case .missingAngleBrackets(let verb):
+            let example = verb == "RCPT" ? "RCPT TO:<bob@example.org>" : "MAIL FROM:<alice@example.org>"
+            text = Words["advice-missing-angle-brackets", ["verb": verb, "example": example]]
+        case .missingArgument(let verb): text = Words["advice-missing-argument", ["verb": verb]]
+        case .syntax(let verb): text = Words["advice-syntax", ["verb": verb]]
+        case .lineTooLong(let length): text = Words["advice-line-too-long", ["length": String(length)]]
+        case .commandLineTooLong(let length): text = Words["advice-command-line-too-long", ["length": String(length)]]
+        case .sessionClosed: text = Words["advice-session-closed"]
         }
         guard let code = advice.likelyReply else { return text }
-        return "\(text): the server will likely answer \(code)"
+        return Words["advice-likely-reply", ["advice": text, "code": String(code.rawValue)]]
     }
 }

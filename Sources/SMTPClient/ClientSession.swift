@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import NIOCore
+import SMTPCatalog
 import SMTPCore
 
 /// The client side of an SMTP session: what the user typed, what the server answered, and
@@ -161,7 +162,7 @@ public final class ClientSession: @unchecked Sendable {
         case .command:
             let advice = machine.advice(forCommandLine: bytes)
             for item in advice {
-                output(renderer.warning(AdviceText.english(item)))
+                output(renderer.warning(AdviceText.text(item)))
             }
             let command = (try? CommandParser.parse(bytes)) ?? .raw(bytes)
             machine.commandSent(command)
@@ -235,11 +236,11 @@ public final class ClientSession: @unchecked Sendable {
             received(reply)
         case .unparsableLine(let line):
             output(renderer.received(line, tls: machine.isTLS, latency: nil))
-            output(renderer.warning("the server sent a line that is not a reply (no three-digit code at its start)"))
+            output(renderer.warning(Words["session-not-a-reply"]))
         case .overlongLine(let length):
             if !warnedOverlong {
                 warnedOverlong = true
-                output(renderer.warning("the server is sending a line without end (\(length) octets so far); keeping the first part only"))
+                output(renderer.warning(Words["session-endless-line", ["length": String(length)]]))
             }
         case .closed(let reason):
             guard !isClosed else { return }
@@ -248,12 +249,12 @@ public final class ClientSession: @unchecked Sendable {
             machine.connectionClosed()
             if !expected { closedByServerUnexpectedly = true }
             if let reason {
-                output(renderer.error("connection lost: \(reason)"))
+                output(renderer.error(Words["session-connection-lost", ["reason": reason]]))
             } else {
-                output(renderer.note("Connection closed by foreign host."))
+                output(renderer.note(Words["session-closed-by-server"]))
             }
             if !queue.isEmpty {
-                output(renderer.warning("\(queue.count) line(s) typed were not sent"))
+                output(renderer.warning(Words["session-lines-not-sent", ["count": String(queue.count)]]))
                 queue.removeAll()
             }
             timer?.cancel()
@@ -274,9 +275,9 @@ public final class ClientSession: @unchecked Sendable {
             output(renderer.warning(Self.describe(violation)))
         }
         if outcome.answered == nil {
-            output(renderer.warning("a reply nobody asked for (no command was waiting for one)"))
+            output(renderer.warning(Words["session-unsolicited-reply"]))
         } else if outcome.classification == .unexpected, let answered {
-            output(renderer.warning("\(reply.code) is not a reply RFC 5321 lists for \(Self.name(answered))"))
+            output(renderer.warning(Words["session-unexpected-code", ["code": "\(reply.code)", "command": Self.name(answered)]]))
         }
         if !reply.replyClass.isPositive { negativeReplies.append(reply) }
         for observer in replyObservers {
@@ -288,7 +289,7 @@ public final class ClientSession: @unchecked Sendable {
             switch answered {
             case .command(let command):
                 if command.knownVerb == .data && reply.code != .startMailInput {
-                    dropQueued(.messageLine, reason: "the server refused DATA: the message lines typed after it were not sent")
+                    dropQueued(.messageLine, reason: Words["session-data-refused-lines-dropped"])
                     machine.withdrawPending(.endOfData)
                 }
                 answeredAuth = command.knownVerb == .auth
@@ -299,12 +300,12 @@ public final class ClientSession: @unchecked Sendable {
             }
         }
         if answeredAuth && reply.code != .authChallenge {
-            dropQueued(.saslResponse, reason: "AUTH ended: the responses typed after it were not sent")
+            dropQueued(.saslResponse, reason: Words["session-auth-ended-lines-dropped"])
         }
         if machine.phase == .closed && !isClosed {
             // 221 or 421: the server will close; say nothing more.
             if !queue.isEmpty {
-                output(renderer.warning("\(queue.count) line(s) typed after the session ended were not sent"))
+                output(renderer.warning(Words["session-lines-after-end-not-sent", ["count": String(queue.count)]]))
                 queue.removeAll()
             }
         }
@@ -331,20 +332,20 @@ public final class ClientSession: @unchecked Sendable {
     /// How a pending item is named in messages ("RCPT", "the greeting").
     public static func name(_ pending: SessionStateMachine.Pending) -> String {
         switch pending {
-        case .greeting: "the greeting"
+        case .greeting: Words["pending-greeting"]
         case .command(let command): command.verb
-        case .endOfData: "the end of the message"
-        case .saslResponse: "the AUTH response"
+        case .endOfData: Words["pending-end-of-data"]
+        case .saslResponse: Words["pending-auth-response"]
         }
     }
 
     static func describe(_ violation: ProtocolViolation) -> String {
         switch violation {
-        case .codeChanged(let from, let to, let line): "line \(line + 1) of this reply has code \(to), the first had \(from)"
-        case .lineWithoutCode(let line): "line \(line + 1) of this reply does not start with a code"
-        case .lineTooLong(_, let length): "a line of this reply was \(length) octets (cut)"
-        case .tooManyLines(let count): "this reply had \(count) lines; only the first ones were kept in memory"
-        case .bareLineFeed: "this reply's lines end in a bare LF instead of CRLF"
+        case .codeChanged(let from, let to, let line): Words["violation-code-changed", ["line": String(line + 1), "code": "\(to)", "first": "\(from)"]]
+        case .lineWithoutCode(let line): Words["violation-line-without-code", ["line": String(line + 1)]]
+        case .lineTooLong(_, let length): Words["violation-line-too-long", ["length": String(length)]]
+        case .tooManyLines(let count): Words["violation-too-many-lines", ["count": String(count)]]
+        case .bareLineFeed: Words["violation-bare-lf"]
         }
     }
 
@@ -357,8 +358,8 @@ public final class ClientSession: @unchecked Sendable {
         let silent = Double(DispatchTime.now().uptimeNanoseconds - lastActivity) / 1e9
         if silent >= options.replyTimeout {
             timedOut = true
-            let what = machine.pending.first.map(Self.name) ?? "the server"
-            output(renderer.error("no reply to \(what) after \(ConnectError.seconds(options.replyTimeout)) (timed out)"))
+            let what = machine.pending.first.map(Self.name) ?? Words["pending-server"]
+            output(renderer.error(Words["session-reply-timed-out", ["what": what, "seconds": ConnectError.seconds(options.replyTimeout)]]))
             signalSettled()
         }
     }

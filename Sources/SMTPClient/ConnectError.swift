@@ -1,3 +1,5 @@
+import SMTPCatalog
+
 /// Why a connection could not be made or went away. Each has a one-line message and an exit
 /// status (Docs/exit-status.md).
 public enum ConnectError: Error, Hashable, Sendable, CustomStringConvertible {
@@ -16,13 +18,14 @@ public enum ConnectError: Error, Hashable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .nameNotFound(let host): "DNS name not found: \(host)"
-        case .dnsFailure(let host, let reason): "cannot resolve \(host): \(reason)"
-        case .noMX(let domain): "no MX record for \(domain)"
-        case .refused(let address): "connection refused by \(address) (nothing listens on that port)"
-        case .unreachable(let address, let reason): "\(address) is unreachable: \(reason)"
-        case .timedOut(let address, let seconds): "no answer from \(address) within \(Self.seconds(seconds)) (timed out)"
-        case .allFailed(let errors): errors.last.map { "\($0)" } ?? "no address to try"
+        case .nameNotFound(let host): Words["connect-name-not-found", ["host": host]]
+        case .dnsFailure(let host, let reason): Words["connect-dns-failure", ["host": host, "reason": reason]]
+        case .noMX(let domain): Words["connect-no-mx", ["domain": domain]]
+        case .refused(let address): Words["connect-refused", ["address": address]]
+        case .unreachable(let address, let reason): Words["connect-unreachable", ["address": address, "reason": reason]]
+        case .timedOut(let address, let seconds):
+            Words["connect-timed-out", ["address": address, "seconds": Self.seconds(seconds)]]
+        case .allFailed(let errors): errors.last.map { "\($0)" } ?? Words["connect-no-address"]
         case .other(let text): text
         }
     }

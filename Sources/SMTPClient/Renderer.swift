@@ -96,9 +96,9 @@ public struct Renderer: Sendable {
         paint("*** ", .dim) + paint(text, .red, .bold)
     }
 
-    /// An explanation under a reply (indented, dimmed).
+    /// A line of explanation under a reply (already indented), dimmed.
     public func explanation(_ text: String) -> String {
-        paint("      " + text, .dim)
+        paint(text, .dim)
     }
 
     public static func format(milliseconds: Double) -> String {

@@ -1,46 +1,46 @@
-import ArgumentParser
+import SMTPCatalog
 import SMTPClient
 
 /// `smtpsh HOST [PORT]` (the default command): an interactive session with a server.
-public struct ConnectCommand: AsyncParsableCommand {
-    public static let configuration = CommandConfiguration(
-        commandName: "connect",
-        abstract: "Talk SMTP to a server (the default: smtpsh HOST [PORT]).",
-        discussion: """
-            At a terminal: a prompt with line editing and history; every reply is shown as it \
-            arrives, coloured by class, with its latency. Lines are sent as typed, with CRLF; each \
-            waits for the reply to the one before. :help lists smtpsh's own commands.
-
-            Without a terminal (printf 'EHLO x\\nQUIT\\n' | smtpsh HOST): reads the lines, waits \
-            for the greeting and each reply, sends a message's lines as one block after 354, and \
-            exits 0 only if every reply was positive (Docs/exit-status.md).
-            """
+struct ConnectCommand {
+    static let spec = CommandSpec(
+        name: "connect",
+        usage: "smtpsh [connect] [options] <host> [<port>]",
+        abstract: "help-connect-abstract",
+        discussion: ["help-connect-terminal", "help-connect-piped"],
+        examples: [
+            "smtpsh mail.example.org",
+            "smtpsh mail.example.org 587 --lang fr",
+            "smtpsh --mx example.org --dns-server 127.0.0.1:5353",
+            "printf 'EHLO me.example\\nQUIT\\n' | smtpsh 127.0.0.1 2525",
+        ],
+        arguments: [
+            ArgumentSpec(name: "host", help: "argument-host"),
+            ArgumentSpec(name: "port", help: "argument-port"),
+        ],
+        options: ConnectionOptions.specs
     )
 
-    @Argument(help: ArgumentHelp("The server: a name or address, HOST:PORT, or [IPv6]:PORT.", valueName: "host"))
-    var host: String?
+    var address: ServerAddress
+    var connection: ConnectionOptions
 
-    @Argument(help: ArgumentHelp("The port (25 by default).", valueName: "port"))
-    var port: String?
-
-    @OptionGroup var connection: ConnectionOptions
-
-    public init() {}
-
-    public func run() async throws {
-        if host == nil && connection.mx == nil { throw CleanExit.helpRequest(SMTPShellCommand.self) }
-        let address: ServerAddress
+    init(_ parsed: ParsedCommandLine) throws(UsageError) {
+        connection = try ConnectionOptions(parsed)
+        let host = parsed.positional(0), port = parsed.positional(1)
         do throws(AddressError) {
             if let mx = connection.mx {
-                guard host == nil || port == nil else { throw AddressError("with --mx, give at most a PORT argument") }
+                guard host == nil || port == nil else { throw AddressError(Words["usage-mx-port"]) }
                 address = try ServerAddress(parsing: mx, port: host ?? port, defaultPort: 25)
             } else {
-                address = try ServerAddress(parsing: host ?? "", port: port, defaultPort: 25)
+                guard let host else { throw AddressError(Words["usage-no-host"]) }
+                address = try ServerAddress(parsing: host, port: port, defaultPort: 25)
             }
         } catch {
-            throw ValidationError(error.description)
+            throw UsageError(error.description, command: "connect")
         }
-        let status = await SessionRunner(address: address, options: connection).run()
-        if status != .success { throw ExitCode(status.rawValue) }
+    }
+
+    func run() async -> ExitStatus {
+        await SessionRunner(address: address, options: connection).run()
     }
 }

@@ -1,43 +1,86 @@
-import ArgumentParser
-import Foundation
+import SMTPCatalog
 import SMTPClient
 
-/// Options every command that connects to a server shares.
-struct ConnectionOptions: ParsableArguments {
-    @Flag(name: .customShort("4"), help: "Use IPv4 addresses only.")
-    var ipv4 = false
-
-    @Flag(name: .customShort("6"), help: "Use IPv6 addresses only.")
-    var ipv6 = false
-
-    @Option(help: ArgumentHelp("Seconds to wait for the connection and for each reply.", valueName: "seconds"))
+/// Options every command that connects to a server shares (`smtpsh HOST`, `smtpsh demo`).
+struct ConnectionOptions: Sendable {
+    var family: AddressFamilyPreference = .any
+    /// Seconds to wait for the connection and for each reply.
     var timeout: Double = 30
-
-    @Option(help: ArgumentHelp("The name macros give in EHLO (default: this machine's name).", valueName: "name"))
+    /// The name macros give in EHLO.
     var ehlo: String?
-
-    @Option(help: ArgumentHelp("Connect to the best MX of this domain (lowest preference first, the next when one fails).", valueName: "domain[:port]"))
+    /// `--mx DOMAIN[:PORT]`.
     var mx: String?
-
-    @Option(name: .customLong("dns-server"), help: ArgumentHelp("Ask this DNS server (for --mx and host names) instead of the system's.", valueName: "address[:port]"))
     var dnsServer: String?
-
-    @Option(help: ArgumentHelp("Colour: auto (when the output is a terminal, unless NO_COLOR is set), always, never.", valueName: "when"))
     var color: ColorMode = .auto
+    /// Languages of the explanations (the first is also smtpsh's own).
+    var languages: [Language] = [Words.language]
+    /// Explanations under each reply (`--no-explain` turns them off).
+    var explain = true
 
-    func validate() throws {
-        if ipv4 && ipv6 { throw ValidationError("-4 and -6 cannot be used together") }
-        guard timeout > 0, timeout <= 3600 else { throw ValidationError("--timeout must be above 0 and at most 3600 seconds") }
-        if let dnsServer {
+    static let specs: [OptionSpec] = [
+        .flag("4", short: "4", help: "option-ipv4"),
+        .flag("6", short: "6", help: "option-ipv6"),
+        .value("timeout", "seconds", help: "option-timeout"),
+        .value("ehlo", "name", help: "option-ehlo"),
+        .value("mx", "domain[:port]", help: "option-mx"),
+        .value("dns-server", "address[:port]", help: "option-dns-server"),
+        .value("color", "when", help: "option-color"),
+        .value("lang", "languages", help: "option-lang"),
+        .flag("no-explain", help: "option-no-explain"),
+    ]
+
+    init() {}
+
+    init(_ parsed: ParsedCommandLine) throws(UsageError) {
+        let ipv4 = parsed.flag("4"), ipv6 = parsed.flag("6")
+        if ipv4 && ipv6 { throw UsageError(Words["usage-ipv4-and-ipv6"], command: parsed.spec.name) }
+        family = ipv4 ? .ipv4 : ipv6 ? .ipv6 : .any
+        timeout = try parsed.seconds("timeout", in: 0...3600, lowerExclusive: true) ?? 30
+        ehlo = parsed.value("ehlo")
+        mx = parsed.value("mx")
+        if let server = parsed.value("dns-server") {
             do throws(AddressError) {
-                _ = try DNSResolver.parseServer(dnsServer)
+                _ = try DNSResolver.parseServer(server)
             } catch {
-                throw ValidationError(error.description)
+                throw UsageError(error.description, command: parsed.spec.name)
             }
+            dnsServer = server
+        }
+        if let mode = try parsed.choice("color", from: ColorMode.allCases.map(\.rawValue)) {
+            color = ColorMode(rawValue: mode) ?? .auto
+        }
+        if let lang = parsed.value("lang") {
+            languages = try LanguageOption.parse(lang, command: parsed.spec.name)
+        }
+        explain = !parsed.flag("no-explain")
+    }
+}
+
+/// `--lang en|fr|ja|en,ja`: sets smtpsh's own language (the first) as soon as it is read.
+enum LanguageOption {
+    static func parse(_ text: String, command: String?) throws(UsageError) -> [Language] {
+        do throws(UnknownLanguage) {
+            let languages = try Language.list(parsing: text)
+            if let first = languages.first { Words.language = first }
+            return languages
+        } catch {
+            throw UsageError(
+                Words["unknown-language", [
+                    "input": VisibleTextShort.of(error.input),
+                    "languages": Language.allCases.map(\.rawValue).joined(separator: ", "),
+                ]], command: command)
         }
     }
 
-    var family: AddressFamilyPreference { ipv4 ? .ipv4 : ipv6 ? .ipv6 : .any }
+    /// The value of `--lang` anywhere on the command line, read before the rest so that
+    /// even an error in the other arguments is reported in the language asked for.
+    static func prescan(_ arguments: [String]) -> String? {
+        var found: String?
+        for (index, argument) in arguments.enumerated() {
+            if argument == "--" { break }
+            if argument == "--lang", index + 1 < arguments.count { found = arguments[index + 1] }
+            if argument.hasPrefix("--lang=") { found = String(argument.dropFirst(7)) }
+        }
+        return found
+    }
 }
-
-extension ColorMode: ExpressibleByArgument {}

@@ -1,47 +1,56 @@
-import ArgumentParser
 import Foundation
+import SMTPCatalog
 import SMTPClient
 import SMTPPracticeServer
 
 /// `smtpsh demo`: the practice server in-process on a free loopback port, and a session to it.
-public struct DemoCommand: AsyncParsableCommand {
-    public static let configuration = CommandConfiguration(
-        commandName: "demo",
-        abstract: "Start the practice server and open a session to it: nothing else needed.",
-        discussion: """
-            The practice server runs inside smtpsh on a free port of 127.0.0.1 for as long as the \
-            session lasts. Type SMTP as a mail client would; :help lists smtpsh's own commands.
-            """
+struct DemoCommand {
+    static let spec = CommandSpec(
+        name: "demo",
+        usage: "smtpsh demo [options]",
+        abstract: "help-demo-abstract",
+        discussion: ["help-demo-discussion"],
+        examples: [
+            "smtpsh demo",
+            "smtpsh demo --lang ja",
+            "smtpsh demo --scenario queue-full",
+            "smtpsh demo --on 'RCPT 2: 452 4.5.3 Too many recipients'",
+        ],
+        options: ConnectionOptions.specs + [
+            .value("scenario", "name|file", help: "option-demo-scenario", repeatable: true),
+            .value("on", "rule", help: "option-demo-on", repeatable: true),
+        ]
     )
 
-    @OptionGroup var connection: ConnectionOptions
+    var connection: ConnectionOptions
+    var configuration = PracticeServerConfiguration()
 
-    @Option(name: .long, help: ArgumentHelp("A practice-server scenario for the session (see smtpsh serve --list-scenarios).", valueName: "name|file"))
-    var scenario: [String] = []
+    init(_ parsed: ParsedCommandLine) throws(UsageError) {
+        connection = try ConnectionOptions(parsed)
+        if let extra = parsed.positional(0) {
+            throw UsageError(Words["usage-unexpected-argument", ["argument": VisibleTextShort.of(extra)]], command: "demo")
+        }
+        do throws(ScenarioError) {
+            for name in parsed.all("scenario") { try configuration.apply(try ServeCommand.loadScenario(name)) }
+            for rule in parsed.all("on") { configuration.rules.append(try ScenarioRule(parsing: rule)) }
+        } catch {
+            throw UsageError(error.description, command: "demo")
+        }
+    }
 
-    @Option(name: .customLong("on"), help: ArgumentHelp("A practice-server rule, as for smtpsh serve --on.", valueName: "rule"))
-    var rules: [String] = []
-
-    public init() {}
-
-    public func run() async throws {
+    func run() async throws(ShellError) -> ExitStatus {
         var options = PracticeServer.Options()
         options.port = 0
-        do throws(ScenarioError) {
-            for name in scenario { try options.configuration.apply(try ServeCommand.loadScenario(name)) }
-            for rule in rules { options.configuration.rules.append(try ScenarioRule(parsing: rule)) }
-        } catch {
-            throw ValidationError(error.description)
-        }
+        options.configuration = configuration
         let server = PracticeServer(options: options)
         let listening: PracticeServer.Listening
         do {
             listening = try await server.start()
         } catch {
             await server.stop()
-            throw ShellError("cannot start the practice server: \(error)", status: .unavailable)
+            throw ShellError(Words["demo-cannot-start", ["error": "\(error)"]], status: .unavailable)
         }
-        let color = connection.color.enabled(isTerminal: isatty(STDOUT_FILENO) == 1, environment: ProcessInfo.processInfo.environment)
+        let color = connection.color.enabled(isTerminal: isatty(STDOUT_FILENO) == 1, environment: Environment.variables)
         let runner = SessionRunner(
             address: ServerAddress(host: "127.0.0.1", port: listening.port),
             options: connection,
@@ -49,31 +58,42 @@ public struct DemoCommand: AsyncParsableCommand {
         )
         let status = await runner.run()
         await server.stop()
-        if status != .success { throw ExitCode(status.rawValue) }
+        return status
     }
 
+    /// The screen before the first prompt, in the user's language: what runs, what to type.
     static func welcome(port: Int, color: Bool, configuration: PracticeServerConfiguration) -> [String] {
         let bold = color ? "\u{1B}[1m" : ""
         let dim = color ? "\u{1B}[2m" : ""
         let reset = color ? "\u{1B}[0m" : ""
+        let steps: [(String, String)] = [
+            ("EHLO me.example", "demo-step-ehlo"),
+            ("MAIL FROM:<alice@example.org>", "demo-step-mail"),
+            ("RCPT TO:<bob@example.org>", "demo-step-rcpt"),
+            ("DATA", "demo-step-data"),
+            (".", "demo-step-dot"),
+            ("QUIT", "demo-step-quit"),
+        ]
         var lines = [
             "",
-            "\(bold)smtpsh demo\(reset): a practice SMTP server runs on 127.0.0.1:\(port), just for this session.",
-            "Talk to it as a mail client would. Type these one at a time and read each reply:",
+            Words["help-title", ["command": "\(bold)smtpsh demo\(reset)", "abstract": Words["demo-running", ["address": "127.0.0.1:\(port)"]]]],
+            Words["demo-type-these"],
             "",
-            "    \(bold)EHLO me.example\(reset)                  \(dim)say hello; the server lists what it offers\(reset)",
-            "    \(bold)MAIL FROM:<alice@example.org>\(reset)    \(dim)the envelope sender\(reset)",
-            "    \(bold)RCPT TO:<bob@example.org>\(reset)        \(dim)a recipient (repeat for more)\(reset)",
-            "    \(bold)DATA\(reset)                             \(dim)then the message: Subject: hi, an empty line, text,\(reset)",
-            "    \(bold).\(reset)                                \(dim)and a line with a single dot to send it\(reset)",
-            "    \(bold)QUIT\(reset)",
+        ]
+        for (command, meaning) in steps {
+            let padding = String(repeating: " ", count: max(33 - command.count, 1))
+            lines.append("    \(bold)\(command)\(reset)" + padding + "\(dim)\(Words[meaning])\(reset)")
+        }
+        lines += [
             "",
-            "\(dim):help explains every verb and smtpsh's own commands. Tab completes. Ctrl-D quits.\(reset)",
-            "\(dim)AUTH works with user \(configuration.user), password \(configuration.password); STARTTLS too.\(reset)",
+            dim + Words["demo-help-line"] + reset,
+            dim + Words["demo-account-line", ["user": configuration.user, "password": configuration.password]] + reset,
             "",
         ]
         if !configuration.rules.isEmpty {
-            lines.insert("\(dim)scenario rules: " + configuration.rules.map(\.description).joined(separator: "; ") + reset, at: lines.count - 1)
+            lines.insert(
+                dim + Words["demo-rules", ["rules": configuration.rules.map(\.description).joined(separator: "; ")]] + reset,
+                at: lines.count - 1)
         }
         return lines
     }

@@ -1,4 +1,3 @@
-import ArgumentParser
 import Foundation
 import SMTPCatalog
 import SMTPCore
@@ -9,49 +8,42 @@ import SMTPCore
 
 /// `smtpsh explain`: what a reply code, an enhanced status code or a whole reply line means,
 /// from the reply catalogue (Docs/catalog.md), in English, French or Japanese.
-public struct ExplainCommand: ParsableCommand {
-    public static let configuration = CommandConfiguration(
-        commandName: "explain",
-        abstract: "Explain a reply code, an enhanced status code or a whole reply line.",
-        discussion: """
-            Give codes, reply lines (quoted), EHLO keywords, or lines pasted from a session or \
-            a bounce message; with no argument and a pipe on standard input, the lines read \
-            there. The language comes from --lang, else from LC_ALL, LC_MESSAGES or LANG.
-
-            Examples:
-              smtpsh explain 550
-              smtpsh explain 5.1.1 '#4.3.1' 5.7.708
-              smtpsh explain '452 #4.3.1 queue full'
-              smtpsh explain '550-5.7.1 [203.0.113.5] Our system has detected an unusual rate'
-              smtpsh explain 'SIZE 35882577' '334 VXNlcm5hbWU6'
-              smtpsh explain 550 --lang en,ja
-              smtpsh explain --list --lang fr > antiseche.txt
-
-            Exit status: 0 when everything was explained, 64 when an input is neither a code, \
-            a reply line nor an EHLO keyword (the others are still explained).
-            """
+struct ExplainCommand {
+    static let spec = CommandSpec(
+        name: "explain",
+        usage: "smtpsh explain [options] [<code|line>…]",
+        abstract: "help-explain-abstract",
+        discussion: ["help-explain-discussion", "help-explain-status"],
+        examples: [
+            "smtpsh explain 550",
+            "smtpsh explain 5.1.1 '#4.3.1' 5.7.708",
+            "smtpsh explain '452 #4.3.1 queue full'",
+            "smtpsh explain '550-5.7.1 [203.0.113.5] Our system has detected an unusual rate'",
+            "smtpsh explain 'SIZE 35882577' '334 VXNlcm5hbWU6'",
+            "smtpsh explain 550 --lang en,ja",
+            "smtpsh explain --list --lang fr > antiseche.txt",
+        ],
+        arguments: [ArgumentSpec(name: "code|line", help: "argument-explain-input", repeatable: true)],
+        options: [
+            .value("lang", "languages", help: "option-lang"),
+            .flag("list", help: "option-list"),
+        ]
     )
 
-    @Argument(
-        help: ArgumentHelp("Reply codes, enhanced status codes, reply lines or EHLO keywords.", valueName: "code|line"))
-    var inputs: [String] = []
+    var inputs: [String]
+    var languages: [Language]
+    var list: Bool
 
-    @Option(
-        help: ArgumentHelp(
-            "The language: en, fr or ja, or several (en,ja). Default: from the environment.", valueName: "languages"))
-    var lang: String?
+    init(_ parsed: ParsedCommandLine) throws(UsageError) {
+        inputs = parsed.positionals
+        languages = try parsed.value("lang").map { lang throws(UsageError) in try LanguageOption.parse(lang, command: "explain") } ?? [Words.language]
+        list = parsed.flag("list")
+    }
 
-    @Flag(help: "Print the whole catalogue as tables, one per language: a cheat sheet.")
-    var list = false
-
-    public init() {}
-
-    public func run() throws {
-        let environment = Self.environment()
+    func run() throws(ShellError) -> ExitStatus {
         let catalog = Catalog.shared
-        let languages = try Self.languages(lang, environment: environment, catalog: catalog)
         let messageLanguage = languages[0]
-        let columns = Self.terminalColumns(environment: environment)
+        let columns = Environment.columns
 
         if list {
             var lines: [String] = []
@@ -60,7 +52,7 @@ public struct ExplainCommand: ParsableCommand {
                 lines += CatalogCheatSheet.render(catalog, language: language, columns: columns)
             }
             Console.out(lines.joined(separator: "\n"))
-            return
+            return .success
         }
 
         var inputs = self.inputs
@@ -89,7 +81,7 @@ public struct ExplainCommand: ParsableCommand {
             let shown = VisibleText.escape(input.count > 80 ? String(input.prefix(79)) + "…" : input)
             Console.err("smtpsh: " + catalog.message("explain-unknown-input", in: messageLanguage, ["input": shown]))
         }
-        if !unknown.isEmpty { throw ExitCode(ExitStatus.usage.rawValue) }
+        return unknown.isEmpty ? .success : .usage
     }
 
     /// The inputs, each explained on its own; when one is not understood and they read as
@@ -125,44 +117,6 @@ public struct ExplainCommand: ParsableCommand {
                 + ExplanationRenderer(columns: columns, indent: 4, languages: languages, catalog: catalog).render(
                     explanation)
         }
-    }
-
-    /// `--lang`, else the environment's language.
-    static func languages(_ option: String?, environment: [String: String], catalog: Catalog) throws -> [Language] {
-        let preferred = Language.preferred(environment: environment)
-        guard let option else { return [preferred] }
-        do throws(UnknownLanguage) {
-            return try Language.list(parsing: option)
-        } catch {
-            let message = catalog.message(
-                "unknown-language",
-                in: preferred,
-                [
-                    "input": VisibleText.escape(error.input),
-                    "languages": Language.allCases.map(\.rawValue).joined(separator: ", "),
-                ]
-            )
-            throw ShellError(message, status: .usage)
-        }
-    }
-
-    /// The variables `explain` reads (`getenv`, cheaper at start-up than the whole environment).
-    static func environment() -> [String: String] {
-        var values: [String: String] = [:]
-        for name in ["LC_ALL", "LC_MESSAGES", "LANG", "COLUMNS"] {
-            if let value = getenv(name) { values[name] = String(cString: value) }
-        }
-        return values
-    }
-
-    /// The terminal's width; else `COLUMNS`; else 80.
-    static func terminalColumns(environment: [String: String]) -> Int {
-        if isatty(STDOUT_FILENO) == 1 {
-            var size = winsize()
-            if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
-        }
-        if let value = environment["COLUMNS"], let columns = Int(value), columns > 0 { return columns }
-        return 80
     }
 
     /// Standard input, up to 1 MiB (a pasted bounce message, not a mailbox).

@@ -1,5 +1,6 @@
 import Foundation
 import LineEditor
+import SMTPCatalog
 import SMTPClient
 import SMTPCore
 
@@ -9,6 +10,7 @@ struct InteractiveSession {
     let session: ClientSession
     let sink: OutputSink
     let renderer: Renderer
+    let explainer: SessionExplainer
     let target: ServerAddress
 
     func run() async -> ExitStatus {
@@ -23,7 +25,7 @@ struct InteractiveSession {
                 completion: { [session] line in Completion.candidates(for: line, state: session.state) }
             ))
         } catch {
-            Console.err(renderer.error("smtpsh: cannot start the line editor: \(error); reading lines without editing"))
+            Console.err(renderer.error("smtpsh: " + Words["session-no-line-editor", ["error": "\(error)"]]))
             return PipedSession(session: session, renderer: renderer).run()
         }
         sink.redirect { line in editor.print(line) }
@@ -45,7 +47,7 @@ struct InteractiveSession {
             case .line(let line):
                 if session.isClosed {
                     if line.trimmingCharacters(in: .whitespaces).isEmpty || LocalCommandLine(line)?.command == .quit { break loop }
-                    editor.print(renderer.warning("the connection is closed; :quit or Ctrl-D to leave"))
+                    editor.print(renderer.warning(Words["session-connection-closed-leave"]))
                     continue
                 }
                 if session.inputMode == .command, let local = LocalCommandLine(line) {
@@ -84,7 +86,7 @@ struct InteractiveSession {
         guard !session.isClosed else { return }
         if session.state.phase != .closed {
             if session.inputMode != .command {
-                editor.print(renderer.warning("leaving in the middle of \(session.inputMode == .messageBody ? "DATA" : "AUTH"): closing without QUIT"))
+                editor.print(renderer.warning(Words["session-leaving-mid", ["command": session.inputMode == .messageBody ? "DATA" : "AUTH"]]))
             } else {
                 editor.print(renderer.sent("QUIT", tls: session.state.isTLS))
                 session.submit("QUIT")
@@ -108,8 +110,58 @@ struct InteractiveSession {
         case .quit:
             break
         case .unknown(let text):
-            editor.print(renderer.warning("\(text.split(separator: " ").first ?? ""): not an smtpsh command (:help lists them; '::' sends a line starting with ':')"))
+            editor.print(renderer.warning(Words["session-unknown-local", ["command": VisibleText.escape(String(text.split(separator: " ").first ?? ""))]]))
+        case .explain(let argument):
+            explain(argument, editor: editor)
+        case .lang(let argument):
+            language(argument, editor: editor)
         }
+    }
+
+    /// `:explain` (the last reply, in full), `:explain on|off`, `:explain CODE|LINE`.
+    private func explain(_ argument: String?, editor: LineEditor) {
+        switch argument?.lowercased() {
+        case nil:
+            if let lines = explainer.explainLast() {
+                lines.forEach { editor.print($0) }
+            } else {
+                editor.print(renderer.note(Words["session-explain-nothing-yet"]))
+            }
+        case "on"?:
+            explainer.isEnabled = true
+            editor.print(renderer.note(Words["session-explain-on"]))
+        case "off"?:
+            explainer.isEnabled = false
+            editor.print(renderer.note(Words["session-explain-off"]))
+        case .some:
+            let input = argument ?? ""
+            if let lines = explainer.explain(input: input) {
+                lines.forEach { editor.print($0) }
+            } else {
+                let shown = VisibleText.escape(input.count > 80 ? String(input.prefix(79)) + "…" : input)
+                editor.print(renderer.warning(Words["explain-unknown-input", ["input": shown]]))
+            }
+        }
+    }
+
+    /// `:lang` (which languages), `:lang fr`, `:lang en,ja`.
+    private func language(_ argument: String?, editor: LineEditor) {
+        if let argument {
+            do throws(UnknownLanguage) {
+                let languages = try Language.list(parsing: argument)
+                explainer.languages = languages
+                Words.language = languages[0]
+                editor.setPrompt(prompt())
+            } catch {
+                editor.print(renderer.warning(Words["unknown-language", [
+                    "input": VisibleText.escape(error.input),
+                    "languages": Language.allCases.map(\.rawValue).joined(separator: ", "),
+                ]]))
+                return
+            }
+        }
+        let names = explainer.languages.map { "\($0.nativeName) (\($0.rawValue))" }.joined(separator: ", ")
+        editor.print(renderer.note(Words["session-languages", ["languages": names]]))
     }
 
     private func prompt() -> String { Self.prompt(for: session.state, target: target, renderer: renderer) }
@@ -132,54 +184,50 @@ extension LocalCommand {
 /// What `:state` prints and the prompt shows.
 enum StateReport {
     static func phaseLabel(_ phase: SessionStateMachine.Phase, mode: SessionStateMachine.InputMode) -> String {
-        if mode == .messageBody { return "DATA (end with a lone .)" }
+        if mode == .messageBody { return Words["phase-message-body"] }
         if mode == .saslResponse { return "AUTH" }
         switch phase {
-        case .awaitingGreeting: return "waiting for the greeting"
-        case .greeted: return "greeted (EHLO next)"
-        case .ready: return "ready"
-        case .mailTransaction: return "MAIL accepted"
-        case .recipientsAccepted(let count): return "\(count) RCPT accepted"
+        case .awaitingGreeting: return Words["phase-awaiting-greeting"]
+        case .greeted: return Words["phase-greeted"]
+        case .ready: return Words["phase-ready"]
+        case .mailTransaction: return Words["phase-mail-accepted"]
+        case .recipientsAccepted(let count): return Words["phase-recipients-accepted", ["count": String(count)]]
         case .data: return "DATA"
         case .authenticating: return "AUTH"
-        case .tlsNegotiating: return "starting TLS"
-        case .closed: return "closed"
+        case .tlsNegotiating: return Words["phase-starting-tls"]
+        case .closed: return Words["phase-closed"]
         }
     }
 
     static func lines(_ state: SessionStateMachine, queued: Int, target: ServerAddress) -> [String] {
-        var lines = ["connected to \(target)\(state.isTLS ? ", TLS on" : ", no TLS")\(state.isAuthenticated ? ", authenticated" : "")"]
-        lines.append("phase: \(phaseLabel(state.phase, mode: state.inputMode)); messages accepted: \(state.messagesAccepted)")
+        var lines = [Words[state.isTLS ? "state-connected-tls" : "state-connected", ["server": "\(target)"]]]
+        if state.isAuthenticated { lines[0] += Words["state-authenticated"] }
+        lines.append(Words["state-phase", [
+            "phase": phaseLabel(state.phase, mode: state.inputMode), "count": String(state.messagesAccepted),
+        ]])
         if !state.pending.isEmpty {
-            lines.append("waiting for: " + state.pending.map(ClientSession.name).joined(separator: ", ") + (queued > 0 ? " (\(queued) line(s) not sent yet)" : ""))
+            let waiting = state.pending.map(ClientSession.name).joined(separator: ", ")
+            lines.append(Words[queued > 0 ? "state-waiting-queued" : "state-waiting", ["what": waiting, "count": String(queued)]])
         }
         if let capabilities = state.capabilities {
-            lines.append("the server (\(capabilities.domain)) offers:")
+            lines.append(Words["state-offers", ["server": VisibleText.escape(capabilities.domain)]])
             for capability in capabilities.capabilities {
-                var text = "  " + capability.description
+                var text = "  " + VisibleText.escape(capability.description)
                 if capability.keyword == "SIZE", let size = capabilities.size {
                     switch size {
-                    case .limit(let bytes): text += "  (messages up to \(ByteCount.format(bytes)))"
-                    case .noFixedLimit: text += "  (no fixed limit)"
-                    case .invalid(let raw): text += "  (invalid: \(raw))"
+                    case .limit(let bytes): text += "  " + Words["state-size-limit", ["size": ReadableSize.format(bytes, in: Words.language)]]
+                    case .noFixedLimit: text += "  " + Words["state-size-no-limit"]
+                    case .invalid(let raw): text += "  " + Words["state-size-invalid", ["value": VisibleText.escape(raw)]]
                     }
                 }
                 lines.append(text)
             }
         } else if state.greeting == .helo {
-            lines.append("greeted with HELO: the server's extensions are unknown (EHLO asks for them)")
+            lines.append(Words["state-helo-only"])
         } else {
-            lines.append("capabilities: unknown until EHLO")
+            lines.append(Words["state-no-capabilities"])
         }
         return lines
-    }
-}
-
-enum ByteCount {
-    static func format(_ bytes: UInt64) -> String {
-        if bytes >= 1_000_000 { return "\(String(format: "%.1f", Double(bytes) / 1_000_000)) MB" }
-        if bytes >= 1_000 { return "\(String(format: "%.1f", Double(bytes) / 1_000)) kB" }
-        return "\(bytes) octets"
     }
 }
 

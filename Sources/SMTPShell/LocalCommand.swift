@@ -1,3 +1,4 @@
+import SMTPCatalog
 import SMTPCore
 
 /// smtpsh's own commands inside a session. They start with `:`, which no SMTP verb does;
@@ -5,18 +6,25 @@ import SMTPCore
 enum LocalCommand: Equatable {
     case help(String?)
     case state
+    case explain(String?)
+    case lang(String?)
     case clear
     case quit
     case unknown(String)
 
-    static let names = [":help", ":state", ":clear", ":quit"]
+    static let names = [":help", ":state", ":explain", ":lang", ":clear", ":quit"]
 
+    /// `:help`'s table: usage, and the message that says what it does.
     static let summaries: [(String, String)] = [
-        (":help [VERB]", "smtpsh's commands, or what an SMTP verb does"),
-        (":state", "where the session stands, what the server offers"),
-        (":clear", "clear the screen"),
-        (":quit", "send QUIT, wait for 221, and leave (also Ctrl-D)"),
-        ("::text", "send a line that starts with ':'"),
+        (":help [VERB]", "local-help"),
+        (":state", "local-state"),
+        (":explain", "local-explain-last"),
+        (":explain CODE|LINE", "local-explain-input"),
+        (":explain on|off", "local-explain-toggle"),
+        (":lang [en|fr|ja|en,ja]", "local-lang"),
+        (":clear", "local-clear"),
+        (":quit", "local-quit"),
+        ("::text", "local-escape"),
     ]
 }
 
@@ -29,10 +37,13 @@ struct LocalCommandLine {
         guard line.hasPrefix(":"), !line.hasPrefix("::") else { return nil }
         text = line
         let words = line.dropFirst().split(separator: " ", maxSplits: 1).map(String.init)
-        let argument = words.count > 1 ? words[1].trimmingCharacters(in: .whitespaces) : nil
+        let argument = words.count > 1 ? words[1].trimmingSpaces : nil
+        let given = argument?.isEmpty == false ? argument : nil
         switch words.first?.lowercased() ?? "" {
-        case "help", "h", "?": command = .help(argument)
+        case "help", "h", "?": command = .help(given)
         case "state", "status": command = .state
+        case "explain", "e": command = .explain(given)
+        case "lang", "language": command = .lang(given)
         case "clear": command = .clear
         case "quit", "q", "exit": command = .quit
         default: command = .unknown(line)
@@ -45,44 +56,53 @@ struct LocalCommandLine {
     }
 }
 
-import Foundation
-
 /// Short explanations of the SMTP verbs, for `:help VERB` and `:help`.
 enum VerbHelp {
-    static let entries: [(verb: String, usage: String, meaning: String)] = [
-        ("EHLO", "EHLO your.name", "greet the server and ask what it offers (RFC 5321 extended hello)"),
-        ("HELO", "HELO your.name", "greet without extensions (old servers)"),
-        ("MAIL", "MAIL FROM:<you@example.org>", "start a message: the envelope sender (where bounces go)"),
-        ("RCPT", "RCPT TO:<them@example.org>", "add a recipient to the envelope (repeat for several)"),
-        ("DATA", "DATA", "send the message after 354: headers, an empty line, the body, then a line with a lone dot"),
-        ("BDAT", "BDAT size [LAST]", "send the message in chunks of exact size (CHUNKING)"),
-        ("RSET", "RSET", "abandon the current message and start again"),
-        ("NOOP", "NOOP", "do nothing (check the server is still there)"),
-        ("QUIT", "QUIT", "end the session politely (221)"),
-        ("VRFY", "VRFY name", "ask whether a mailbox exists (most servers will not say)"),
-        ("EXPN", "EXPN list", "ask for a mailing list's members (usually disabled)"),
-        ("HELP", "HELP [verb]", "ask the server for help"),
-        ("STARTTLS", "STARTTLS", "switch this connection to TLS (then EHLO again)"),
-        ("AUTH", "AUTH mechanism [response]", "log in (PLAIN, LOGIN, CRAM-MD5…); use TLS first"),
+    static let entries: [(verb: String, usage: String)] = [
+        ("EHLO", "EHLO your.name"),
+        ("HELO", "HELO your.name"),
+        ("MAIL", "MAIL FROM:<you@example.org>"),
+        ("RCPT", "RCPT TO:<them@example.org>"),
+        ("DATA", "DATA"),
+        ("BDAT", "BDAT size [LAST]"),
+        ("RSET", "RSET"),
+        ("NOOP", "NOOP"),
+        ("QUIT", "QUIT"),
+        ("VRFY", "VRFY name"),
+        ("EXPN", "EXPN list"),
+        ("HELP", "HELP [verb]"),
+        ("STARTTLS", "STARTTLS"),
+        ("AUTH", "AUTH mechanism [response]"),
     ]
+
+    /// What a verb does (`verb-ehlo`, …), in the user's language.
+    static func meaning(_ verb: String) -> String { Words["verb-" + verb.lowercased()] }
 
     static func text(for verb: String?) -> [String] {
         if let verb {
-            let upper = verb.uppercased().trimmingCharacters(in: CharacterSet(charactersIn: ":"))
+            var upper = verb.uppercased()
+            while upper.hasPrefix(":") { upper.removeFirst() }
             if let entry = entries.first(where: { $0.verb == upper }) {
-                return ["\(entry.usage)", "  \(entry.meaning)"]
+                return [entry.usage, "  " + meaning(entry.verb)]
             }
-            return ["no SMTP verb or smtpsh command named '\(verb)'; :help lists them"]
+            if let local = LocalCommand.summaries.first(where: { $0.0.dropFirst().lowercased().hasPrefix(upper.lowercased() + " ") || $0.0.dropFirst().lowercased() == upper.lowercased() }) {
+                return [local.0, "  " + Words[local.1]]
+            }
+            return [Words["help-no-such-verb", ["verb": VisibleText.escape(verb)]]]
         }
-        var lines = ["SMTP (sent to the server as typed, CRLF added):"]
+        var lines = [Words["help-smtp-heading"]]
         for entry in entries {
-            lines.append("  " + entry.usage.padding(toLength: 30, withPad: " ", startingAt: 0) + entry.meaning)
+            lines.append("  " + pad(entry.usage, 30) + meaning(entry.verb))
         }
-        lines.append("smtpsh's own commands:")
+        lines.append(Words["help-local-heading"])
         for (usage, meaning) in LocalCommand.summaries {
-            lines.append("  " + usage.padding(toLength: 30, withPad: " ", startingAt: 0) + meaning)
+            lines.append("  " + pad(usage, 30) + Words[meaning])
         }
-        lines.append("Tab completes verbs and what the server advertised; Up/Down recall history; Ctrl-C clears the line.")
+        lines.append(Words["help-keys"])
         return lines
+    }
+
+    private static func pad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
     }
 }

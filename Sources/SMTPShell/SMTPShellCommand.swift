@@ -1,42 +1,138 @@
-import ArgumentParser
 import Foundation
+import SMTPCatalog
 import SMTPClient
 
-/// `smtpsh`: the root command. Subcommands live in their own files as extensions.
-public struct SMTPShellCommand: AsyncParsableCommand {
-    public static let configuration = CommandConfiguration(
-        commandName: "smtpsh",
-        abstract: "An interactive SMTP test client: talk to a mail server and see what every reply means.",
-        discussion: """
-            smtpsh connects to a mail server and lets you type SMTP with line editing and history. \
-            Every reply is shown as it arrives, coloured by class and explained. \
-            See Docs/guide.md for the full guide.
-            """,
-        version: SMTPShellVersion.current,
-        subcommands: [ConnectCommand.self, DemoCommand.self, ServeCommand.self, ExplainCommand.self],
-        defaultSubcommand: ConnectCommand.self
+/// `smtpsh`: reads the command line and runs the command, turning every failure into one
+/// clear line and a documented exit status (Docs/exit-status.md).
+///
+/// ```
+/// smtpsh HOST [PORT]      → connect (the default command)
+/// smtpsh demo | serve | explain …
+/// smtpsh --help, smtpsh help COMMAND, smtpsh COMMAND --help, smtpsh --version
+/// ```
+public enum SMTPShellCommand {
+    static let spec = CommandSpec(
+        name: "smtpsh",
+        usage: "smtpsh [<command>] [options] [<arguments>]",
+        abstract: "help-smtpsh-abstract",
+        discussion: ["help-smtpsh-discussion"],
+        examples: [
+            "smtpsh demo",
+            "smtpsh mail.example.org 25",
+            "smtpsh explain '452 #4.3.1 queue full'",
+            "smtpsh serve --scenario queue-full",
+        ],
+        options: ConnectionOptions.specs
     )
 
-    public init() {}
+    static let commands = [ConnectCommand.spec, DemoCommand.spec, ServeCommand.spec, ExplainCommand.spec]
 
-    /// Runs the command line, turning every failure into one clear line and an exit status.
-    public static func main() async {
+    /// Runs the command line (without the program name) and returns the exit status.
+    public static func run(_ arguments: [String]) async -> Int32 {
+        Words.language = Language.preferred(environment: Environment.locale)
+        if let lang = LanguageOption.prescan(arguments) { _ = try? LanguageOption.parse(lang, command: nil) }
         do {
-            var command = try parseAsRoot()
-            if var asyncCommand = command as? AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
-            }
+            return try await dispatch(arguments).rawValue
+        } catch let error as UsageError {
+            Console.err("smtpsh: " + error.message)
+            let spec = commands.first { $0.name == error.command } ?? spec
+            for line in HelpText.usageReminder(spec) { Console.err(line) }
+            return ExitStatus.usage.rawValue
         } catch let error as ShellError {
-            Console.err("smtpsh: \(error.description)")
-            Foundation.exit(error.status.rawValue)
+            Console.err("smtpsh: " + error.description)
+            return error.status.rawValue
         } catch {
-            exit(withError: error)
+            Console.err("smtpsh: \(error)")
+            return ExitStatus.software.rawValue
+        }
+    }
+
+    static func dispatch(_ arguments: [String]) async throws -> ExitStatus {
+        guard let first = arguments.first else {
+            Console.out(HelpText.render(spec, columns: Environment.columns, subcommands: commands))
+            return .success
+        }
+        switch first {
+        case "--version":
+            Console.out(SMTPShellVersion.current)
+            return .success
+        case "--help", "-h":
+            Console.out(HelpText.render(spec, columns: Environment.columns, subcommands: commands))
+            return .success
+        case "help":
+            if let name = arguments.dropFirst().first {
+                guard let command = commands.first(where: { $0.name == name }) else {
+                    throw UsageError(Words["usage-unknown-command", ["command": VisibleTextShort.of(name)]])
+                }
+                Console.out(HelpText.render(command, columns: Environment.columns))
+            } else {
+                Console.out(HelpText.render(spec, columns: Environment.columns, subcommands: commands))
+            }
+            return .success
+        default:
+            break
+        }
+        let name = commands.contains { $0.name == first } ? first : "connect"
+        let rest = name == first ? Array(arguments.dropFirst()) : arguments
+        let command = commands.first { $0.name == name }!
+        let parsed = try ParsedCommandLine(rest, spec: command)
+        if parsed.wantsHelp {
+            Console.out(HelpText.render(command, columns: Environment.columns))
+            return .success
+        }
+        switch name {
+        case "demo":
+            return try await DemoCommand(parsed).run()
+        case "serve":
+            return try await ServeCommand(parsed).run()
+        case "explain":
+            return try ExplainCommand(parsed).run()
+        default:
+            if parsed.positionals.isEmpty && parsed.value("mx") == nil {
+                // `smtpsh` with options only: what to type.
+                throw UsageError(Words["usage-no-host"], command: "connect")
+            }
+            return try await ConnectCommand(parsed).run()
         }
     }
 }
 
 public enum SMTPShellVersion {
     public static let current = "0.1.0"
+}
+
+/// The few environment variables smtpsh reads, each with `getenv` (cheaper at start-up than
+/// building the whole environment).
+enum Environment {
+    static func value(_ name: String) -> String? {
+        getenv(name).map { String(cString: $0) }
+    }
+
+    /// What decides the language of messages.
+    static var locale: [String: String] {
+        var values: [String: String] = [:]
+        for name in ["LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"] {
+            if let value = value(name) { values[name] = value }
+        }
+        return values
+    }
+
+    /// What decides colour (`NO_COLOR`, `TERM`).
+    static var variables: [String: String] {
+        var values: [String: String] = [:]
+        for name in ["NO_COLOR", "TERM", "COLUMNS"] {
+            if let value = value(name) { values[name] = value }
+        }
+        return values
+    }
+
+    /// The terminal's width (standard output), else `COLUMNS`, else 80.
+    static var columns: Int {
+        if isatty(STDOUT_FILENO) == 1 {
+            var size = winsize()
+            if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+        }
+        if let text = value("COLUMNS"), let columns = Int(text), columns > 0 { return columns }
+        return 80
+    }
 }

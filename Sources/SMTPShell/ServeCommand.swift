@@ -1,5 +1,5 @@
-import ArgumentParser
 import Foundation
+import SMTPCatalog
 import SMTPPracticeServer
 
 #if canImport(Glibc)
@@ -7,108 +7,118 @@ import Glibc
 #endif
 
 /// `smtpsh serve`: the practice server on its own.
-public struct ServeCommand: AsyncParsableCommand {
-    public static let configuration = CommandConfiguration(
-        commandName: "serve",
-        abstract: "Run the practice SMTP server on loopback.",
-        discussion: """
-            A real ESMTP server for demos, tests and class: STARTTLS and implicit TLS (self-signed \
-            certificate generated at start), AUTH PLAIN/LOGIN/CRAM-MD5 for the practice account \
-            (user "student", password "practice"), and scenarios that make it send any reply. \
-            It never relays mail: accepted messages go to the log, or to --maildir.
-
-            Examples:
-              smtpsh serve                                  # 127.0.0.1:2525
-              smtpsh serve --port 0 --tls-port 0            # free ports, printed at start
-              smtpsh serve --scenario queue-full            # every RCPT gets 452 #4.3.1 queue full
-              smtpsh serve --on 'MAIL 3 close: 421 #4.x.2 Too many messages to this session'
-              smtpsh serve --list-scenarios
-            See Docs/practice-server.md.
-            """
+struct ServeCommand {
+    static let spec = CommandSpec(
+        name: "serve",
+        usage: "smtpsh serve [options]",
+        abstract: "help-serve-abstract",
+        discussion: ["help-serve-discussion", "help-serve-docs"],
+        examples: [
+            "smtpsh serve                                  # 127.0.0.1:2525",
+            "smtpsh serve --port 0 --tls-port 0            # free ports, printed at start",
+            "smtpsh serve --scenario queue-full            # every RCPT: 452 #4.3.1 queue full",
+            "smtpsh serve --on 'MAIL 3 close: 421 #4.x.2 Too many messages to this session'",
+            "smtpsh serve --list-scenarios",
+        ],
+        options: [
+            .value("port", "port", help: "option-port"),
+            .value("tls-port", "port", help: "option-tls-port"),
+            .value("listen", "address", help: "option-listen"),
+            .value("hostname", "name", help: "option-hostname"),
+            .value("style", "style", help: "option-style"),
+            .value("scenario", "name|file", help: "option-scenario", repeatable: true),
+            .value("on", "rule", help: "option-on", repeatable: true),
+            .flag("list-scenarios", help: "option-list-scenarios"),
+            .value("show-scenario", "name", help: "option-show-scenario"),
+            .value("maildir", "directory", help: "option-maildir"),
+            .value("user", "name", help: "option-user"),
+            .value("password", "password", help: "option-password"),
+            .value("cert", "file", help: "option-cert"),
+            .value("key", "file", help: "option-key"),
+            .flag("require-tls", help: "option-require-tls"),
+            .flag("require-auth", help: "option-require-auth"),
+            .flag("auth-requires-tls", help: "option-auth-requires-tls"),
+            .flag("reject-bare-lf", help: "option-reject-bare-lf"),
+            .value("max-size", "octets", help: "option-max-size"),
+            .value("max-recipients", "count", help: "option-max-recipients"),
+            .value("greeting-delay", "seconds", help: "option-greeting-delay"),
+            .value("idle-timeout", "seconds", help: "option-idle-timeout"),
+            .flag("quiet", short: "q", help: "option-quiet"),
+            .value("lang", "languages", help: "option-lang"),
+        ]
     )
 
-    @Option(name: .long, help: "Port for plain SMTP and STARTTLS (0 picks a free port).")
-    var port: Int = 2525
-
-    @Option(name: .customLong("tls-port"), help: "Also listen for implicit TLS (SMTPS) on this port (0 picks one).")
+    var port = 2525
     var tlsPort: Int?
-
-    @Option(name: .long, help: ArgumentHelp("Listen on this address instead of 127.0.0.1 (prints a warning unless loopback).", valueName: "address"))
     var listen: String?
-
-    @Option(help: "The server's name in its greeting and replies.")
     var hostname: String?
-
-    @Option(help: "How replies are worded: standard, or appliance (the seed documents' security appliance).")
     var style: String?
-
-    @Option(name: .long, help: ArgumentHelp("A built-in scenario name or a scenario file (repeatable).", valueName: "name|file"))
     var scenario: [String] = []
-
-    @Option(name: .customLong("on"), help: ArgumentHelp("A rule: 'TRIGGER [N|N+] [close]: CODE text' (repeatable).", valueName: "rule"))
     var rules: [String] = []
-
-    @Flag(name: .customLong("list-scenarios"), help: "List the built-in scenarios and exit.")
     var listScenarios = false
-
-    @Option(name: .customLong("show-scenario"), help: ArgumentHelp("Print a built-in scenario as a file and exit.", valueName: "name"))
     var showScenario: String?
-
-    @Option(help: ArgumentHelp("Store accepted messages here, one .eml file each.", valueName: "directory"))
     var maildir: String?
-
-    @Option(help: "The practice account's user name.")
     var user: String?
-
-    @Option(help: "The practice account's password (or set SMTPSH_PRACTICE_PASSWORD).")
     var password: String?
-
-    @Option(help: ArgumentHelp("PEM certificate chain instead of a generated one.", valueName: "file"))
     var cert: String?
-
-    @Option(help: ArgumentHelp("PEM private key for --cert.", valueName: "file"))
     var key: String?
-
-    @Flag(name: .customLong("require-tls"), help: "Answer 530 to mail commands until STARTTLS.")
     var requireTLS = false
-
-    @Flag(name: .customLong("require-auth"), help: "Answer 530 to MAIL until AUTH succeeded.")
     var requireAuth = false
-
-    @Flag(name: .customLong("auth-requires-tls"), help: "Answer 538 to AUTH without TLS.")
     var authRequiresTLS = false
-
-    @Flag(name: .customLong("reject-bare-lf"), help: "Refuse bare LF line ends, as recent Postfix does.")
     var rejectBareLF = false
-
-    @Option(name: .customLong("max-size"), help: "Largest message accepted, in octets.")
     var maxSize: UInt64?
-
-    @Option(name: .customLong("max-recipients"), help: "Recipients allowed per message.")
     var maxRecipients: Int?
-
-    @Option(name: .customLong("greeting-delay"), help: "Seconds to wait before the greeting; clients that talk first are refused.")
     var greetingDelay: Double?
-
-    @Option(name: .customLong("idle-timeout"), help: "Seconds of silence before the server closes a session with 421.")
     var idleTimeout: Double?
-
-    @Flag(name: .shortAndLong, help: "Do not log sessions.")
     var quiet = false
 
-    public init() {}
+    init(_ parsed: ParsedCommandLine) throws(UsageError) {
+        if let extra = parsed.positional(0) {
+            throw UsageError(Words["usage-unexpected-argument", ["argument": VisibleTextShort.of(extra)]], command: "serve")
+        }
+        if let lang = parsed.value("lang") { _ = try LanguageOption.parse(lang, command: "serve") }
+        port = try parsed.integer("port", in: 0...65535) ?? 2525
+        tlsPort = try parsed.integer("tls-port", in: 0...65535)
+        listen = parsed.value("listen")
+        hostname = parsed.value("hostname")
+        style = try parsed.choice("style", from: ReplyStyle.allCases.map(\.rawValue))
+        scenario = parsed.all("scenario")
+        rules = parsed.all("on")
+        listScenarios = parsed.flag("list-scenarios")
+        showScenario = parsed.value("show-scenario")
+        maildir = parsed.value("maildir")
+        user = parsed.value("user")
+        password = parsed.value("password")
+        cert = parsed.value("cert")
+        key = parsed.value("key")
+        requireTLS = parsed.flag("require-tls")
+        requireAuth = parsed.flag("require-auth")
+        authRequiresTLS = parsed.flag("auth-requires-tls")
+        rejectBareLF = parsed.flag("reject-bare-lf")
+        if let text = parsed.value("max-size") {
+            guard let size = UInt64(text), size > 0 else {
+                throw UsageError(Words["usage-positive-number", ["option": "--max-size", "value": VisibleTextShort.of(text)]], command: "serve")
+            }
+            maxSize = size
+        }
+        maxRecipients = try parsed.integer("max-recipients", in: 1...1_000_000)
+        greetingDelay = try parsed.seconds("greeting-delay", in: 0...600)
+        idleTimeout = try parsed.seconds("idle-timeout", in: 0...86400, lowerExclusive: true)
+        quiet = parsed.flag("quiet")
+        if (cert == nil) != (key == nil) { throw UsageError(Words["usage-cert-and-key"], command: "serve") }
+    }
 
-    public func run() async throws {
+    func run() async throws(ShellError) -> ExitStatus {
         if listScenarios {
-            print(Self.scenarioTable())
-            return
+            Console.out(Self.scenarioTable())
+            return .success
         }
         if let name = showScenario {
             guard let scenario = BuiltInScenarios.named(name) else {
-                throw ValidationError("no built-in scenario named '\(name)' (see --list-scenarios)")
+                throw ShellError(Words["serve-no-such-scenario", ["name": VisibleTextShort.of(name)]], status: .usage)
             }
-            print(scenario.fileText, terminator: "")
-            return
+            Console.write(scenario.fileText, to: .standardOutput)
+            return .success
         }
         let options = try makeOptions()
         let server = PracticeServer(options: options)
@@ -134,16 +144,13 @@ public struct ServeCommand: AsyncParsableCommand {
         signals.cancel()
         await server.stop()
         Console.out("smtpsh practice server stopped")
+        return .success
     }
 
-    func makeOptions() throws -> PracticeServer.Options {
+    func makeOptions() throws(ShellError) -> PracticeServer.Options {
         var options = PracticeServer.Options()
-        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
         options.port = port
-        if let tlsPort {
-            guard (0...65535).contains(tlsPort) else { throw ValidationError("--tls-port must be 0 to 65535") }
-            options.tlsPort = tlsPort
-        }
+        options.tlsPort = tlsPort
         if let listen {
             options.host = listen
             if !Self.isLoopback(listen) {
@@ -155,16 +162,11 @@ public struct ServeCommand: AsyncParsableCommand {
             for name in scenario {
                 try configuration.apply(try Self.loadScenario(name))
             }
-            if let style {
-                guard let parsed = ReplyStyle(rawValue: style.lowercased()) else {
-                    throw ScenarioError("--style must be standard or appliance")
-                }
-                configuration.style = parsed
-            }
+            if let style, let parsed = ReplyStyle(rawValue: style) { configuration.style = parsed }
             if let hostname { configuration.hostname = hostname }
             for rule in rules { configuration.rules.append(try ScenarioRule(parsing: rule)) }
         } catch {
-            throw ValidationError(error.description)
+            throw ShellError(error.description, status: .usage)
         }
         if let user { configuration.user = user }
         if let password = password ?? ProcessInfo.processInfo.environment["SMTPSH_PRACTICE_PASSWORD"] {
@@ -175,28 +177,16 @@ public struct ServeCommand: AsyncParsableCommand {
         if authRequiresTLS { configuration.authRequiresTLS = true }
         if rejectBareLF { configuration.rejectBareLineFeed = true }
         if let maxSize { configuration.maximumMessageSize = maxSize }
-        if let maxRecipients {
-            guard maxRecipients > 0 else { throw ValidationError("--max-recipients must be at least 1") }
-            configuration.maximumRecipients = maxRecipients
-        }
-        if let greetingDelay {
-            guard greetingDelay >= 0, greetingDelay <= 600 else { throw ValidationError("--greeting-delay must be 0 to 600 seconds") }
-            configuration.greetingDelay = greetingDelay
-        }
-        if let idleTimeout {
-            guard idleTimeout > 0, idleTimeout <= 86400 else { throw ValidationError("--idle-timeout must be above 0 and at most 86400 seconds") }
-            configuration.idleTimeout = idleTimeout
-        }
+        if let maxRecipients { configuration.maximumRecipients = maxRecipients }
+        if let greetingDelay { configuration.greetingDelay = greetingDelay }
+        if let idleTimeout { configuration.idleTimeout = idleTimeout }
         options.configuration = configuration
-        switch (cert, key) {
-        case (let cert?, let key?):
+        if let cert, let key {
             do {
                 options.tlsMaterial = try TLSMaterial.load(certificateFile: cert, keyFile: key)
             } catch {
-                throw ValidationError("\(error)")
+                throw ShellError("\(error)", status: .usage)
             }
-        case (nil, nil): break
-        default: throw ValidationError("--cert and --key go together")
         }
         if let maildir { options.messageDirectory = URL(fileURLWithPath: maildir) }
         if !quiet {

@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOPosix
+import SMTPCatalog
 import SMTPClient
 import SMTPCore
 
@@ -22,7 +23,7 @@ struct SessionRunner {
 
     func run() async -> ExitStatus {
         let interactive = self.interactive
-        let color = options.color.enabled(isTerminal: isatty(STDOUT_FILENO) == 1, environment: ProcessInfo.processInfo.environment)
+        let color = options.color.enabled(isTerminal: isatty(STDOUT_FILENO) == 1, environment: Environment.variables)
         let renderer = Renderer(color: color)
         let group = MultiThreadedEventLoopGroup.singleton
 
@@ -32,12 +33,15 @@ struct SessionRunner {
         sessionOptions.replyTimeout = options.timeout
         sessionOptions.echoSentLines = !interactive
         let session = ClientSession(options: sessionOptions, renderer: renderer) { line in sink.write(line) }
+        let explainer = SessionExplainer(
+            enabled: options.explain, languages: options.languages, renderer: renderer, columns: { Environment.columns })
+        session.addReplyObserver { reply, outcome in explainer.lines(for: reply, outcome: outcome) }
 
         let progress: @Sendable (ConnectProgress) -> Void = { event in
             switch event {
-            case .trying(let address): sink.write(renderer.note("Trying \(address.displayString)..."))
+            case .trying(let address): sink.write(renderer.note(Words["connect-trying", ["address": address.displayString]]))
             case .connected(let address, let ms):
-                sink.write(renderer.note("Connected to \(address.displayString) in \(Renderer.format(milliseconds: ms))."))
+                sink.write(renderer.note(Words["connect-connected", ["address": address.displayString, "time": Renderer.format(milliseconds: ms)]]))
             case .failed(_, let error): sink.write(renderer.warning(error.description))
             }
         }
@@ -54,7 +58,7 @@ struct SessionRunner {
         for line in welcome { sink.write(line) }
 
         if interactive {
-            return await InteractiveSession(session: session, sink: sink, renderer: renderer, target: address).run()
+            return await InteractiveSession(session: session, sink: sink, renderer: renderer, explainer: explainer, target: address).run()
         }
         return PipedSession(session: session, renderer: renderer).run()
     }
@@ -84,7 +88,7 @@ extension SessionRunner {
                 }
             }
             hosts = try await resolver!.mailExchangers(for: address.host)
-            note("MX for \(address.host): " + hosts.joined(separator: ", ") + (hosts == [address.host] ? " (no MX record: the domain itself)" : ""))
+            note(Words[hosts == [address.host] ? "connect-implicit-mx" : "connect-mx-list", ["domain": address.host, "hosts": hosts.joined(separator: ", ")]])
         }
         var failures: [ConnectError] = []
         for host in hosts {
@@ -99,7 +103,7 @@ extension SessionRunner {
                 return try await ClientConnection.connect(to: addresses, timeout: options.timeout, group: group, progress: progress, events: events)
             } catch {
                 failures.append(error)
-                if hosts.count > 1 { note("\(host) failed: \(error)") }
+                if hosts.count > 1 { note(Words["connect-mx-failed", ["host": host, "error": error.description]]) }
             }
         }
         throw failures.count == 1 ? failures[0] : .allFailed(failures)
@@ -165,7 +169,7 @@ struct PipedSession {
                 if case .quit = local.command {
                     break
                 }
-                session.warn("\(local.text): only :quit works without a terminal; the line was not sent")
+                session.warn(Words["piped-local-command", ["command": local.text]])
                 continue
             }
             let submission = session.submit(LocalCommandLine.unescaped(line))
@@ -180,7 +184,7 @@ struct PipedSession {
             if submission.kind == .command, session.inputMode == .command {
                 let verb = line.split(separator: " ").first?.uppercased()
                 if verb == "DATA" {
-                    session.warn("skipping the script's message lines, up to the lone dot")
+                    session.warn(Words["piped-skipping-message"])
                     skipping = .message
                 } else if verb == "AUTH" {
                     skipping = .saslResponses
@@ -190,9 +194,9 @@ struct PipedSession {
         // End of input: leave politely.
         if !session.isClosed && session.state.phase != .closed {
             if session.inputMode == .messageBody {
-                session.warn("the input ended inside DATA: the message was not finished")
+                session.warn(Words["piped-ended-in-data"])
             }
-            session.note("end of input: sending QUIT")
+            session.note(Words["piped-end-of-input"])
             if session.inputMode == .command { session.submit("QUIT") }
             _ = session.waitUntilSettled(limit: min(session.options.replyTimeout, 5))
         }

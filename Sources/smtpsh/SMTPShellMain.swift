@@ -1,8 +1,12 @@
 import SMTPShell
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 @main
 enum SMTPShellMain {
     static func main() async {
-        await SMTPShellCommand.main()
+        exit(await SMTPShellCommand.run(Array(CommandLine.arguments.dropFirst())))
     }
 }

@@ -33,7 +33,10 @@ import Testing
     @Test func theFilesAreTheDocumentedOnes() {
         #expect(
             Catalog.embeddedSources.map(\.name)
-                == ["appliance.catalog", "basic.catalog", "ehlo.catalog", "enhanced.catalog", "messages.catalog"]
+                == [
+                    "appliance.catalog", "basic.catalog", "ehlo.catalog", "enhanced.catalog", "help.catalog",
+                    "messages.catalog", "session.catalog",
+                ]
         )
     }
 

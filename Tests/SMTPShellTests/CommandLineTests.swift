@@ -13,7 +13,7 @@ import Testing
     @Test func helpDescribesTheTool() throws {
         let result = try BinaryRunner.run(["--help"])
         #expect(result.status == 0)
-        #expect(result.stdout.contains("USAGE: smtpsh"))
+        #expect(result.stdout.contains("Usage: smtpsh"))
         #expect(result.stdout.contains("interactive SMTP test client"))
     }
 

@@ -1,9 +1,10 @@
 import Foundation
+import SMTPCatalog
 import Testing
 
 /// smtpsh at a real terminal (tmux), against a server that talks while the user types.
 @Suite(.serialized, .enabled(if: Tmux.isAvailable, "tmux is not installed")) struct TerminalTests {
-    static let environment = ["SMTPSH_NO_EDITRC": "1", "TERM": "xterm-256color", "NO_COLOR": "1", "LANG": "C.UTF-8"]
+    static let environment = ["SMTPSH_NO_EDITRC": "1", "TERM": "xterm-256color", "NO_COLOR": "1", "LANG": "C.UTF-8", "LANGUAGE": ""]
 
     /// The file's text once it contains `text`, or whatever it holds after `timeout` seconds.
     static func waitForFile(_ url: URL, containing text: String, timeout: Double = 10) -> String {
@@ -87,7 +88,8 @@ import Testing
             connection.close()
         }
         defer { server.finish() }
-        let tmux = try Tmux(command: "\(BinaryRunner.binary.path) 127.0.0.1 \(server.port)", width: 40, height: 20, environment: Self.environment)
+        // (Without explanations: at 40 columns they would push the lines under test off the screen.)
+        let tmux = try Tmux(command: "\(BinaryRunner.binary.path) 127.0.0.1 \(server.port) --no-explain", width: 40, height: 20, environment: Self.environment)
         tmux.waitFor { $0.contains("220 ready") }
         // 2 rows at 40 columns: the prompt plus 16 two-column characters.
         let japanese = "NOOP 日本語の長い行を入力しています途中で"
@@ -97,7 +99,7 @@ import Testing
         try tmux.keys("Enter")
         let after = tmux.waitFor { $0.contains("echo") }
         #expect(server.receivedText.contains(japanese + "\r\n"), "\(server.receivedText)")
-        #expect(after.contains("250 echo \(japanese.utf8.count) octets"))
+        #expect(after.contains("250 echo \(japanese.utf8.count) octets"), "\(tmux.screen())")
     }
 
     @Test func authLinesAndSASLResponsesStayOutOfHistory() async throws {
@@ -106,7 +108,7 @@ import Testing
         try await PipedSessionTests.withServer { port, _ in
             var environment = Self.environment
             environment["SMTPSH_HISTORY"] = history.path
-            let tmux = try Tmux(command: "\(BinaryRunner.binary.path) 127.0.0.1 \(port)", environment: environment)
+            let tmux = try Tmux(command: "\(BinaryRunner.binary.path) 127.0.0.1 \(port) --no-explain", environment: environment)
             tmux.waitFor { $0.contains("<-  220") }
             let plain = "AGFsaWNlAHMzY3JldC1wbGFpbg=="  // \0alice\0s3cret-plain
             for line in ["EHLO history.example", "AUTH PLAIN \(plain)", "AUTH LOGIN", "c3R1ZGVudA==", "cHJhY3RpY2U=", "NOOP"] {
@@ -127,5 +129,59 @@ import Testing
             #expect(!saved.contains("c3R1ZGVudA=="))
             #expect(!saved.contains("cHJhY3RpY2U="))
         }
+    }
+
+    /// Each reply is explained under it, in the language asked for; `:explain off|on`,
+    /// `:lang` and `:explain CODE` change that during the session.
+    @Test func repliesAreExplainedInTheChosenLanguage() async throws {
+        try await PipedSessionTests.withServer { port, _ in
+            let tmux = try Tmux(
+                command: "\(BinaryRunner.binary.path) 127.0.0.1 \(port) --lang ja", width: 120, height: 50,
+                environment: Self.environment)
+            var screen = tmux.waitFor { $0.contains("サービス準備完了です。") }
+            #expect(screen.contains("<-  220"), "\(screen)")
+            // The explanation comes right under the greeting, indented.
+            let lines = screen.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            if let greeting = lines.firstIndex(where: { $0.hasPrefix("<-  220") }) {
+                #expect(lines[greeting + 1].hasPrefix("      220  サービス準備完了です。"), "\(screen)")
+            } else {
+                Issue.record("no greeting on the screen: \(screen)")
+            }
+            // The prompt and smtpsh's own words follow the language too.
+            let prompt = "127.0.0.1 " + Self.japanese("phase-greeted") + ">"
+            screen = tmux.waitFor { $0.contains(prompt) }
+            #expect(screen.contains(prompt), "\(screen)")
+
+            try tmux.type(":explain off", delay: 0.01)
+            try tmux.keys("Enter")
+            try tmux.type("NOOP", delay: 0.01)
+            try tmux.keys("Enter")
+            screen = tmux.waitFor { $0.contains("<-  250 2.0.0") }
+            let afterNoop = screen.split(separator: "\n").drop { !$0.hasPrefix("<-  250 2.0.0") }.dropFirst().first
+            #expect(afterNoop.map { !$0.hasPrefix("      ") } ?? false, "no explanation with :explain off: \(screen)")
+
+            try tmux.type(":explain on", delay: 0.01)
+            try tmux.keys("Enter")
+            try tmux.type(":lang fr", delay: 0.01)
+            try tmux.keys("Enter")
+            try tmux.type("RCPT TO:<bob@example.org>", delay: 0.01)
+            try tmux.keys("Enter")
+            screen = tmux.waitFor { $0.contains("Mauvaise séquence de commandes") }
+            #expect(screen.contains("<-  503 5.5.1"), "\(screen)")
+            #expect(screen.contains("Mauvaise séquence de commandes"), "\(screen)")
+
+            try tmux.type(":lang en", delay: 0.01)
+            try tmux.keys("Enter")
+            try tmux.type(":explain 5.1.1", delay: 0.01)
+            try tmux.keys("Enter")
+            screen = tmux.waitFor { $0.contains("Bad destination mailbox") }
+            #expect(screen.contains("5.1.1  Bad destination mailbox"), "\(screen)")
+            try tmux.keys("C-d")
+            tmux.waitFor { $0.contains("<-  221") }
+        }
+    }
+
+    static func japanese(_ name: String) -> String {
+        Catalog.shared.message(name, in: .ja)
     }
 }

@@ -1,0 +1,32 @@
+import Synchronization
+
+/// smtpsh's own words (its messages, labels and help) in the language the user chose:
+/// `--lang`, `:lang` in a session, else the environment (``Language/preferred(environment:)``).
+///
+/// ```swift
+/// Words.language = .fr
+/// Words["connected", ["address": "127.0.0.1:25", "time": "0.4 ms"]]   // « Connecté à … »
+/// ```
+///
+/// The texts are the `message.*` entries of the catalogue (`messages.catalog`,
+/// `session.catalog`, `help.catalog`); a name the catalogue lacks is shown as it is, so a
+/// missing message never stops smtpsh. Safe from any thread.
+public enum Words {
+    private static let current = Atomic<UInt8>(0)
+
+    /// The language messages are shown in (the first of `--lang`).
+    public static var language: Language {
+        get { Language.allCases[Int(current.load(ordering: .relaxed))] }
+        set { current.store(UInt8(Language.allCases.firstIndex(of: newValue)!), ordering: .relaxed) }
+    }
+
+    /// The message `name` in the current language, its `{placeholders}` filled from `values`.
+    public static subscript(_ name: String, _ values: [String: String] = [:]) -> String {
+        Catalog.shared.message(name, in: language, values)
+    }
+
+    /// The message in a given language.
+    public static func text(_ name: String, in language: Language, _ values: [String: String] = [:]) -> String {
+        Catalog.shared.message(name, in: language, values)
+    }
+}
