@@ -81,14 +81,8 @@ let package = Package(
             ]
         ),
 
-        // The executable is wiring only. Release builds link the Swift runtime and Foundation
-        // statically: loading them as shared libraries costs more than the rest of a whole
-        // SMTP transaction (Docs/benchmarks.md).
-        .executableTarget(
-            name: "smtpsh",
-            dependencies: ["SMTPShell"],
-            linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))]
-        ),
+        // The executable is wiring only.
+        .executableTarget(name: "smtpsh", dependencies: ["SMTPShell"]),
 
         // Benchmarks (run in release mode; see Docs/benchmarks.md).
         .executableTarget(name: "smtpsh-bench", dependencies: ["SMTPCore", "SMTPCatalog"]),

@@ -27,6 +27,14 @@ public struct Catalog: Sendable {
     /// here: the test suite runs them over the same data (`Catalog(sources: embeddedSources)`).
     public static let shared = Catalog(sources: embeddedSources, checks: false)
 
+    /// The files of smtpsh's own words (`message.*` entries only), loaded apart from the
+    /// replies' meanings: a session says "Trying 192.0.2.1:25..." before any reply needs
+    /// explaining, and reading these files alone costs a fraction of the whole.
+    public static let wordFiles: Set<String> = ["help.catalog", "messages.catalog", "session.catalog"]
+
+    /// smtpsh's own words, parsed on first use (``Words`` reads them here).
+    public static let words = Catalog(sources: embeddedSources.filter { wordFiles.contains($0.name) }, checks: false)
+
     /// Parses and checks catalogue files. Never fails: problems are in ``diagnostics`` and
     /// the entries that could be read are usable. With `checks: false` (start-up), lines that
     /// cannot be read are skipped silently and only malformed keys and `match:` lines and

@@ -22,11 +22,11 @@ public enum Words {
 
     /// The message `name` in the current language, its `{placeholders}` filled from `values`.
     public static subscript(_ name: String, _ values: [String: String] = [:]) -> String {
-        Catalog.shared.message(name, in: language, values)
+        Catalog.words.message(name, in: language, values)
     }
 
     /// The message in a given language.
     public static func text(_ name: String, in language: Language, _ values: [String: String] = [:]) -> String {
-        Catalog.shared.message(name, in: language, values)
+        Catalog.words.message(name, in: language, values)
     }
 }

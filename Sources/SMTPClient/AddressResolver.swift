@@ -30,6 +30,14 @@ public enum AddressResolver {
         port: Int,
         family: AddressFamilyPreference
     ) async throws(ConnectError) -> [SocketAddress] {
+        // An address literal needs no resolver (and no thread to wait on one).
+        if let literal = try? SocketAddress(ipAddress: host, port: port) {
+            switch (family, literal.protocol) {
+            case (.ipv4, .inet6): throw .nameNotFound(host + " (IPv4)")
+            case (.ipv6, .inet): throw .nameNotFound(host + " (IPv6)")
+            default: return [literal]
+            }
+        }
         let result: Result<[SocketAddress], ConnectError> = await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
                 continuation.resume(returning: resolveBlocking(host, port: port, family: family))

@@ -1,3 +1,4 @@
+import SMTPCatalog
 /// Where to connect, as the user wrote it: `host`, `host:port`, `[v6]:port`, `[v6]`, a bare
 /// IPv6 address, or `host` with a separate port argument.
 public struct ServerAddress: Hashable, Sendable, CustomStringConvertible {
@@ -14,11 +15,11 @@ public struct ServerAddress: Hashable, Sendable, CustomStringConvertible {
         var host = text
         var port: String?
         if text.hasPrefix("[") {
-            guard let close = text.firstIndex(of: "]") else { throw AddressError("missing ']' in \(text)") }
+            guard let close = text.firstIndex(of: "]") else { throw AddressError(Words["address-missing-bracket", ["text": text]]) }
             host = String(text[text.index(after: text.startIndex)..<close])
             let rest = text[text.index(after: close)...]
             if !rest.isEmpty {
-                guard rest.first == ":" else { throw AddressError("expected ':PORT' after ']' in \(text)") }
+                guard rest.first == ":" else { throw AddressError(Words["address-port-after-bracket", ["text": text]]) }
                 port = String(rest.dropFirst())
             }
         } else if text.filter({ $0 == ":" }).count == 1, let colon = text.firstIndex(of: ":") {
@@ -26,17 +27,17 @@ public struct ServerAddress: Hashable, Sendable, CustomStringConvertible {
             port = String(text[text.index(after: colon)...])
         }
         if let portArgument {
-            guard port == nil else { throw AddressError("the port is given twice (\(text) and \(portArgument))") }
+            guard port == nil else { throw AddressError(Words["address-port-twice", ["text": text, "port": portArgument]]) }
             port = portArgument
         }
-        guard !host.isEmpty else { throw AddressError("no host name in '\(text)'") }
+        guard !host.isEmpty else { throw AddressError(Words["address-no-host", ["text": text]]) }
         guard host.utf8.count <= 253, !host.contains(where: { $0 == " " || $0 == "/" }) else {
-            throw AddressError("'\(host)' is not a host name or address")
+            throw AddressError(Words["address-not-a-host", ["host": host]])
         }
         self.host = host
         if let port {
             guard let number = Int(port), (1...65535).contains(number) else {
-                throw AddressError("the port must be a number from 1 to 65535, not '\(port)'")
+                throw AddressError(Words["address-bad-port", ["port": port]])
             }
             self.port = number
         } else {

@@ -17,7 +17,7 @@ import Testing
         var names: Set<String> = []
         let prefixes = [
             "help", "option", "argument", "usage", "demo", "serve", "session", "connect", "pending", "violation",
-            "advice", "piped", "phase", "state", "local", "explain", "unknown",
+            "advice", "piped", "phase", "state", "local", "explain", "unknown", "address",
         ]
         for directory in ["SMTPShell", "SMTPClient"] {
             let root = sources.appendingPathComponent(directory)

@@ -167,4 +167,32 @@ import Testing
         #expect(result.stdout.contains("[cut: the line was 1000004 octets]"))
         #expect(result.stdout.utf8.count < 100_000)
     }
+
+    /// Each reply is followed by its explanation, indented; --no-explain leaves them out;
+    /// --lang puts them (and smtpsh's own words) in another language.
+    @Test func repliesAreExplainedUnderThem() async throws {
+        try await Self.withServer { port, _ in
+            let input = Data("EHLO tester.example\nRCPT TO:<bob@example.org>\nQUIT\n".utf8)
+            let explained = try BinaryRunner.run(["127.0.0.1", String(port)], stdin: input)
+            let lines = explained.stdout.split(separator: "\n").map(String.init)
+            // The 503 for RCPT before MAIL: enhanced code, then basic code, then a hint.
+            guard let refusal = lines.firstIndex(where: { $0.hasPrefix("<-  503 5.5.1") }) else {
+                Issue.record("no 503 in \(explained.stdout)")
+                return
+            }
+            #expect(lines[refusal + 1].hasPrefix("      5.5.1  "), "\(explained.stdout)")
+            #expect(lines[refusal...].prefix(8).contains { $0.hasPrefix("      503    Bad sequence of commands") }, "\(explained.stdout)")
+            #expect(lines[refusal...].prefix(10).contains { $0.hasPrefix("      hint: ") }, "\(explained.stdout)")
+            // The EHLO reply keyword by keyword.
+            #expect(lines.contains { $0.hasPrefix("      PIPELINING") }, "\(explained.stdout)")
+
+            let terse = try BinaryRunner.run(["127.0.0.1", String(port), "--no-explain"], stdin: input)
+            #expect(terse.stdout.contains("<-  503 5.5.1"))
+            #expect(!terse.stdout.split(separator: "\n").contains { $0.hasPrefix("      ") }, "\(terse.stdout)")
+
+            let french = try BinaryRunner.run(["127.0.0.1", String(port), "--lang", "fr"], stdin: input)
+            #expect(french.stdout.contains("=== Tentative de connexion à 127.0.0.1:\(port)..."), "\(french.stdout)")
+            #expect(french.stdout.contains("Mauvaise séquence de commandes"), "\(french.stdout)")
+        }
+    }
 }

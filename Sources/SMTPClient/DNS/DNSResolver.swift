@@ -1,4 +1,5 @@
 import Foundation
+import SMTPCatalog
 import NIOCore
 import NIOPosix
 
@@ -20,7 +21,7 @@ public struct DNSResolver: Sendable {
         do {
             return try SocketAddress(ipAddress: address.host, port: address.port)
         } catch {
-            throw AddressError("--dns-server takes an IP address (and :PORT), not '\(text)'")
+            throw AddressError(Words["address-dns-server", ["text": text]])
         }
     }
 
