@@ -1,6 +1,9 @@
 import Dispatch
 import NIOCore
 import NIOPosix
+import NIOSSL
+import NIOTLS
+import SMTPCatalog
 import SMTPCore
 
 /// What the connection reports, on its event loop, in the order it happened.
@@ -13,6 +16,10 @@ public enum ConnectionEvent: Sendable {
     case unparsableLine(ReplyLine)
     /// The server sent a line longer than kept; so far this many octets.
     case overlongLine(Int)
+    /// The TLS handshake is done (after STARTTLS's 220, or first thing on a TLS port).
+    case tlsEstablished(TLSReport)
+    /// TLS could not be set up, or broke; the connection is being closed.
+    case tlsFailed(TLSFailure)
     /// The connection is gone; `nil` when closed cleanly (by either side).
     case closed(String?)
 }
@@ -21,10 +28,17 @@ public enum ConnectionEvent: Sendable {
 public final class ClientConnection: Sendable {
     public let channel: Channel
     public let remoteAddress: SocketAddress
+    /// The name the user gave (for SNI and the certificate check).
+    public let host: String
+    let tls: LazyClientTLS?
+    let events: @Sendable (ConnectionEvent) -> Void
 
-    init(channel: Channel, remoteAddress: SocketAddress) {
+    init(channel: Channel, remoteAddress: SocketAddress, host: String, tls: LazyClientTLS?, events: @escaping @Sendable (ConnectionEvent) -> Void) {
         self.channel = channel
         self.remoteAddress = remoteAddress
+        self.host = host
+        self.tls = tls
+        self.events = events
     }
 
     /// Connects to the first address that answers, trying them in order. `progress` is told
@@ -33,11 +47,16 @@ public final class ClientConnection: Sendable {
         to addresses: [SocketAddress],
         timeout: Double,
         group: EventLoopGroup,
+        host: String = "",
+        tls: LazyClientTLS? = nil,
+        implicitTLS: Bool = false,
         limits: ReplyParser.Limits = .default,
         progress: @escaping @Sendable (ConnectProgress) -> Void,
         events: @escaping @Sendable (ConnectionEvent) -> Void
     ) async throws(ConnectError) -> ClientConnection {
         var failures: [ConnectError] = []
+        // A TLS port: the set-up must work before any address is tried.
+        let firstTLS = implicitTLS ? try tls?.get() : nil
         for address in addresses {
             progress(.trying(address))
             let started = DispatchTime.now().uptimeNanoseconds
@@ -46,6 +65,12 @@ public final class ClientConnection: Sendable {
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        if let tls = firstTLS {
+                            let verdict = VerdictBox()
+                            try channel.pipeline.syncOperations.addHandler(tls.makeHandler(host: host, verdict: verdict))
+                            try channel.pipeline.syncOperations.addHandler(
+                                TLSWatcher(verdict: verdict, serverName: tls.options.serverName ?? host, requireVerification: tls.options.requireVerification, events: events))
+                        }
                         try channel.pipeline.syncOperations.addHandler(ReplyReader(limits: limits, events: events))
                     }
                 }
@@ -53,7 +78,7 @@ public final class ClientConnection: Sendable {
                 let channel = try await bootstrap.connect(to: address).get()
                 let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
                 progress(.connected(address, milliseconds: elapsed))
-                return ClientConnection(channel: channel, remoteAddress: address)
+                return ClientConnection(channel: channel, remoteAddress: address, host: host, tls: tls, events: events)
             } catch {
                 let failure = classify(error, address: address, timeout: timeout)
                 progress(.failed(address, failure))
@@ -101,6 +126,41 @@ public final class ClientConnection: Sendable {
         channel.close(promise: nil)
     }
 
+    /// After STARTTLS's 220: puts TLS under the reply reader, on the same connection, and
+    /// starts the handshake. Call it on the event loop, while the 220 is being handled.
+    /// Bytes the server sent after the 220 in clear would otherwise be read as if they came
+    /// under TLS (an injection, CVE-2011-0411): they are dropped and the connection closed.
+    /// Returns why TLS could not start, or `nil`. The caller is inside the handling of a
+    /// reply: closing is left to the next turn of the event loop, so that the close's events
+    /// do not come back into it.
+    public func startTLS() -> String? {
+        channel.eventLoop.preconditionInEventLoop()
+        do {
+            guard let tls = try self.tls?.get() else { return Words["tls-not-configured"] }
+            let reader = try channel.pipeline.syncOperations.handler(type: ReplyReader.self)
+            let extra = reader.bufferedByteCount
+            if extra > 0 {
+                reader.discardBuffered()
+                closeSoon()
+                return Words["tls-injection", ["count": String(extra)]]
+            }
+            let verdict = VerdictBox()
+            let handler = try tls.makeHandler(host: host, verdict: verdict)
+            try channel.pipeline.syncOperations.addHandler(handler, position: .first)
+            try channel.pipeline.syncOperations.addHandler(
+                TLSWatcher(verdict: verdict, serverName: tls.options.serverName ?? host, requireVerification: tls.options.requireVerification, events: events),
+                position: .after(handler))
+            return nil
+        } catch {
+            closeSoon()
+            return "\(error)"
+        }
+    }
+
+    private func closeSoon() {
+        channel.eventLoop.execute { [channel] in channel.close(promise: nil) }
+    }
+
     public var isActive: Bool { channel.isActive }
 }
 
@@ -124,10 +184,12 @@ final class ReplyReader: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
 
     private var parser: ReplyParser
+    private let limits: ReplyParser.Limits
     private let events: @Sendable (ConnectionEvent) -> Void
     private var closedReported = false
 
     init(limits: ReplyParser.Limits, events: @escaping @Sendable (ConnectionEvent) -> Void) {
+        self.limits = limits
         self.parser = ReplyParser(limits: limits)
         self.events = events
     }
@@ -145,13 +207,24 @@ final class ReplyReader: ChannelInboundHandler {
         if let length = parser.overlongLineLength { events(.overlongLine(length)) }
     }
 
+    /// Octets received but not yet reported as lines.
+    var bufferedByteCount: Int { parser.bufferedByteCount }
+
+    /// Forgets what was received and not yet reported (injected after STARTTLS's 220).
+    func discardBuffered() {
+        parser = ReplyParser(limits: limits)
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         reportClosed(nil)
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        if let io = error as? IOError {
+        if TLSWatcher.describe(error) != nil {
+            // TLSWatcher has said what went wrong.
+            reportClosed(Words["tls-connection-ended"])
+        } else if let io = error as? IOError {
             reportClosed(String(cString: strerror(io.errnoCode)))
         } else {
             reportClosed("\(error)")
@@ -163,5 +236,76 @@ final class ReplyReader: ChannelInboundHandler {
         guard !closedReported else { return }
         closedReported = true
         events(.closed(reason))
+    }
+}
+
+public struct TLSFailure: Sendable, Hashable {
+    public var reason: String
+    /// The certificate did not verify and --tls-verify asked for it to.
+    public var verification: Bool
+}
+
+/// Reports the end of the TLS handshake with what it established, and its failure.
+final class TLSWatcher: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+
+    private let verdict: VerdictBox
+    private let serverName: String
+    private let requireVerification: Bool
+    private let events: @Sendable (ConnectionEvent) -> Void
+    private var failed = false
+
+    init(verdict: VerdictBox, serverName: String, requireVerification: Bool, events: @escaping @Sendable (ConnectionEvent) -> Void) {
+        self.verdict = verdict
+        self.serverName = serverName
+        self.requireVerification = requireVerification
+        self.events = events
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        if !failed, let reason = Self.describe(error) {
+            failed = true
+            let found = verdict.result
+            if requireVerification, found.checked, let problem = found.problem {
+                events(.tlsFailed(TLSFailure(reason: TLSReportText.problem(problem), verification: true)))
+            } else {
+                events(.tlsFailed(TLSFailure(reason: reason, verification: false)))
+            }
+        }
+        context.fireErrorCaught(error)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let tlsEvent = event as? TLSUserEvent, case .handshakeCompleted = tlsEvent {
+            let version = (try? context.pipeline.syncOperations.handler(type: NIOSSLClientHandler.self).tlsVersion) ?? nil
+            let found = verdict.result
+            events(.tlsEstablished(TLSReport(
+                protocolVersion: version?.displayName ?? "TLS",
+                chain: found.chain.map(ClientTLS.summary),
+                problem: found.checked ? found.problem : .other(Words["tls-not-checked"]),
+                serverName: serverName
+            )))
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    /// A TLS error in one line, or `nil` when the error is not TLS's.
+    static func describe(_ error: Error) -> String? {
+        switch error {
+        case let ssl as NIOSSLError:
+            switch ssl {
+            case .handshakeFailed(let inner):
+                // A server that answers in clear on a TLS port (or anything not TLS).
+                if "\(inner)".contains("WRONG_VERSION_NUMBER") { return Words["tls-not-tls"] }
+                return Words["tls-handshake-failed", ["reason": "\(inner)"]]
+            case .uncleanShutdown: return Words["tls-unclean-shutdown"]
+            default: return "\(ssl)"
+            }
+        case let boring as BoringSSLError:
+            return Words["tls-handshake-failed", ["reason": "\(boring)"]]
+        default:
+            return nil
+        }
     }
 }

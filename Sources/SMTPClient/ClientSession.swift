@@ -22,6 +22,9 @@ public final class ClientSession: @unchecked Sendable {
         public var echoSentLines = false
         /// Show AUTH payloads instead of asterisks (only when the user asks).
         public var showSecrets = false
+        /// `--starttls`: after the greeting, EHLO with this name, STARTTLS, and EHLO again
+        /// once TLS is up.
+        public var startTLSWithEHLO: String?
         public init() {}
     }
 
@@ -38,6 +41,8 @@ public final class ClientSession: @unchecked Sendable {
         /// Whether this line gets a reply of its own.
         var expectsReply: Bool
         var queuedLate: Bool
+        /// Sent by smtpsh itself (--starttls): always shown as sent.
+        var automatic = false
     }
 
     public enum Settled: Hashable, Sendable {
@@ -61,6 +66,10 @@ public final class ClientSession: @unchecked Sendable {
     public private(set) var isClosed = false
     public private(set) var negativeReplies: [Reply] = []
     public private(set) var closedByServerUnexpectedly = false
+    /// Why TLS failed, if it did (exit status 7, or 8 for a certificate --tls-verify refused).
+    public private(set) var tlsFailure: TLSFailure?
+    /// The last TLS handshake's report (`:tls` shows it again).
+    public private(set) var tlsReport: TLSReport?
     private let renderer: Renderer
     private let output: @Sendable (String) -> Void
     public let options: Options
@@ -191,6 +200,8 @@ public final class ClientSession: @unchecked Sendable {
     private func pump() {
         guard let connection, !isClosed else { return }
         var batch: [UInt8] = []
+        // Nothing goes out between STARTTLS's 220 and the end of the handshake.
+        if machine.phase == .tlsNegotiating { return }
         while let head = queue.first {
             if head.kind == .messageLine {
                 guard machine.phase == .data else { break }
@@ -199,7 +210,7 @@ public final class ClientSession: @unchecked Sendable {
             }
             queue.removeFirst()
             batch += head.bytes
-            if options.echoSentLines || head.queuedLate {
+            if options.echoSentLines || head.queuedLate || head.automatic {
                 output(renderer.sent(head.display, tls: machine.isTLS))
             }
             if head.expectsReply {
@@ -242,13 +253,32 @@ public final class ClientSession: @unchecked Sendable {
                 warnedOverlong = true
                 output(renderer.warning(Words["session-endless-line", ["length": String(length)]]))
             }
+        case .tlsEstablished(let report):
+            tlsReport = report
+            machine.tlsEstablished()
+            for line in TLSReportText.lines(report) { output(renderer.note(line)) }
+            if let name = options.startTLSWithEHLO {
+                // Before anything typed meanwhile: the session starts over with EHLO.
+                enqueueAutomatic("EHLO " + name, first: true)
+            } else {
+                output(renderer.note(Words["tls-ehlo-again"]))
+            }
+            stateObservers.forEach { $0(machine) }
+            pump()
+            if queue.isEmpty && awaitingReplies == 0 { signalSettled() }
+        case .tlsFailed(let failure):
+            guard tlsFailure == nil else { return }
+            tlsFailure = failure
+            output(renderer.error(failure.reason))
         case .closed(let reason):
             guard !isClosed else { return }
             let expected = machine.phase == .closed
             isClosed = true
             machine.connectionClosed()
             if !expected { closedByServerUnexpectedly = true }
-            if let reason {
+            if tlsFailure != nil {
+                // The TLS failure has been said; the connection ends with it.
+            } else if let reason {
                 output(renderer.error(Words["session-connection-lost", ["reason": reason]]))
             } else {
                 output(renderer.note(Words["session-closed-by-server"]))
@@ -302,6 +332,18 @@ public final class ClientSession: @unchecked Sendable {
         if answeredAuth && reply.code != .authChallenge {
             dropQueued(.saslResponse, reason: Words["session-auth-ended-lines-dropped"])
         }
+        if outcome.phaseAfter == .tlsNegotiating && outcome.phaseBefore != .tlsNegotiating, let connection {
+            output(renderer.note(Words["tls-starting"]))
+            if let problem = connection.startTLS() {
+                tlsFailure = TLSFailure(reason: problem, verification: false)
+                output(renderer.error(problem))
+            }
+        }
+        // --starttls: EHLO, then STARTTLS, right after the greeting.
+        if let name = options.startTLSWithEHLO, !machine.isTLS, case .greeting? = answered, reply.code.replyClass == .positiveCompletion {
+            enqueueAutomatic("EHLO " + name)
+            enqueueAutomatic("STARTTLS")
+        }
         if machine.phase == .closed && !isClosed {
             // 221 or 421: the server will close; say nothing more.
             if !queue.isEmpty {
@@ -312,6 +354,16 @@ public final class ClientSession: @unchecked Sendable {
         pump()
         stateObservers.forEach { $0(machine) }
         if queue.isEmpty && awaitingReplies == 0 { signalSettled() }
+    }
+
+    /// A command smtpsh sends by itself (--starttls), recorded and shown as if typed.
+    private func enqueueAutomatic(_ text: String, first: Bool = false) {
+        let bytes = Array(text.utf8)
+        let command = (try? CommandParser.parse(bytes)) ?? .raw(bytes)
+        machine.commandSent(command)
+        var line = Outgoing(bytes: bytes + [13, 10], display: text, kind: .command, expectsReply: true, queuedLate: false)
+        line.automatic = true
+        if first { queue.insert(line, at: 0) } else { queue.append(line) }
     }
 
     private func dropQueued(_ kind: LineKind, reason: String) {
@@ -364,6 +416,13 @@ public final class ClientSession: @unchecked Sendable {
         }
     }
 
+    /// Between STARTTLS's 220 and the end of the handshake, or, with --starttls, until TLS
+    /// is up: a script's next line waits.
+    private var tlsPending: Bool {
+        if machine.phase == .tlsNegotiating { return true }
+        return options.startTLSWithEHLO != nil && !machine.isTLS && tlsFailure == nil && machine.phase != .closed
+    }
+
     public var hasTimedOut: Bool {
         lock.lock()
         defer { lock.unlock() }
@@ -386,7 +445,7 @@ public final class ClientSession: @unchecked Sendable {
             if let deadline, Date() >= deadline { return .timedOut }
             lock.lock()
             let result: Settled? =
-                isClosed ? .closed : timedOut ? .timedOut : (queue.isEmpty && awaitingReplies == 0) ? .idle : nil
+                isClosed ? .closed : timedOut ? .timedOut : (queue.isEmpty && awaitingReplies == 0 && !tlsPending) ? .idle : nil
             lock.unlock()
             if let result { return result }
             settledCondition.lock()

@@ -30,10 +30,10 @@ struct ConnectCommand {
         do throws(AddressError) {
             if let mx = connection.mx {
                 guard host == nil || port == nil else { throw AddressError(Words["usage-mx-port"]) }
-                address = try ServerAddress(parsing: mx, port: host ?? port, defaultPort: 25)
+                address = try ServerAddress(parsing: mx, port: host ?? port, defaultPort: connection.implicitTLS ? 465 : 25)
             } else {
                 guard let host else { throw AddressError(Words["usage-no-host"]) }
-                address = try ServerAddress(parsing: host, port: port, defaultPort: 25)
+                address = try ServerAddress(parsing: host, port: port, defaultPort: connection.implicitTLS ? 465 : 25)
             }
         } catch {
             throw UsageError(error.description, command: "connect")

@@ -1,6 +1,10 @@
 import SMTPCatalog
 import SMTPClient
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Options every command that connects to a server shares (`smtpsh HOST`, `smtpsh demo`).
 struct ConnectionOptions: Sendable {
     var family: AddressFamilyPreference = .any
@@ -16,6 +20,22 @@ struct ConnectionOptions: Sendable {
     var languages: [Language] = [Words.language]
     /// Explanations under each reply (`--no-explain` turns them off).
     var explain = true
+    /// `--tls`: TLS from the first byte (port 465 by default).
+    var implicitTLS = false
+    /// `--starttls`: EHLO, STARTTLS and EHLO again right after the greeting.
+    var startTLS = false
+    var tls = ClientTLSOptions()
+
+    /// The name smtpsh gives in EHLO when it sends one itself: `--ehlo`, else this machine's.
+    var ehloName: String {
+        if let ehlo { return ehlo }
+        var buffer = [CChar](repeating: 0, count: 256)
+        if gethostname(&buffer, buffer.count - 1) == 0 {
+            let name = String(cString: buffer)
+            if !name.isEmpty { return name }
+        }
+        return "localhost"
+    }
 
     static let specs: [OptionSpec] = [
         .flag("4", short: "4", help: "option-ipv4"),
@@ -27,6 +47,13 @@ struct ConnectionOptions: Sendable {
         .value("color", "when", help: "option-color"),
         .value("lang", "languages", help: "option-lang"),
         .flag("no-explain", help: "option-no-explain"),
+        .flag("tls", help: "option-tls"),
+        .flag("starttls", help: "option-starttls"),
+        .flag("tls-verify", help: "option-tls-verify"),
+        .value("sni", "name", help: "option-sni"),
+        .value("ca", "file", help: "option-ca"),
+        .value("tls-cert", "file", help: "option-tls-cert"),
+        .value("tls-key", "file", help: "option-tls-key"),
     ]
 
     init() {}
@@ -53,6 +80,20 @@ struct ConnectionOptions: Sendable {
             languages = try LanguageOption.parse(lang, command: parsed.spec.name)
         }
         explain = !parsed.flag("no-explain")
+        implicitTLS = parsed.flag("tls")
+        startTLS = parsed.flag("starttls")
+        if implicitTLS && startTLS { throw UsageError(Words["usage-tls-and-starttls"], command: parsed.spec.name) }
+        tls.requireVerification = parsed.flag("tls-verify")
+        tls.serverName = parsed.value("sni")
+        tls.caFile = parsed.value("ca")
+        tls.clientCertificateFile = parsed.value("tls-cert")
+        tls.clientKeyFile = parsed.value("tls-key")
+        if (tls.clientCertificateFile == nil) != (tls.clientKeyFile == nil) {
+            throw UsageError(Words["usage-tls-cert-and-key"], command: parsed.spec.name)
+        }
+        for file in [tls.caFile, tls.clientCertificateFile, tls.clientKeyFile].compactMap({ $0 }) where access(file, R_OK) != 0 {
+            throw UsageError(Words["usage-cannot-read", ["file": VisibleTextShort.of(file)]], command: parsed.spec.name)
+        }
     }
 }
 

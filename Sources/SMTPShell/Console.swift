@@ -5,17 +5,34 @@ enum Console {
     private static let lock = NSLock()
 
     static func out(_ line: String) {
-        write(line + "\n", to: FileHandle.standardOutput)
+        write(line + "\n", to: STDOUT_FILENO)
     }
 
     static func err(_ line: String) {
-        write(line + "\n", to: FileHandle.standardError)
+        write(line + "\n", to: STDERR_FILENO)
     }
 
-    static func write(_ text: String, to handle: FileHandle) {
+    /// Writes all of `text`. When the reader has gone (`smtpsh … | head`), smtpsh ends as
+    /// any command in a pipeline does: by SIGPIPE, without a word (SwiftNIO ignores the
+    /// signal, so the write fails with EPIPE instead).
+    static func write(_ text: String, to descriptor: Int32) {
         lock.lock()
         defer { lock.unlock() }
-        handle.write(Data(text.utf8))
+        var bytes = Array(text.utf8)[...]
+        while !bytes.isEmpty {
+            let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+            if written > 0 {
+                bytes = bytes.dropFirst(written)
+            } else if written < 0 && errno == EINTR {
+                continue
+            } else {
+                if errno == EPIPE {
+                    signal(SIGPIPE, SIG_DFL)
+                    raise(SIGPIPE)
+                }
+                return
+            }
+        }
     }
 }
 

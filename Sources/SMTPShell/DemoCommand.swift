@@ -41,6 +41,8 @@ struct DemoCommand {
     func run() async throws(ShellError) -> ExitStatus {
         var options = PracticeServer.Options()
         options.port = 0
+        // `smtpsh demo --tls`: the session speaks TLS from the first byte, on a port of its own.
+        if connection.implicitTLS { options.tlsPort = 0 }
         options.configuration = configuration
         let server = PracticeServer(options: options)
         let listening: PracticeServer.Listening
@@ -52,7 +54,7 @@ struct DemoCommand {
         }
         let color = connection.color.enabled(isTerminal: isatty(STDOUT_FILENO) == 1, environment: Environment.variables)
         let runner = SessionRunner(
-            address: ServerAddress(host: "127.0.0.1", port: listening.port),
+            address: ServerAddress(host: "127.0.0.1", port: connection.implicitTLS ? listening.tlsPort ?? listening.port : listening.port),
             options: connection,
             welcome: Self.welcome(port: listening.port, color: color, configuration: options.configuration)
         )

@@ -79,6 +79,7 @@ struct InteractiveSession {
         }
         if session.hasTimedOut { status = .timedOut }
         if session.closedByServerUnexpectedly { status = .connectionLost }
+        if let failure = session.tlsFailure { status = failure.verification ? .tlsVerification : .tlsFailed }
         return status
     }
 
@@ -113,6 +114,15 @@ struct InteractiveSession {
             editor.print(renderer.warning(Words["session-unknown-local", ["command": VisibleText.escape(String(text.split(separator: " ").first ?? ""))]]))
         case .explain(let argument):
             explain(argument, editor: editor)
+        case .tls:
+            if let report = session.tlsReport {
+                for line in TLSReportText.lines(report, wholeChain: true) { editor.print(renderer.note(line)) }
+            } else {
+                editor.print(renderer.note(Words["tls-none-yet"]))
+            }
+        case .startTLS:
+            editor.print(renderer.sent("STARTTLS", tls: session.state.isTLS))
+            session.submit("STARTTLS")
         case .lang(let argument):
             language(argument, editor: editor)
         }

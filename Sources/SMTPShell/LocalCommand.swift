@@ -8,11 +8,13 @@ enum LocalCommand: Equatable {
     case state
     case explain(String?)
     case lang(String?)
+    case tls
+    case startTLS
     case clear
     case quit
     case unknown(String)
 
-    static let names = [":help", ":state", ":explain", ":lang", ":clear", ":quit"]
+    static let names = [":help", ":state", ":explain", ":lang", ":starttls", ":tls", ":clear", ":quit"]
 
     /// `:help`'s table: usage, and the message that says what it does.
     static let summaries: [(String, String)] = [
@@ -22,6 +24,8 @@ enum LocalCommand: Equatable {
         (":explain CODE|LINE", "local-explain-input"),
         (":explain on|off", "local-explain-toggle"),
         (":lang [en|fr|ja|en,ja]", "local-lang"),
+        (":starttls", "local-starttls"),
+        (":tls", "local-tls"),
         (":clear", "local-clear"),
         (":quit", "local-quit"),
         ("::text", "local-escape"),
@@ -44,6 +48,8 @@ struct LocalCommandLine {
         case "state", "status": command = .state
         case "explain", "e": command = .explain(given)
         case "lang", "language": command = .lang(given)
+        case "tls", "cert", "certificate": command = .tls
+        case "starttls": command = .startTLS
         case "clear": command = .clear
         case "quit", "q", "exit": command = .quit
         default: command = .unknown(line)

@@ -117,7 +117,7 @@ struct ServeCommand {
             guard let scenario = BuiltInScenarios.named(name) else {
                 throw ShellError(Words["serve-no-such-scenario", ["name": VisibleTextShort.of(name)]], status: .usage)
             }
-            Console.write(scenario.fileText, to: .standardOutput)
+            Console.write(scenario.fileText, to: STDOUT_FILENO)
             return .success
         }
         let options = try makeOptions()

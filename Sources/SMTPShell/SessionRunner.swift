@@ -32,7 +32,10 @@ struct SessionRunner {
         var sessionOptions = ClientSession.Options()
         sessionOptions.replyTimeout = options.timeout
         sessionOptions.echoSentLines = !interactive
-        let session = ClientSession(options: sessionOptions, renderer: renderer) { line in sink.write(line) }
+        if options.startTLS { sessionOptions.startTLSWithEHLO = options.ehloName }
+        let session = ClientSession(options: sessionOptions, renderer: renderer, implicitTLS: options.implicitTLS) { line in
+            sink.write(line)
+        }
         let explainer = SessionExplainer(
             enabled: options.explain, languages: options.languages, renderer: renderer, columns: { Environment.columns })
         session.addReplyObserver { reply, outcome in explainer.lines(for: reply, outcome: outcome) }
@@ -91,6 +94,7 @@ extension SessionRunner {
             note(Words[hosts == [address.host] ? "connect-implicit-mx" : "connect-mx-list", ["domain": address.host, "hosts": hosts.joined(separator: ", ")]])
         }
         var failures: [ConnectError] = []
+        let tls = LazyClientTLS(options: options.tls)
         for host in hosts {
             do throws(ConnectError) {
                 let addresses: [SocketAddress]
@@ -100,7 +104,9 @@ extension SessionRunner {
                     addresses = try await AddressResolver.resolve(host, port: address.port, family: options.family)
                 }
                 if hosts.count > 1 { note("\(host):") }
-                return try await ClientConnection.connect(to: addresses, timeout: options.timeout, group: group, progress: progress, events: events)
+                return try await ClientConnection.connect(
+                    to: addresses, timeout: options.timeout, group: group, host: host, tls: tls,
+                    implicitTLS: options.implicitTLS, progress: progress, events: events)
             } catch {
                 failures.append(error)
                 if hosts.count > 1 { note(Words["connect-mx-failed", ["host": host, "error": error.description]]) }
@@ -218,6 +224,7 @@ struct PipedSession {
     }
 
     func finalStatus() -> ExitStatus {
+        if let failure = session.tlsFailure { return failure.verification ? .tlsVerification : .tlsFailed }
         if session.hasTimedOut { return .timedOut }
         if session.closedByServerUnexpectedly { return .connectionLost }
         return session.negativeReplies.isEmpty ? .success : .negativeReply

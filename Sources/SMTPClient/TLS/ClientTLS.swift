@@ -1,0 +1,251 @@
+import Foundation
+import NIOCore
+import NIOSSL
+import SMTPCatalog
+import SwiftASN1
+import X509
+
+/// How the client speaks TLS: `--tls-verify`, `--sni`, `--ca`, a client certificate.
+public struct ClientTLSOptions: Sendable {
+    /// Fail the connection when the server's certificate does not verify (otherwise: report
+    /// it and carry on, as a test tool should).
+    public var requireVerification = false
+    /// The name sent in SNI and checked against the certificate (default: the host given).
+    public var serverName: String?
+    /// PEM file of trusted roots, instead of the system's.
+    public var caFile: String?
+    /// PEM certificate chain and key to present to the server.
+    public var clientCertificateFile: String?
+    public var clientKeyFile: String?
+
+    public init() {}
+}
+
+/// Why a certificate did not verify, in the words of `--tls-verify`'s report.
+public enum CertificateProblem: Hashable, Sendable {
+    case expired
+    case notYetValid
+    case selfSigned
+    case nameMismatch(String)
+    case unknownIssuer
+    case other(String)
+}
+
+/// What the handshake established, for the report after STARTTLS or on a TLS port.
+public struct TLSReport: Sendable {
+    public struct CertificateSummary: Sendable {
+        public var subject: String
+        public var issuer: String
+        public var alternativeNames: [String]
+        public var notValidBefore: Date
+        public var notValidAfter: Date
+    }
+
+    public var protocolVersion: String
+    public var chain: [CertificateSummary]
+    /// `nil`: trusted (the chain leads to a trusted root and the name matches).
+    public var problem: CertificateProblem?
+    public var serverName: String?
+}
+
+/// Builds the client side of TLS and checks the server's certificate with
+/// swift-certificates (RFC 5280 path building to the system's roots or `--ca`, and the
+/// server's name), so that the report can say *why* a certificate is not trusted.
+public final class ClientTLS: Sendable {
+    public let options: ClientTLSOptions
+    let context: NIOSSLContext
+    let roots: CertificateStore
+    /// The certificates of `--ca`: a server presenting one of them is trusted as it is
+    /// (a self-signed test server's own certificate, pinned).
+    let pinned: [Certificate]
+
+    public init(options: ClientTLSOptions) throws(ConnectError) {
+        self.options = options
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.minimumTLSVersion = .tlsv1
+        // Verification is smtpsh's own (below): it needs the chain even when it is wrong.
+        configuration.certificateVerification = .fullVerification
+        if let certificate = options.clientCertificateFile, let key = options.clientKeyFile {
+            do {
+                configuration.certificateChain = try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) }
+                configuration.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
+            } catch {
+                throw .other(Words["tls-client-certificate", ["error": "\(error)"]])
+            }
+        }
+        do {
+            context = try NIOSSLContext(configuration: configuration)
+        } catch {
+            throw .other(Words["tls-context", ["error": "\(error)"]])
+        }
+        if let caFile = options.caFile {
+            do {
+                let pem = try String(contentsOfFile: caFile, encoding: .utf8)
+                let documents = try PEMDocument.parseMultiple(pemString: pem)
+                pinned = try documents.map { try Certificate(pemDocument: $0) }
+                roots = CertificateStore(pinned)
+            } catch {
+                throw .other(Words["tls-ca-file", ["file": caFile, "error": "\(error)"]])
+            }
+        } else {
+            roots = CertificateStore.systemTrustRoots
+            pinned = []
+        }
+    }
+
+    /// A TLS handler for the host the user named (SNI unless it is an address), with the
+    /// verification that records what it found in `verdict`.
+    func makeHandler(host: String, verdict: VerdictBox) throws -> NIOSSLClientHandler {
+        let name = options.serverName ?? host
+        let isAddress = (try? SocketAddress(ipAddress: name, port: 0)) != nil
+        let roots = self.roots
+        let pinned = self.pinned
+        let require = options.requireVerification
+        return try NIOSSLClientHandler(
+            context: context,
+            serverHostname: isAddress ? nil : name,
+            customVerificationCallback: { certificates, promise in
+                let chain = certificates.compactMap { try? Certificate(derEncoded: $0.toDERBytes()) }
+                verdict.setChain(chain)
+                guard let leaf = chain.first else {
+                    verdict.set(.other("no certificate"))
+                    promise.succeed(require ? .failed : .certificateVerified)
+                    return
+                }
+                Task {
+                    let problem = await Self.verify(
+                        leaf: leaf, intermediates: Array(chain.dropFirst()), roots: roots, pinned: pinned, name: name)
+                    verdict.set(problem)
+                    promise.succeed(problem != nil && require ? .failed : .certificateVerified)
+                }
+            }
+        )
+    }
+
+    static func verify(
+        leaf: Certificate, intermediates: [Certificate], roots: CertificateStore, pinned: [Certificate], name: String
+    ) async -> CertificateProblem? {
+        let now = Date()
+        if now > leaf.notValidAfter { return .expired }
+        if now < leaf.notValidBefore { return .notYetValid }
+        if pinned.contains(leaf) { return Self.matches(leaf, name: name) ? nil : .nameMismatch(name) }
+        var verifier = Verifier(rootCertificates: roots) {
+            RFC5280Policy(validationTime: now)
+        }
+        let result = await verifier.validate(leafCertificate: leaf, intermediates: CertificateStore(intermediates))
+        guard case .validCertificate = result else {
+            if leaf.subject == leaf.issuer { return .selfSigned }
+            return .unknownIssuer
+        }
+        return Self.matches(leaf, name: name) ? nil : .nameMismatch(name)
+    }
+
+    /// RFC 6125: the name (or address) against the certificate's subject alternative names;
+    /// `*.example.org` covers one label.
+    static func matches(_ certificate: Certificate, name: String) -> Bool {
+        let wanted = name.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "."))
+        for alternative in alternativeNames(certificate) {
+            let candidate = alternative.lowercased()
+            if candidate == wanted { return true }
+            if candidate.hasPrefix("*."), let dot = wanted.firstIndex(of: "."),
+                wanted[wanted.index(after: dot)...] == candidate.dropFirst(2)
+            {
+                return true
+            }
+        }
+        return false
+    }
+
+    static func alternativeNames(_ certificate: Certificate) -> [String] {
+        guard let names = try? certificate.extensions.subjectAlternativeNames else { return [] }
+        return names.compactMap { name in
+            switch name {
+            case .dnsName(let text): return text
+            case .ipAddress(let bytes):
+                // inet_ntop's text: 192.0.2.1, ::1.
+                let octets = Array(bytes.bytes)
+                let family: Int32
+                switch octets.count {
+                case 4: family = AF_INET
+                case 16: family = AF_INET6
+                default: return nil
+                }
+                var text = [CChar](repeating: 0, count: 64)
+                guard inet_ntop(family, octets, &text, socklen_t(text.count)) != nil else { return nil }
+                return String(cString: text)
+            default: return nil
+            }
+        }
+    }
+
+    static func summary(_ certificate: Certificate) -> TLSReport.CertificateSummary {
+        TLSReport.CertificateSummary(
+            subject: certificate.subject.description,
+            issuer: certificate.issuer.description,
+            alternativeNames: alternativeNames(certificate),
+            notValidBefore: certificate.notValidBefore,
+            notValidAfter: certificate.notValidAfter
+        )
+    }
+}
+
+/// Where the verification callback leaves what it found (it runs on the event loop, the
+/// report is made after the handshake).
+final class VerdictBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var chain: [Certificate] = []
+    private var problem: CertificateProblem?
+    private var checked = false
+
+    func setChain(_ chain: [Certificate]) {
+        lock.withLock { self.chain = chain }
+    }
+
+    func set(_ problem: CertificateProblem?) {
+        lock.withLock {
+            self.problem = problem
+            checked = true
+        }
+    }
+
+    var result: (chain: [Certificate], problem: CertificateProblem?, checked: Bool) {
+        lock.withLock { (chain, problem, checked) }
+    }
+}
+
+extension TLSVersion {
+    var displayName: String {
+        switch self {
+        case .tlsv1: "TLS 1.0"
+        case .tlsv11: "TLS 1.1"
+        case .tlsv12: "TLS 1.2"
+        case .tlsv13: "TLS 1.3"
+        }
+    }
+}
+
+/// The TLS set-up, made the first time TLS is needed (a session that never says STARTTLS
+/// does not pay for loading the trust roots).
+public final class LazyClientTLS: @unchecked Sendable {
+    public let options: ClientTLSOptions
+    private let lock = NSLock()
+    private var made: Result<ClientTLS, ConnectError>?
+
+    public init(options: ClientTLSOptions) {
+        self.options = options
+    }
+
+    public func get() throws(ConnectError) -> ClientTLS {
+        lock.lock()
+        defer { lock.unlock() }
+        if let made { return try made.get() }
+        do throws(ConnectError) {
+            let tls = try ClientTLS(options: options)
+            made = .success(tls)
+            return tls
+        } catch {
+            made = .failure(error)
+            throw error
+        }
+    }
+}

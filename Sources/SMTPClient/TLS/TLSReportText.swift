@@ -1,0 +1,54 @@
+import Foundation
+import SMTPCatalog
+
+/// The report after a TLS handshake, in the user's language:
+///
+/// ```
+/// === TLS 1.3 with mail.example.org
+/// === certificate: CN=mail.example.org, issued by CN=R11,O=Let's Encrypt,C=US
+/// === names: mail.example.org, smtp.example.org; valid from 2026-10-01 to 2026-12-30
+/// === chain: 2 certificates; verification: trusted
+/// ```
+public enum TLSReportText {
+    public static func lines(_ report: TLSReport, wholeChain: Bool = false) -> [String] {
+        var lines = [Words["tls-established", ["version": report.protocolVersion, "server": report.serverName ?? "?"]]]
+        if let leaf = report.chain.first {
+            lines.append(Words["tls-certificate", ["subject": leaf.subject, "issuer": leaf.issuer]])
+            lines.append(Words["tls-names-validity", [
+                "names": leaf.alternativeNames.isEmpty ? "-" : leaf.alternativeNames.joined(separator: ", "),
+                "from": day(leaf.notValidBefore), "until": day(leaf.notValidAfter),
+            ]])
+        }
+        let verification = report.problem.map { Words["tls-verification-failed", ["reason": problem($0)]] } ?? Words["tls-verification-trusted"]
+        lines.append(Words["tls-chain", ["count": String(report.chain.count), "verification": verification]])
+        if wholeChain {
+            for (index, certificate) in report.chain.enumerated() {
+                lines.append(Words["tls-chain-entry", [
+                    "number": String(index + 1), "subject": certificate.subject, "issuer": certificate.issuer,
+                    "from": day(certificate.notValidBefore), "until": day(certificate.notValidAfter),
+                ]])
+            }
+        }
+        return lines
+    }
+
+    public static func problem(_ problem: CertificateProblem) -> String {
+        switch problem {
+        case .expired: Words["tls-problem-expired"]
+        case .notYetValid: Words["tls-problem-not-yet-valid"]
+        case .selfSigned: Words["tls-problem-self-signed"]
+        case .nameMismatch(let name): Words["tls-problem-name-mismatch", ["name": name]]
+        case .unknownIssuer: Words["tls-problem-unknown-issuer"]
+        case .other(let text): text
+        }
+    }
+
+    /// `2026-11-22` (UTC).
+    static func day(_ date: Date) -> String {
+        var time = time_t(date.timeIntervalSince1970.rounded(.down))
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))"
+    }
+}
