@@ -70,6 +70,10 @@ public final class ClientSession: @unchecked Sendable {
     public private(set) var tlsFailure: TLSFailure?
     /// The last TLS handshake's report (`:tls` shows it again).
     public private(set) var tlsReport: TLSReport?
+    /// An AUTH exchange smtpsh leads for the user (`:auth`): it answers each 334.
+    private var sasl: SASLExchange?
+    /// What the connection reported before ``attach(_:)``.
+    private var early: [ConnectionEvent] = []
     private let renderer: Renderer
     private let output: @Sendable (String) -> Void
     public let options: Options
@@ -85,13 +89,25 @@ public final class ClientSession: @unchecked Sendable {
         sentTimes = [DispatchTime.now().uptimeNanoseconds]
     }
 
-    /// Called once connected; starts the reply timer.
+    /// Called once connected; starts the reply timer. What the server sent before (the
+    /// greeting often arrives before the connect call returns) is handled now, on the event
+    /// loop, in order, after "Connected": and lines queued meanwhile go out.
     public func attach(_ connection: ClientConnection) {
         lock.lock()
-        self.connection = connection
         sentTimes = [DispatchTime.now().uptimeNanoseconds]
         lastActivity = DispatchTime.now().uptimeNanoseconds
         lock.unlock()
+        connection.channel.eventLoop.execute { [self] in
+            lock.lock()
+            self.connection = connection
+            let early = self.early
+            self.early = []
+            lock.unlock()
+            for event in early { handle(event) }
+            lock.lock()
+            pump()
+            lock.unlock()
+        }
         let interval = TimeAmount.milliseconds(100)
         timer = connection.channel.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { [weak self] _ in
             self?.checkTimeout()
@@ -182,6 +198,23 @@ public final class ClientSession: @unchecked Sendable {
         }
     }
 
+    /// Starts an AUTH exchange that smtpsh leads: the AUTH line now (shown redacted when it
+    /// carries the secret), then the answer to each 334 as it comes.
+    public func authenticate(_ exchange: SASLExchange) {
+        lock.lock()
+        defer { lock.unlock() }
+        let text = exchange.command
+        let bytes = Array(text.utf8)
+        for item in machine.advice(forCommandLine: bytes) { output(renderer.warning(AdviceText.text(item))) }
+        let command = (try? CommandParser.parse(bytes)) ?? .raw(bytes)
+        machine.commandSent(command)
+        sasl = exchange
+        let display = exchange.commandCarriesSecret && !options.showSecrets ? Self.redacted(text) : text
+        var line = Outgoing(bytes: bytes + [13, 10], display: display, kind: .command, expectsReply: true, queuedLate: false)
+        line.automatic = true
+        enqueue(line)
+    }
+
     /// `AUTH PLAIN dXNlcg==` → `AUTH PLAIN ********`.
     public static func redacted(_ line: String) -> String {
         let words = line.split(separator: " ", omittingEmptySubsequences: true)
@@ -230,6 +263,10 @@ public final class ClientSession: @unchecked Sendable {
     public func handle(_ event: ConnectionEvent) {
         lock.lock()
         defer { lock.unlock() }
+        guard connection != nil else {
+            early.append(event)
+            return
+        }
         lastActivity = DispatchTime.now().uptimeNanoseconds
         switch event {
         case .line(let line):
@@ -331,6 +368,18 @@ public final class ClientSession: @unchecked Sendable {
         }
         if answeredAuth && reply.code != .authChallenge {
             dropQueued(.saslResponse, reason: Words["session-auth-ended-lines-dropped"])
+            sasl = nil
+        }
+        if answeredAuth && reply.code == .authChallenge, var exchange = sasl {
+            // smtpsh leads this exchange: the answer goes out at once, redacted on screen.
+            let response = exchange.respond(to: reply.lines.first?.textString ?? "")
+            sasl = exchange
+            machine.saslResponseSent()
+            var line = Outgoing(
+                bytes: Array(response.utf8) + [13, 10], display: options.showSecrets ? response : "********",
+                kind: .saslResponse, expectsReply: true, queuedLate: false)
+            line.automatic = true
+            queue.insert(line, at: 0)
         }
         if outcome.phaseAfter == .tlsNegotiating && outcome.phaseBefore != .tlsNegotiating, let connection {
             output(renderer.note(Words["tls-starting"]))

@@ -1,3 +1,4 @@
+import Foundation
 import SMTPCatalog
 import SMTPClient
 
@@ -25,6 +26,8 @@ struct ConnectionOptions: Sendable {
     /// `--starttls`: EHLO, STARTTLS and EHLO again right after the greeting.
     var startTLS = false
     var tls = ClientTLSOptions()
+    /// Who `:auth` logs in as, and where its secret comes from without a terminal.
+    var credentials = Credentials()
 
     /// The name smtpsh gives in EHLO when it sends one itself: `--ehlo`, else this machine's.
     var ehloName: String {
@@ -54,6 +57,9 @@ struct ConnectionOptions: Sendable {
         .value("ca", "file", help: "option-ca"),
         .value("tls-cert", "file", help: "option-tls-cert"),
         .value("tls-key", "file", help: "option-tls-key"),
+        .value("user", "name", help: "option-auth-user"),
+        .value("password-file", "file", help: "option-password-file"),
+        .value("password", "secret", help: "option-auth-password"),
     ]
 
     init() {}
@@ -91,7 +97,11 @@ struct ConnectionOptions: Sendable {
         if (tls.clientCertificateFile == nil) != (tls.clientKeyFile == nil) {
             throw UsageError(Words["usage-tls-cert-and-key"], command: parsed.spec.name)
         }
-        for file in [tls.caFile, tls.clientCertificateFile, tls.clientKeyFile].compactMap({ $0 }) where access(file, R_OK) != 0 {
+        credentials.user = parsed.value("user")
+        credentials.passwordFile = parsed.value("password-file")
+        credentials.passwordArgument = parsed.value("password")
+        for file in [tls.caFile, tls.clientCertificateFile, tls.clientKeyFile, credentials.passwordFile].compactMap({ $0 })
+        where access(file, R_OK) != 0 {
             throw UsageError(Words["usage-cannot-read", ["file": VisibleTextShort.of(file)]], command: parsed.spec.name)
         }
     }
@@ -123,5 +133,30 @@ enum LanguageOption {
             if argument.hasPrefix("--lang=") { found = String(argument.dropFirst(7)) }
         }
         return found
+    }
+}
+
+/// The user name and secret for `:auth`. The secret comes from `--password-file`, else the
+/// `SMTPSH_PASSWORD` variable, else `--password` (which other users can read in the process
+/// list: accepted with a warning); at a terminal, else, smtpsh asks for it without echo.
+struct Credentials: Sendable {
+    var user: String?
+    var passwordFile: String?
+    var passwordArgument: String?
+
+    /// The secret without asking, or `nil`; a file that cannot be read is an error.
+    func secret() throws(ShellError) -> String? {
+        if let file = passwordFile {
+            guard let data = FileManager.default.contents(atPath: file), data.count <= 65_536,
+                let text = String(data: data, encoding: .utf8)
+            else {
+                throw ShellError(Words["usage-cannot-read", ["file": VisibleTextShort.of(file)]], status: .usage)
+            }
+            // The first line, without its line end.
+            return String(text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
+                .trimmingCharacters(in: CharacterSet(charactersIn: "\r"))
+        }
+        if let value = Environment.value("SMTPSH_PASSWORD") { return value }
+        return passwordArgument
     }
 }

@@ -12,6 +12,7 @@ struct InteractiveSession {
     let renderer: Renderer
     let explainer: SessionExplainer
     let target: ServerAddress
+    var credentials = Credentials()
 
     func run() async -> ExitStatus {
         let editor: LineEditor
@@ -56,6 +57,7 @@ struct InteractiveSession {
                         break loop
                     }
                     if !local.command.isQuiet { editor.addHistory(line) }
+                    // (`:auth plain alice` carries no secret: the secret is asked for, never typed on the line.)
                     perform(local.command, editor: editor)
                     continue
                 }
@@ -123,6 +125,8 @@ struct InteractiveSession {
         case .startTLS:
             editor.print(renderer.sent("STARTTLS", tls: session.state.isTLS))
             session.submit("STARTTLS")
+        case .auth(let argument):
+            authenticate(argument, editor: editor)
         case .lang(let argument):
             language(argument, editor: editor)
         }
@@ -152,6 +156,40 @@ struct InteractiveSession {
                 editor.print(renderer.warning(Words["explain-unknown-input", ["input": shown]]))
             }
         }
+    }
+
+    /// `:auth MECH [user]`: the user from the argument, --user, or a question; the secret from
+    /// --password-file, SMTPSH_PASSWORD or --password, else asked for without echo.
+    private func authenticate(_ argument: String?, editor: LineEditor) {
+        guard let request = AuthRequest(argument) else {
+            editor.print(renderer.warning(Words["auth-usage", ["mechanisms": SASLMechanism.allCases.map(\.rawValue).joined(separator: ", ")]]))
+            return
+        }
+        var user = request.user ?? credentials.user
+        if user == nil {
+            editor.setPrompt(Words["auth-user-prompt"])
+            if case .line(let line) = editor.readLine(), !line.isEmpty { user = line }
+            editor.setPrompt(prompt())
+        }
+        guard let user else {
+            editor.print(renderer.warning(Words["auth-cancelled"]))
+            return
+        }
+        var secret: String?
+        do throws(ShellError) {
+            secret = try credentials.secret()
+        } catch {
+            editor.print(renderer.error(error.description))
+            return
+        }
+        if secret == nil {
+            secret = editor.readSecret(prompt: Words[request.mechanism.takesToken ? "auth-token-prompt" : "auth-password-prompt", ["user": user]])
+        }
+        guard let secret, !secret.isEmpty else {
+            editor.print(renderer.warning(Words["auth-cancelled"]))
+            return
+        }
+        session.authenticate(SASLExchange(mechanism: request.mechanism, user: user, secret: secret))
     }
 
     /// `:lang` (which languages), `:lang fr`, `:lang en,ja`.

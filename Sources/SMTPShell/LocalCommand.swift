@@ -1,4 +1,5 @@
 import SMTPCatalog
+import SMTPClient
 import SMTPCore
 
 /// smtpsh's own commands inside a session. They start with `:`, which no SMTP verb does;
@@ -10,11 +11,12 @@ enum LocalCommand: Equatable {
     case lang(String?)
     case tls
     case startTLS
+    case auth(String?)
     case clear
     case quit
     case unknown(String)
 
-    static let names = [":help", ":state", ":explain", ":lang", ":starttls", ":tls", ":clear", ":quit"]
+    static let names = [":help", ":state", ":explain", ":lang", ":starttls", ":tls", ":auth", ":clear", ":quit"]
 
     /// `:help`'s table: usage, and the message that says what it does.
     static let summaries: [(String, String)] = [
@@ -26,6 +28,7 @@ enum LocalCommand: Equatable {
         (":lang [en|fr|ja|en,ja]", "local-lang"),
         (":starttls", "local-starttls"),
         (":tls", "local-tls"),
+        (":auth MECH [user]", "local-auth"),
         (":clear", "local-clear"),
         (":quit", "local-quit"),
         ("::text", "local-escape"),
@@ -50,6 +53,7 @@ struct LocalCommandLine {
         case "lang", "language": command = .lang(given)
         case "tls", "cert", "certificate": command = .tls
         case "starttls": command = .startTLS
+        case "auth", "login": command = .auth(given)
         case "clear": command = .clear
         case "quit", "q", "exit": command = .quit
         default: command = .unknown(line)
@@ -110,5 +114,18 @@ enum VerbHelp {
 
     private static func pad(_ text: String, _ width: Int) -> String {
         text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
+    }
+}
+
+/// `:auth plain alice` → PLAIN as alice; `:auth login` → LOGIN, the user from --user.
+struct AuthRequest {
+    var mechanism: SASLMechanism
+    var user: String?
+
+    init?(_ argument: String?) {
+        let words = (argument ?? "").split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        guard let first = words.first, let mechanism = SASLMechanism(name: first), words.count <= 2 else { return nil }
+        self.mechanism = mechanism
+        self.user = words.count > 1 ? words[1] : nil
     }
 }

@@ -23,6 +23,9 @@ struct SessionRunner {
 
     func run() async -> ExitStatus {
         let interactive = self.interactive
+        if options.credentials.passwordArgument != nil {
+            Console.err(Renderer(color: false).warning(Words["auth-password-argument"]))
+        }
         let color = options.color.enabled(isTerminal: isatty(STDOUT_FILENO) == 1, environment: Environment.variables)
         let renderer = Renderer(color: color)
         let group = MultiThreadedEventLoopGroup.singleton
@@ -61,9 +64,13 @@ struct SessionRunner {
         for line in welcome { sink.write(line) }
 
         if interactive {
-            return await InteractiveSession(session: session, sink: sink, renderer: renderer, explainer: explainer, target: address).run()
+            return await InteractiveSession(
+                session: session, sink: sink, renderer: renderer, explainer: explainer, target: address,
+                credentials: options.credentials).run()
         }
-        return PipedSession(session: session, renderer: renderer).run()
+        var piped = PipedSession(session: session, renderer: renderer)
+        piped.credentials = options.credentials
+        return piped.run()
     }
 }
 
@@ -144,6 +151,8 @@ final class OutputSink: @unchecked Sendable {
 struct PipedSession {
     let session: ClientSession
     let renderer: Renderer
+    /// For `:auth` lines in a script (the secret from a file or the environment).
+    var credentials = Credentials()
 
     func run() -> ExitStatus {
         switch session.waitUntilSettled() {
@@ -175,8 +184,35 @@ struct PipedSession {
                 if case .quit = local.command {
                     break
                 }
-                session.warn(Words["piped-local-command", ["command": local.text]])
-                continue
+                guard case .auth(let argument) = local.command else {
+                    session.warn(Words["piped-local-command", ["command": local.text]])
+                    continue
+                }
+                // `:auth MECH [user]` in a script: the secret from --password-file,
+                // SMTPSH_PASSWORD or --password.
+                guard let request = AuthRequest(argument), let user = request.user ?? credentials.user else {
+                    session.warn(Words["auth-usage", ["mechanisms": SASLMechanism.allCases.map(\.rawValue).joined(separator: ", ")]])
+                    continue
+                }
+                let secret: String?
+                do throws(ShellError) {
+                    secret = try credentials.secret()
+                } catch {
+                    session.warn(error.description)
+                    continue
+                }
+                guard let secret else {
+                    session.warn(Words["auth-no-secret"])
+                    continue
+                }
+                session.authenticate(SASLExchange(mechanism: request.mechanism, user: user, secret: secret))
+                switch session.waitUntilSettled() {
+                case .idle: continue
+                case .closed: return finalStatus()
+                case .timedOut:
+                    session.close()
+                    return .timedOut
+                }
             }
             let submission = session.submit(LocalCommandLine.unescaped(line))
             if submission.kind == .messageLine && line != "." { continue }

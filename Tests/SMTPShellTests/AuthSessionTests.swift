@@ -1,0 +1,70 @@
+import Foundation
+import SMTPCore
+import Testing
+
+/// `:auth` against the practice server: each mechanism right and wrong, the secret from a
+/// file or the environment, and no trace of it in what smtpsh prints.
+@Suite struct AuthSessionTests {
+    static let secret = "Zq9-s3cret"
+    /// Every form the secret could leak in.
+    static let traces = [
+        secret, Base64.encode(Array(secret.utf8)), Base64.encode(Array("\0student\0\(secret)".utf8)),
+    ]
+
+    static func withServer<T>(_ body: (Int) throws -> T) async throws -> T {
+        try await PipedSessionTests.withServer({ $0.configuration.password = secret }) { port, _ in try body(port) }
+    }
+
+    @Test(arguments: ["plain", "login", "cram-md5"])
+    func eachMechanismRightAndWrong(mechanism: String) async throws {
+        try await Self.withServer { port in
+            let script = Data("EHLO me.example\n:auth \(mechanism) student\nQUIT\n".utf8)
+            let right = try BinaryRunner.run(
+                ["127.0.0.1", String(port), "--starttls", "--no-explain"], stdin: script, environment: ["SMTPSH_PASSWORD": Self.secret])
+            #expect(right.status == 0, "\(right.stdout)\(right.stderr)")
+            #expect(right.stdout.contains("<~  235 2.7.0 Authentication successful"), "\(right.stdout)")
+            #expect(right.stdout.contains(" ~> AUTH \(mechanism.uppercased())"))
+            for trace in Self.traces { #expect(!right.stdout.contains(trace), "\(trace) in \(right.stdout)") }
+
+            let wrong = try BinaryRunner.run(
+                ["127.0.0.1", String(port), "--starttls", "--no-explain"], stdin: script, environment: ["SMTPSH_PASSWORD": "not-it"])
+            #expect(wrong.status == 1, "\(wrong.stdout)\(wrong.stderr)")
+            #expect(wrong.stdout.contains("535 5.7.8"), "\(wrong.stdout)")
+        }
+    }
+
+    @Test func theSecretFromAFileAndAWarningForTheCommandLine() async throws {
+        try await Self.withServer { port in
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("smtpsh-secret-\(UUID().uuidString)")
+            try (Self.secret + "\n").write(to: file, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(at: file) }
+            let script = Data("EHLO me.example\n:auth plain\nQUIT\n".utf8)
+            let fromFile = try BinaryRunner.run(
+                ["127.0.0.1", String(port), "--user", "student", "--password-file", file.path, "--no-explain"], stdin: script)
+            #expect(fromFile.stdout.contains("235 2.7.0"), "\(fromFile.stdout)")
+            // Without TLS: a warning before the credentials go.
+            #expect(fromFile.stdout.contains("*** credentials over a connection without TLS"))
+            #expect(fromFile.stdout.contains(" -> AUTH PLAIN ********"))
+
+            let fromArgument = try BinaryRunner.run(
+                ["127.0.0.1", String(port), "--user", "student", "--password", Self.secret, "--no-explain"], stdin: script)
+            #expect(fromArgument.stdout.contains("235 2.7.0"))
+            #expect(fromArgument.stderr.contains("--password can be read by other users"), "\(fromArgument.stderr)")
+
+            let noSecret = try BinaryRunner.run(["127.0.0.1", String(port), "--no-explain"], stdin: Data("EHLO me.example\n:auth plain student\nQUIT\n".utf8))
+            #expect(noSecret.stdout.contains("needs the secret in --password-file"), "\(noSecret.stdout)")
+            #expect(!noSecret.stdout.contains(" -> AUTH"))
+        }
+    }
+
+    /// Typed by hand, AUTH PLAIN with its base64 is a secret too.
+    @Test func aTypedAuthPlainLineIsShownRedacted() async throws {
+        try await Self.withServer { port in
+            let encoded = Base64.encode(Array("\0student\0\(Self.secret)".utf8))
+            let result = try BinaryRunner.run(["127.0.0.1", String(port), "--no-explain"], stdin: Data("EHLO me.example\nAUTH PLAIN \(encoded)\nQUIT\n".utf8))
+            #expect(result.stdout.contains(" -> AUTH PLAIN ********"), "\(result.stdout)")
+            #expect(result.stdout.contains("235 2.7.0"))
+            #expect(!result.stdout.contains(encoded))
+        }
+    }
+}
