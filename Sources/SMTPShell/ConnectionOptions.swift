@@ -28,6 +28,8 @@ struct ConnectionOptions: Sendable {
     var tls = ClientTLSOptions()
     /// Who `:auth` logs in as, and where its secret comes from without a terminal.
     var credentials = Credentials()
+    /// `--show-secrets`: AUTH lines and SASL responses shown as sent (never in the history).
+    var showSecrets = false
 
     /// The name smtpsh gives in EHLO when it sends one itself: `--ehlo`, else this machine's.
     var ehloName: String {
@@ -60,6 +62,7 @@ struct ConnectionOptions: Sendable {
         .value("user", "name", help: "option-auth-user"),
         .value("password-file", "file", help: "option-password-file"),
         .value("password", "secret", help: "option-auth-password"),
+        .flag("show-secrets", help: "option-show-secrets"),
     ]
 
     init() {}
@@ -97,6 +100,7 @@ struct ConnectionOptions: Sendable {
         if (tls.clientCertificateFile == nil) != (tls.clientKeyFile == nil) {
             throw UsageError(Words["usage-tls-cert-and-key"], command: parsed.spec.name)
         }
+        showSecrets = parsed.flag("show-secrets")
         credentials.user = parsed.value("user")
         credentials.passwordFile = parsed.value("password-file")
         credentials.passwordArgument = parsed.value("password")

@@ -36,6 +36,7 @@ struct SessionRunner {
         sessionOptions.replyTimeout = options.timeout
         sessionOptions.echoSentLines = !interactive
         if options.startTLS { sessionOptions.startTLSWithEHLO = options.ehloName }
+        sessionOptions.showSecrets = options.showSecrets
         let session = ClientSession(options: sessionOptions, renderer: renderer, implicitTLS: options.implicitTLS) { line in
             sink.write(line)
         }

@@ -67,4 +67,15 @@ import Testing
             #expect(!result.stdout.contains(encoded))
         }
     }
+
+    /// Only when asked: --show-secrets shows what AUTH sent.
+    @Test func showSecretsShowsThem() async throws {
+        try await Self.withServer { port in
+            let result = try BinaryRunner.run(
+                ["127.0.0.1", String(port), "--show-secrets", "--no-explain"],
+                stdin: Data("EHLO me.example\n:auth login student\nQUIT\n".utf8), environment: ["SMTPSH_PASSWORD": Self.secret])
+            #expect(result.stdout.contains(" -> " + Base64.encode(Array(Self.secret.utf8))), "\(result.stdout)")
+            #expect(result.stdout.contains("235 2.7.0"))
+        }
+    }
 }

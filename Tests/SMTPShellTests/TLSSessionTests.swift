@@ -130,4 +130,40 @@ import Testing
         #expect(!result.stdout.contains("250 injected"), "\(result.stdout)")
         #expect(!server.receivedText.contains("MAIL FROM"), "\(server.receivedText)")
     }
+
+    /// A server that advertises STARTTLS, says 220, and then does not speak TLS: one clear
+    /// line, exit status 7, no stack trace.
+    @Test func aServerThatBreaksAfterSTARTTLS() throws {
+        let server = try RawServer { connection in
+            connection.send("220 ready\r\n")
+            _ = connection.readLine(timeout: 10)
+            connection.send("250-broken.example\r\n250 STARTTLS\r\n")
+            _ = connection.readLine(timeout: 10)
+            connection.send("220 go ahead\r\n")
+            Thread.sleep(forTimeInterval: 0.3)
+            connection.send("this is not TLS at all\r\n")
+            Thread.sleep(forTimeInterval: 0.5)
+            connection.close()
+        }
+        defer { server.finish() }
+        let result = try BinaryRunner.run(
+            ["127.0.0.1", String(server.port), "--no-explain"], stdin: Data("EHLO me.example\nSTARTTLS\nEHLO me.example\n".utf8))
+        #expect(result.status == 7, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("*** TLS handshake failed"), "\(result.stdout)")
+        #expect(!result.stderr.contains("Fatal error") && !result.stderr.contains("Backtrac"), "\(result.stderr)")
+        // The EHLO typed after STARTTLS never went out in clear.
+        #expect(server.receivedText.components(separatedBy: "EHLO").count == 2, "\(server.receivedText)")
+    }
+
+    @Test func aClientCertificateIsPresented() async throws {
+        try await Self.withServer { _, tls, pem, _ in
+            // The practice server does not ask for one; the handshake must still work with it,
+            // and a missing key file is a usage error.
+            let key = pem.deletingLastPathComponent().appendingPathComponent("missing-key.pem")
+            let result = try BinaryRunner.run(
+                ["127.0.0.1", String(tls), "--tls", "--tls-cert", pem.path, "--tls-key", key.path], stdin: Data("QUIT\n".utf8))
+            #expect(result.status == 64, "\(result.stdout)\(result.stderr)")
+            #expect(result.stderr.contains("cannot read"), "\(result.stderr)")
+        }
+    }
 }

@@ -181,6 +181,32 @@ import Testing
         }
     }
 
+    /// `:auth` at a terminal: the password is asked for without echo, never shown, never in
+    /// the history.
+    @Test func authAsksForThePasswordWithoutEcho() async throws {
+        let history = FileManager.default.temporaryDirectory.appendingPathComponent("smtpsh-history-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: history) }
+        try await PipedSessionTests.withServer({ $0.configuration.password = "Hidden-Pass7" }) { port, _ in
+            var environment = Self.environment
+            environment["SMTPSH_HISTORY"] = history.path
+            let tmux = try Tmux(command: "\(BinaryRunner.binary.path) 127.0.0.1 \(port) --starttls --no-explain", environment: environment)
+            tmux.waitFor { $0.contains("TLS ready>") }
+            try tmux.type(":auth plain student", delay: 0.01)
+            try tmux.keys("Enter")
+            tmux.waitFor { $0.contains("password for student (not shown):") }
+            try tmux.type("Hidden-Pass7", delay: 0.01)
+            try tmux.keys("Enter")
+            let screen = tmux.waitFor { $0.contains("235 2.7.0") }
+            #expect(screen.contains(" ~> AUTH PLAIN ********"), "\(screen)")
+            #expect(screen.contains("<~  235 2.7.0 Authentication successful"), "\(screen)")
+            #expect(!screen.contains("Hidden-Pass7"), "\(screen)")
+            try tmux.keys("C-d")
+            let saved = Self.waitForFile(history, containing: ":auth")
+            #expect(saved.contains(":auth\\040plain\\040student"), "\(saved)")
+            #expect(!saved.contains("Hidden-Pass7"))
+        }
+    }
+
     static func japanese(_ name: String) -> String {
         Catalog.shared.message(name, in: .ja)
     }
