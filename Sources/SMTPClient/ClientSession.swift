@@ -74,6 +74,14 @@ public final class ClientSession: @unchecked Sendable {
     private var sasl: SASLExchange?
     /// What the connection reported before ``attach(_:)``.
     private var early: [ConnectionEvent] = []
+    private var lastReplyValue: Reply?
+
+    /// The last complete reply received.
+    public var lastReply: Reply? {
+        lock.lock()
+        defer { lock.unlock() }
+        return lastReplyValue
+    }
     private let renderer: Renderer
     private let output: @Sendable (String) -> Void
     public let options: Options
@@ -347,6 +355,7 @@ public final class ClientSession: @unchecked Sendable {
             output(renderer.warning(Words["session-unexpected-code", ["code": "\(reply.code)", "command": Self.name(answered)]]))
         }
         if !reply.replyClass.isPositive { negativeReplies.append(reply) }
+        lastReplyValue = reply
         for observer in replyObservers {
             for line in observer(reply, outcome) { output(line) }
         }

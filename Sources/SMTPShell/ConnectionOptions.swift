@@ -151,14 +151,15 @@ struct Credentials: Sendable {
     /// The secret without asking, or `nil`; a file that cannot be read is an error.
     func secret() throws(ShellError) -> String? {
         if let file = passwordFile {
-            guard let data = FileManager.default.contents(atPath: file), data.count <= 65_536,
-                let text = String(data: data, encoding: .utf8)
+            // A file or a pipe (`--password-file <(pass show mail)`), at most 64 KiB.
+            guard let handle = FileHandle(forReadingAtPath: file),
+                let data = try? handle.read(upToCount: 65_536),
+                String(data: data, encoding: .utf8) != nil
             else {
                 throw ShellError(Words["usage-cannot-read", ["file": VisibleTextShort.of(file)]], status: .usage)
             }
             // The first line, without its line end.
-            return String(text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
-                .trimmingCharacters(in: CharacterSet(charactersIn: "\r"))
+            return TextLines.split(Array(data)).first ?? ""
         }
         if let value = Environment.value("SMTPSH_PASSWORD") { return value }
         return passwordArgument

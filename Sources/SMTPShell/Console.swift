@@ -64,6 +64,15 @@ public enum ExitStatus: Int32, Sendable {
     case tlsFailed = 7
     /// The server's certificate did not verify (with --tls-verify).
     case tlsVerification = 8
+    /// `smtpsh send`: the stage whose reply was not the expected one.
+    case greetingRefused = 10
+    case helloRefused = 11
+    case startTLSRefused = 12
+    case authRefused = 13
+    case mailRefused = 14
+    case recipientRefused = 15
+    case dataRefused = 16
+    case messageRefused = 17
     case usage = 64
     /// The practice server cannot listen.
     case unavailable = 69

@@ -18,6 +18,8 @@ struct SessionRunner {
     var welcome: [String] = []
     /// Force non-interactive mode even on a terminal (tests, `--no-prompt`).
     var forcePiped = false
+    /// `smtpsh send`: run the standard session instead of reading lines.
+    var standardSession: StandardSession?
 
     var interactive: Bool { !forcePiped && isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1 }
 
@@ -64,6 +66,9 @@ struct SessionRunner {
         session.attach(connection)
         for line in welcome { sink.write(line) }
 
+        if let standard = standardSession {
+            return Self.send(standard, on: session)
+        }
         if interactive {
             return await InteractiveSession(
                 session: session, sink: sink, renderer: renderer, explainer: explainer, target: address,
@@ -76,6 +81,32 @@ struct SessionRunner {
 }
 
 extension SessionRunner {
+    /// `smtpsh send`: the standard session, then QUIT; the exit status names the stage
+    /// that failed (Docs/exit-status.md).
+    static func send(_ standard: StandardSession, on session: ClientSession) -> ExitStatus {
+        let outcome = standard.run(on: session)
+        if !session.isClosed && session.state.phase != .closed {
+            if session.inputMode == .command {
+                session.submit("QUIT")
+                _ = session.waitUntilSettled(limit: min(session.options.replyTimeout, 5))
+            }
+        }
+        session.close()
+        _ = session.waitUntilSettled(limit: 2)
+        switch outcome {
+        case .completed:
+            if let failure = session.tlsFailure { return failure.verification ? .tlsVerification : .tlsFailed }
+            return .success
+        case .refused(let stage):
+            session.note(Words["send-stopped", ["stage": stage.rawValue]])
+            return stage.exitStatus
+        case .ended:
+            if let failure = session.tlsFailure { return failure.verification ? .tlsVerification : .tlsFailed }
+            if session.hasTimedOut { return .timedOut }
+            return .connectionLost
+        }
+    }
+
     /// Resolves and connects: the host's addresses in order, or with --mx each MX host in
     /// order of preference, the next when one fails. With --dns-server every name is asked
     /// of that server (split DNS).

@@ -42,6 +42,22 @@ struct AiosmtpdTests {
         #expect(stored.first?.contains("hello from smtpsh") == true)
         #expect(stored.first?.contains("X-Envelope-To: bob@example.org") == true)
 
+        // smtpsh send: the same in one command; aiosmtpd stores the body as sent.
+        let body = FileManager.default.temporaryDirectory.appendingPathComponent("smtpsh-body-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: body) }
+        try ".starts with a dot\nplain line\n".write(to: body, atomically: true, encoding: .utf8)
+        let sent = try BinaryRunner.run(
+            ["send", "127.0.0.1", String(server.port), "--starttls", "--ca", server.certificate.path, "--sni", "aiosmtpd.localhost",
+             "--auth", "login", "--user", "alice", "--from", "alice@example.org", "--to", "carol@example.org",
+             "--subject", "sent by smtpsh send", "--body", body.path, "--no-explain"],
+            environment: ["SMTPSH_PASSWORD": "Wonder-land9"])
+        #expect(sent.status == 0, "\(sent.stdout)\(sent.stderr)")
+        let messages = server.messages()
+        #expect(messages.count == 2)
+        let second = messages.last ?? ""
+        #expect(second.contains("Subject: sent by smtpsh send\r\n"), "\(second)")
+        #expect(second.hasSuffix("\r\n\r\n.starts with a dot\r\nplain line\r\n"), "\(second)")
+
         // (Wrong passwords are tested against the practice server: aiosmtpd 1.4.6 keeps a
         // session whose authenticator refused it open without a reply.)
     }

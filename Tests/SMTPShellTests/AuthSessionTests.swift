@@ -36,7 +36,7 @@ import Testing
     @Test func theSecretFromAFileAndAWarningForTheCommandLine() async throws {
         try await Self.withServer { port in
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("smtpsh-secret-\(UUID().uuidString)")
-            try (Self.secret + "\n").write(to: file, atomically: true, encoding: .utf8)
+            try (Self.secret + "\r\n").write(to: file, atomically: true, encoding: .utf8)
             defer { try? FileManager.default.removeItem(at: file) }
             let script = Data("EHLO me.example\n:auth plain\nQUIT\n".utf8)
             let fromFile = try BinaryRunner.run(

@@ -16,7 +16,7 @@ import Testing
     static func namesInSources() throws -> Set<String> {
         var names: Set<String> = []
         let prefixes = [
-            "help", "option", "argument", "usage", "demo", "serve", "session", "connect", "pending", "violation",
+            "help", "option", "argument", "usage", "demo", "serve", "send", "session", "connect", "pending", "violation",
             "advice", "piped", "phase", "state", "local", "explain", "unknown", "address",
         ]
         for directory in ["SMTPShell", "SMTPClient"] {

@@ -1,0 +1,161 @@
+import Foundation
+import SMTPCatalog
+import SMTPClient
+
+/// `smtpsh send HOST --from … --to …`: the standard session without a terminal, as swaks
+/// does it, with every reply shown and explained; the exit status names the failed stage.
+struct SendCommand {
+    static let spec = CommandSpec(
+        name: "send",
+        usage: "smtpsh send [options] <host> [<port>] --from <address> --to <address>…",
+        abstract: "help-send-abstract",
+        discussion: ["help-send-discussion", "help-send-status"],
+        examples: [
+            "smtpsh send mail.example.org --from alice@example.org --to bob@example.org",
+            "smtpsh send mail.example.org 587 --starttls --auth plain --user alice --password-file pw.txt \\",
+            "    --from alice@example.org --to bob@example.org --header 'Subject: test' --body body.txt",
+            "smtpsh send mx.example.org --from a@example.org --to b@example.org --quit-after rcpt",
+        ],
+        arguments: [
+            ArgumentSpec(name: "host", help: "argument-host"),
+            ArgumentSpec(name: "port", help: "argument-port"),
+        ],
+        options: ConnectionOptions.specs + [
+            .value("from", "address", help: "option-send-from"),
+            .value("to", "address", help: "option-send-to", repeatable: true),
+            .value("subject", "text", help: "option-send-subject"),
+            .value("header", "name: value", help: "option-send-header", repeatable: true),
+            .value("body", "file|-", help: "option-send-body"),
+            .value("data", "file|-", help: "option-send-data"),
+            .value("auth", "mechanism", help: "option-send-auth"),
+            .value("mail-param", "parameter", help: "option-send-mail-param", repeatable: true),
+            .value("rcpt-param", "parameter", help: "option-send-rcpt-param", repeatable: true),
+            .value("quit-after", "stage", help: "option-send-quit-after"),
+        ]
+    )
+
+    static let quitAfterStages = ["greeting", "ehlo", "tls", "auth", "mail", "rcpt"]
+
+    var address: ServerAddress
+    var connection: ConnectionOptions
+    var from: String
+    var recipients: [String]
+    var subject: String
+    var headers: [String]
+    var body: String?
+    var data: String?
+    var mechanism: SASLMechanism?
+    var mailParameters: [String]
+    var recipientParameters: [String]
+    var quitAfter: StandardSession.Stage?
+
+    init(_ parsed: ParsedCommandLine) throws(UsageError) {
+        connection = try ConnectionOptions(parsed)
+        let host = parsed.positional(0), port = parsed.positional(1)
+        do throws(AddressError) {
+            guard let host else { throw AddressError(Words["usage-no-host"]) }
+            address = try ServerAddress(parsing: host, port: port, defaultPort: connection.implicitTLS ? 465 : 25)
+        } catch {
+            throw UsageError(error.description, command: "send")
+        }
+        guard let from = parsed.value("from") else { throw UsageError(Words["usage-send-from"], command: "send") }
+        self.from = from
+        recipients = parsed.all("to")
+        guard !recipients.isEmpty else { throw UsageError(Words["usage-send-to"], command: "send") }
+        for address in [from] + recipients where address.contains(where: { $0 == "<" || $0 == ">" || $0 == " " || $0 == "\r" || $0 == "\n" }) {
+            throw UsageError(Words["usage-send-address", ["address": VisibleTextShort.of(address)]], command: "send")
+        }
+        subject = parsed.value("subject") ?? "smtpsh test"
+        headers = parsed.all("header")
+        for header in headers + [subject] where header.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" }) {
+            throw UsageError(Words["usage-send-header", ["header": VisibleTextShort.of(header)]], command: "send")
+        }
+        for header in headers where !header.contains(":") {
+            throw UsageError(Words["usage-send-header", ["header": VisibleTextShort.of(header)]], command: "send")
+        }
+        body = parsed.value("body")
+        data = parsed.value("data")
+        if body != nil && data != nil { throw UsageError(Words["usage-send-body-and-data"], command: "send") }
+        for file in [body, data].compactMap({ $0 }) where file != "-" && access(file, R_OK) != 0 {
+            throw UsageError(Words["usage-cannot-read", ["file": VisibleTextShort.of(file)]], command: "send")
+        }
+        if let name = parsed.value("auth") {
+            guard let mechanism = SASLMechanism(name: name) else {
+                throw UsageError(Words["usage-choice", [
+                    "option": "--auth", "value": VisibleTextShort.of(name),
+                    "choices": SASLMechanism.allCases.map { $0.rawValue.lowercased() }.joined(separator: ", "),
+                ]], command: "send")
+            }
+            guard connection.credentials.user != nil else { throw UsageError(Words["usage-send-auth-user"], command: "send") }
+            self.mechanism = mechanism
+        }
+        mailParameters = parsed.all("mail-param")
+        recipientParameters = parsed.all("rcpt-param")
+        if let stage = try parsed.choice("quit-after", from: Self.quitAfterStages) {
+            quitAfter = StandardSession.Stage(rawValue: stage)
+        }
+    }
+
+    func run() async throws(ShellError) -> ExitStatus {
+        var auth: SASLExchange?
+        if let mechanism, let user = connection.credentials.user {
+            guard let secret = try connection.credentials.secret() else {
+                throw ShellError(Words["send-no-secret"], status: .usage)
+            }
+            auth = SASLExchange(mechanism: mechanism, user: user, secret: secret)
+        }
+        let message: [String]
+        if let data {
+            message = try Self.lines(of: data)
+        } else {
+            let bodyLines = try body.map { file throws(ShellError) in try Self.lines(of: file) } ?? [Words["send-default-body"]]
+            let domain = connection.ehloName.contains(".") ? connection.ehloName : "localhost.localdomain"
+            message = StandardSession.message(from: from, to: recipients, subject: subject, headers: headers, body: bodyLines, domain: domain)
+        }
+        let standard = StandardSession(
+            ehloName: connection.ehloName, startTLS: connection.startTLS, auth: auth, from: from, recipients: recipients,
+            mailParameters: mailParameters, recipientParameters: recipientParameters, message: message, quitAfter: quitAfter)
+        var options = connection
+        options.startTLS = false  // the standard session does it, step by step
+        var runner = SessionRunner(address: address, options: options)
+        runner.forcePiped = true
+        runner.standardSession = standard
+        return await runner.run()
+    }
+
+    /// A file's lines (or standard input's, for `-`), without their line ends; at most 64 MiB.
+    static func lines(of file: String) throws(ShellError) -> [String] {
+        let data: Data?
+        if file == "-" {
+            data = FileHandle.standardInput.readDataToEndOfFile()
+        } else {
+            data = FileManager.default.contents(atPath: file)
+        }
+        guard let data, data.count <= 64 << 20 else {
+            throw ShellError(Words["usage-cannot-read", ["file": VisibleTextShort.of(file)]], status: .usage)
+        }
+        return TextLines.split(Array(data))
+    }
+}
+
+/// Lines of a file, split on the bytes (in Swift, "\r\n" is one Character: splitting a
+/// String on "\n" would leave CRLF lines whole).
+enum TextLines {
+    /// The lines without their LF or CRLF; a final line end does not make an empty line.
+    static func split(_ bytes: [UInt8]) -> [String] {
+        var lines: [String] = []
+        var start = 0
+        for index in bytes.indices where bytes[index] == 10 {
+            var end = index
+            if end > start && bytes[end - 1] == 13 { end -= 1 }
+            lines.append(String(decoding: bytes[start..<end], as: UTF8.self))
+            start = index + 1
+        }
+        if start < bytes.count {
+            var end = bytes.count
+            if bytes[end - 1] == 13 { end -= 1 }
+            lines.append(String(decoding: bytes[start..<end], as: UTF8.self))
+        }
+        return lines
+    }
+}
