@@ -59,7 +59,9 @@ final class SessionExplainer: @unchecked Sendable {
         let languages = languagesValue
         lock.unlock()
         guard enabled else { return [] }
-        let options = ExplainOptions(detail: .concise, vendorTexts: true, genericVendorTexts: generic)
+        // Hints are for what went wrong (4xx, 5xx); `:explain` shows them for any reply.
+        let options = ExplainOptions(
+            detail: .concise, vendorTexts: true, genericVendorTexts: generic, hints: !reply.replyClass.isPositive)
         let explanation = isEHLO ? catalog.explainEHLO(reply, options: options) : catalog.explain(reply, options: options)
         return render(explanation, languages: languages)
     }

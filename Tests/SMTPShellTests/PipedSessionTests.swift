@@ -183,6 +183,12 @@ import Testing
             #expect(lines[refusal + 1].hasPrefix("      5.5.1  "), "\(explained.stdout)")
             #expect(lines[refusal...].prefix(8).contains { $0.hasPrefix("      503    Bad sequence of commands") }, "\(explained.stdout)")
             #expect(lines[refusal...].prefix(10).contains { $0.hasPrefix("      hint: ") }, "\(explained.stdout)")
+            // Hints are for what went wrong: none under the 220, the 250s or the 221.
+            let hints = lines.indices.filter { lines[$0].hasPrefix("      hint: ") }
+            for index in hints {
+                let reply = lines[..<index].last { $0.hasPrefix("<-  ") } ?? ""
+                #expect(reply.hasPrefix("<-  5") || reply.hasPrefix("<-  4"), "a hint under \(reply)")
+            }
             // The EHLO reply keyword by keyword.
             #expect(lines.contains { $0.hasPrefix("      PIPELINING") }, "\(explained.stdout)")
 
