@@ -25,6 +25,8 @@ public final class ClientSession: @unchecked Sendable {
         /// `--starttls`: after the greeting, EHLO with this name, STARTTLS, and EHLO again
         /// once TLS is up.
         public var startTLSWithEHLO: String?
+        /// Remind the user to send EHLO again after STARTTLS (not when smtpsh sends it).
+        public var remindEHLOAfterTLS = true
         public init() {}
     }
 
@@ -305,7 +307,7 @@ public final class ClientSession: @unchecked Sendable {
             if let name = options.startTLSWithEHLO {
                 // Before anything typed meanwhile: the session starts over with EHLO.
                 enqueueAutomatic("EHLO " + name, first: true)
-            } else {
+            } else if options.remindEHLOAfterTLS {
                 output(renderer.note(Words["tls-ehlo-again"]))
             }
             stateObservers.forEach { $0(machine) }

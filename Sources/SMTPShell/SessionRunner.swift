@@ -39,6 +39,8 @@ struct SessionRunner {
         sessionOptions.echoSentLines = !interactive
         if options.startTLS { sessionOptions.startTLSWithEHLO = options.ehloName }
         sessionOptions.showSecrets = options.showSecrets
+        // `smtpsh send` greets again by itself after STARTTLS.
+        sessionOptions.remindEHLOAfterTLS = standardSession == nil
         let session = ClientSession(options: sessionOptions, renderer: renderer, implicitTLS: options.implicitTLS) { line in
             sink.write(line)
         }

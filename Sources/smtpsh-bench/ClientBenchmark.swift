@@ -34,6 +34,11 @@ enum ClientBenchmark {
             Tool(
                 name: "smtpsh --no-explain", command: [smtpsh, "127.0.0.1", String(port), "--color", "never", "--no-explain"],
                 stdin: script),
+            // The same message with `smtpsh send` (issue 7: at least 5x faster than swaks).
+            Tool(
+                name: "smtpsh send",
+                command: [smtpsh, "send", "127.0.0.1", String(port), "--from", "a@example.org", "--to", "b@example.org", "--color", "never"],
+                stdin: ""),
         ]
         if let swaks = which("swaks") {
             tools.append(Tool(name: "swaks", command: [swaks, "--server", "127.0.0.1:\(port)", "--from", "a@example.org", "--to", "b@example.org", "--body", "hello", "--silent", "2"], stdin: ""))
@@ -59,7 +64,7 @@ enum ClientBenchmark {
             let label = tool.name + String(repeating: " ", count: max(20 - tool.name.count, 1))
             print("  " + label + String(format: "%8.1f ms  (min %.1f, max %.1f)", median(measured), measured.min()!, measured.max()!))
         }
-        for name in ["smtpsh", "smtpsh --no-explain"] {
+        for name in ["smtpsh", "smtpsh --no-explain", "smtpsh send"] {
             guard let ours = medians[name] else { continue }
             if let swaks = medians["swaks"] { print(String(format: "  %@ is %.1fx faster than swaks (target: at least 5x)", name as NSString, swaks / ours)) }
             if let curl = medians["curl"] { print(String(format: "  %@ takes %.2fx curl's time (target: at most 1.00)", name as NSString, ours / curl)) }

@@ -49,6 +49,21 @@ import Testing
         }
     }
 
+    /// --starttls: smtpsh greets again by itself, so it does not tell the user to.
+    @Test func startTLSThenTheMessage() async throws {
+        try await PipedSessionTests.withServer { port, directory in
+            let result = try BinaryRunner.run([
+                "send", "127.0.0.1", String(port), "--from", "a@example.org", "--to", "b@example.org", "--starttls",
+                "--ehlo", "client.example", "--no-explain",
+            ])
+            #expect(result.status == 0, "\(result.stdout)")
+            let sent = result.stdout.split(separator: "\n").filter { $0.hasPrefix(" -> ") || $0.hasPrefix(" ~> ") }.prefix(4)
+            #expect(Array(sent) == [" -> EHLO client.example", " -> STARTTLS", " ~> EHLO client.example", " ~> MAIL FROM:<a@example.org>"], "\(result.stdout)")
+            #expect(!result.stdout.contains("send EHLO again"))
+            #expect(PipedSessionTests.stored(directory).count == 1)
+        }
+    }
+
     @Test func quitAfterStopsEarly() async throws {
         try await PipedSessionTests.withServer { port, directory in
             let result = try BinaryRunner.run([

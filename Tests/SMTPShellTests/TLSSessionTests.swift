@@ -45,6 +45,7 @@ import Testing
             #expect(result.stdout.contains("=== certificate: O=smtpsh practice server,CN=practice.localhost"))
             #expect(result.stdout.contains("names: practice.localhost, localhost, 127.0.0.1, ::1; valid from"), "\(result.stdout)")
             #expect(result.stdout.contains("chain: 1 certificate(s); verification: failed (self-signed certificate)"))
+            #expect(result.stdout.contains("=== the session starts over under TLS: send EHLO again"))
             // After the handshake, lines are marked as encrypted; the server offers AUTH under TLS.
             #expect(result.stdout.contains(" ~> EHLO me.example"))
             #expect(result.stdout.contains("<~  250 2.0.0 Message accepted") || result.stdout.contains("<~  250 2.0.0"), "\(result.stdout)")
