@@ -152,9 +152,7 @@ struct Credentials: Sendable {
     func secret() throws(ShellError) -> String? {
         if let file = passwordFile {
             // A file or a pipe (`--password-file <(pass show mail)`), at most 64 KiB.
-            guard let handle = FileHandle(forReadingAtPath: file),
-                let data = try? handle.read(upToCount: 65_536),
-                String(data: data, encoding: .utf8) != nil
+            guard let data = BoundedRead.contents(of: file, limit: 65_536), String(data: data, encoding: .utf8) != nil
             else {
                 throw ShellError(Words["usage-cannot-read", ["file": VisibleTextShort.of(file)]], status: .usage)
             }

@@ -36,6 +36,29 @@ enum Console {
     }
 }
 
+/// Reads a file the user named, or standard input for `-`, never more than `limit` bytes
+/// (a password file, a message, a scenario: memory stays bounded whatever is given).
+enum BoundedRead {
+    /// At most `limit` bytes; `nil` when the file cannot be opened or read.
+    static func contents(of path: String, limit: Int) -> Data? {
+        let handle = path == "-" ? FileHandle.standardInput : FileHandle(forReadingAtPath: path)
+        guard let handle else { return nil }
+        defer { if path != "-" { try? handle.close() } }
+        var data = Data()
+        while data.count < limit {
+            let chunk: Data?
+            do {
+                chunk = try handle.read(upToCount: min(65_536, limit - data.count))
+            } catch {
+                return nil
+            }
+            guard let chunk, !chunk.isEmpty else { break }
+            data.append(chunk)
+        }
+        return data
+    }
+}
+
 /// An error that ends the command with a clear one-line message and a documented status.
 public struct ShellError: Error, CustomStringConvertible {
     public var description: String

@@ -121,12 +121,6 @@ struct ExplainCommand {
 
     /// Standard input, up to 1 MiB (a pasted bounce message, not a mailbox).
     static func readStandardInput() -> String {
-        var data = Data()
-        while data.count < 1_048_576 {
-            let chunk = FileHandle.standardInput.readData(ofLength: 65_536)
-            if chunk.isEmpty { break }
-            data.append(chunk)
-        }
-        return String(decoding: data.prefix(1_048_576), as: UTF8.self)
+        String(decoding: BoundedRead.contents(of: "-", limit: 1_048_576) ?? Data(), as: UTF8.self)
     }
 }

@@ -125,13 +125,7 @@ struct SendCommand {
 
     /// A file's lines (or standard input's, for `-`), without their line ends; at most 64 MiB.
     static func lines(of file: String) throws(ShellError) -> [String] {
-        let data: Data?
-        if file == "-" {
-            data = FileHandle.standardInput.readDataToEndOfFile()
-        } else {
-            data = FileManager.default.contents(atPath: file)
-        }
-        guard let data, data.count <= 64 << 20 else {
+        guard let data = BoundedRead.contents(of: file, limit: 64 << 20 + 1), data.count <= 64 << 20 else {
             throw ShellError(Words["usage-cannot-read", ["file": VisibleTextShort.of(file)]], status: .usage)
         }
         return TextLines.split(Array(data))

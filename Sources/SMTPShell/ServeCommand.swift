@@ -200,7 +200,7 @@ struct ServeCommand {
         guard FileManager.default.fileExists(atPath: nameOrFile) else {
             throw ScenarioError("'\(nameOrFile)' is neither a built-in scenario (see --list-scenarios) nor a file")
         }
-        guard let data = FileManager.default.contents(atPath: nameOrFile), data.count <= 1_048_576 else {
+        guard let data = BoundedRead.contents(of: nameOrFile, limit: 1_048_577), data.count <= 1_048_576 else {
             throw ScenarioError("cannot read \(nameOrFile) (or it is over 1 MiB)")
         }
         guard let text = String(data: data, encoding: .utf8) else {
