@@ -20,15 +20,8 @@ extension Catalog {
             return explain(authChallenge: reply.lines[0].textString, options: options)
         }
         var vendor: VendorMatch?
-        if options.vendorTexts {
-            for line in reply.lines where line.code != nil {
-                if let match = applianceMatch(String(decoding: line.bytes, as: UTF8.self)),
-                    options.genericVendorTexts || !match.isGeneric
-                {
-                    vendor = VendorMatch(entry: match.entry, values: match.values, isGeneric: match.isGeneric)
-                    break
-                }
-            }
+        if options.vendorTexts, let match = applianceMatch(in: reply, allowingGeneric: options.genericVendorTexts) {
+            vendor = VendorMatch(entry: match.entry, values: match.values, isGeneric: match.isGeneric)
         }
         let enhanced = reply.enhancedStatusCode
         let parts = codeParts(code: code, enhanced: enhanced, vendor: vendor, options: options)

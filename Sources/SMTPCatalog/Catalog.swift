@@ -86,6 +86,17 @@ public struct Catalog: Sendable {
 
     /// The appliance entry whose `match:` line fits `line` best (most literal text, fewest
     /// placeholders), with the placeholders' values; `nil` when none fits.
+    /// The first line of `reply` that an appliance entry fits; with `allowingGeneric: false`,
+    /// only a line that the appliance alone sends (not `250 {host}`).
+    public func applianceMatch(in reply: Reply, allowingGeneric: Bool) -> (entry: CatalogEntry, values: [String: String], isGeneric: Bool)? {
+        for line in reply.lines where line.code != nil {
+            if let match = applianceMatch(String(decoding: line.bytes, as: UTF8.self)), allowingGeneric || !match.isGeneric {
+                return match
+            }
+        }
+        return nil
+    }
+
     public func applianceMatch(_ line: String) -> (entry: CatalogEntry, values: [String: String], isGeneric: Bool)? {
         let words = AppliancePattern.words(of: line)
         guard let first = words.first, first.utf8.count == 3, let code = Int(first) else { return nil }

@@ -195,15 +195,8 @@ public final class ClientSession: @unchecked Sendable {
             enqueue(Outgoing(bytes: bytes + [13, 10], display: display, kind: .saslResponse, expectsReply: true, queuedLate: false))
             return Submission(kind: .saslResponse, advice: [], queued: !queue.isEmpty, isSecret: true)
         case .command:
-            let advice = machine.advice(forCommandLine: bytes)
-            for item in advice {
-                output(renderer.warning(AdviceText.text(item)))
-            }
-            let command = (try? CommandParser.parse(bytes)) ?? .raw(bytes)
-            machine.commandSent(command)
-            let secret = command.carriesSecret || (command.knownVerb == .auth && bytes.split(separator: 32).count > 2)
-            let display = secret && !options.showSecrets ? Self.redacted(text) : text
-            enqueue(Outgoing(bytes: bytes + [13, 10], display: display, kind: .command, expectsReply: true, queuedLate: false))
+            let (line, advice, secret) = commandLine(text, warn: true)
+            enqueue(line)
             return Submission(kind: .command, advice: advice, queued: !queue.isEmpty, isSecret: secret)
         }
     }
@@ -213,16 +206,26 @@ public final class ClientSession: @unchecked Sendable {
     public func authenticate(_ exchange: SASLExchange) {
         lock.lock()
         defer { lock.unlock() }
-        let text = exchange.command
-        let bytes = Array(text.utf8)
-        for item in machine.advice(forCommandLine: bytes) { output(renderer.warning(AdviceText.text(item))) }
-        let command = (try? CommandParser.parse(bytes)) ?? .raw(bytes)
-        machine.commandSent(command)
         sasl = exchange
-        let display = exchange.commandCarriesSecret && !options.showSecrets ? Self.redacted(text) : text
-        var line = Outgoing(bytes: bytes + [13, 10], display: display, kind: .command, expectsReply: true, queuedLate: false)
+        var (line, _, _) = commandLine(exchange.command, warn: true)
         line.automatic = true
         enqueue(line)
+    }
+
+    /// A command line recorded in the state machine (after the warnings it deserves, with
+    /// `warn`), and the line to send, shown redacted when it carries a secret. Lock held.
+    private func commandLine(_ text: String, warn: Bool) -> (line: Outgoing, advice: [SequenceAdvice], secret: Bool) {
+        let bytes = Array(text.utf8)
+        let advice = warn ? machine.advice(forCommandLine: bytes) : []
+        for item in advice {
+            output(renderer.warning(AdviceText.text(item)))
+        }
+        let command = (try? CommandParser.parse(bytes)) ?? .raw(bytes)
+        machine.commandSent(command)
+        let secret = command.carriesSecret || (command.knownVerb == .auth && bytes.split(separator: 32).count > 2)
+        let display = secret && !options.showSecrets ? Self.redacted(text) : text
+        let line = Outgoing(bytes: bytes + [13, 10], display: display, kind: .command, expectsReply: true, queuedLate: false)
+        return (line, advice, secret)
     }
 
     /// `AUTH PLAIN dXNlcg==` → `AUTH PLAIN ********`.
@@ -418,10 +421,7 @@ public final class ClientSession: @unchecked Sendable {
 
     /// A command smtpsh sends by itself (--starttls), recorded and shown as if typed.
     private func enqueueAutomatic(_ text: String, first: Bool = false) {
-        let bytes = Array(text.utf8)
-        let command = (try? CommandParser.parse(bytes)) ?? .raw(bytes)
-        machine.commandSent(command)
-        var line = Outgoing(bytes: bytes + [13, 10], display: text, kind: .command, expectsReply: true, queuedLate: false)
+        var (line, _, _) = commandLine(text, warn: false)
         line.automatic = true
         if first { queue.insert(line, at: 0) } else { queue.append(line) }
     }

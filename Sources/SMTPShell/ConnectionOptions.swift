@@ -162,4 +162,9 @@ struct Credentials: Sendable {
         if let value = Environment.value("SMTPSH_PASSWORD") { return value }
         return passwordArgument
     }
+
+    /// An AUTH exchange with the secret found without asking, or `nil` when there is none.
+    func exchange(_ mechanism: SASLMechanism, user: String) throws(ShellError) -> SASLExchange? {
+        try secret().map { SASLExchange(mechanism: mechanism, user: user, secret: $0) }
+    }
 }

@@ -104,6 +104,13 @@ public enum ExitStatus: Int32, Sendable {
 
 import SMTPClient
 
+extension ClientSession {
+    /// The exit status a TLS failure gives (8 for a certificate --tls-verify refused, 7 else).
+    var tlsFailureStatus: ExitStatus? {
+        tlsFailure.map { $0.verification ? .tlsVerification : .tlsFailed }
+    }
+}
+
 extension ConnectError {
     var exitStatus: ExitStatus {
         switch primary {

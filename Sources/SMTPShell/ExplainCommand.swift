@@ -78,7 +78,7 @@ struct ExplainCommand {
         }
         if !output.isEmpty { Console.out(output.joined(separator: "\n")) }
         for input in unknown {
-            let shown = VisibleText.escape(input.count > 80 ? String(input.prefix(79)) + "…" : input)
+            let shown = VisibleTextShort.of(input, limit: 80)
             Console.err("smtpsh: " + catalog.message("explain-unknown-input", in: messageLanguage, ["input": shown]))
         }
         return unknown.isEmpty ? .success : .usage

@@ -81,7 +81,7 @@ struct InteractiveSession {
         }
         if session.hasTimedOut { status = .timedOut }
         if session.closedByServerUnexpectedly { status = .connectionLost }
-        if let failure = session.tlsFailure { status = failure.verification ? .tlsVerification : .tlsFailed }
+        if let tls = session.tlsFailureStatus { status = tls }
         return status
     }
 
@@ -152,7 +152,7 @@ struct InteractiveSession {
             if let lines = explainer.explain(input: input) {
                 lines.forEach { editor.print($0) }
             } else {
-                let shown = VisibleText.escape(input.count > 80 ? String(input.prefix(79)) + "…" : input)
+                let shown = VisibleTextShort.of(input, limit: 80)
                 editor.print(renderer.warning(Words["explain-unknown-input", ["input": shown]]))
             }
         }
@@ -162,7 +162,7 @@ struct InteractiveSession {
     /// --password-file, SMTPSH_PASSWORD or --password, else asked for without echo.
     private func authenticate(_ argument: String?, editor: LineEditor) {
         guard let request = AuthRequest(argument) else {
-            editor.print(renderer.warning(Words["auth-usage", ["mechanisms": SASLMechanism.allCases.map(\.rawValue).joined(separator: ", ")]]))
+            editor.print(renderer.warning(AuthRequest.usage))
             return
         }
         var user = request.user ?? credentials.user

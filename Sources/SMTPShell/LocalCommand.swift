@@ -122,6 +122,11 @@ struct AuthRequest {
     var mechanism: SASLMechanism
     var user: String?
 
+    /// What to write, when `:auth` is not understood.
+    static var usage: String {
+        Words["auth-usage", ["mechanisms": SASLMechanism.allCases.map(\.rawValue).joined(separator: ", ")]]
+    }
+
     init?(_ argument: String?) {
         let words = (argument ?? "").split(separator: " ", omittingEmptySubsequences: true).map(String.init)
         guard let first = words.first, let mechanism = SASLMechanism(name: first), words.count <= 2 else { return nil }

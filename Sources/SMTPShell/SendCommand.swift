@@ -99,10 +99,10 @@ struct SendCommand {
     func run() async throws(ShellError) -> ExitStatus {
         var auth: SASLExchange?
         if let mechanism, let user = connection.credentials.user {
-            guard let secret = try connection.credentials.secret() else {
+            guard let exchange = try connection.credentials.exchange(mechanism, user: user) else {
                 throw ShellError(Words["send-no-secret"], status: .usage)
             }
-            auth = SASLExchange(mechanism: mechanism, user: user, secret: secret)
+            auth = exchange
         }
         let message: [String]
         if let data {

@@ -53,7 +53,7 @@ final class SessionExplainer: @unchecked Sendable {
         }
         lock.lock()
         last = (reply, isEHLO)
-        if !applianceRecognised, recognisesAppliance(reply) { applianceRecognised = true }
+        if !applianceRecognised, catalog.applianceMatch(in: reply, allowingGeneric: false) != nil { applianceRecognised = true }
         let enabled = self.enabled
         let generic = applianceRecognised
         let languages = languagesValue
@@ -94,15 +94,5 @@ final class SessionExplainer: @unchecked Sendable {
         ExplanationRenderer(columns: columns(), indent: 6, languages: languages, catalog: catalog)
             .render(explanation)
             .map { renderer.explanation($0) }
-    }
-
-    /// A line only the appliance sends: a vendor match that is not generic.
-    private func recognisesAppliance(_ reply: Reply) -> Bool {
-        for line in reply.lines where line.code != nil {
-            if let match = catalog.applianceMatch(String(decoding: line.bytes, as: UTF8.self)), !match.isGeneric {
-                return true
-            }
-        }
-        return false
     }
 }

@@ -97,13 +97,13 @@ extension SessionRunner {
         _ = session.waitUntilSettled(limit: 2)
         switch outcome {
         case .completed:
-            if let failure = session.tlsFailure { return failure.verification ? .tlsVerification : .tlsFailed }
+            if let tls = session.tlsFailureStatus { return tls }
             return .success
         case .refused(let stage):
             session.note(Words["send-stopped", ["stage": stage.rawValue]])
             return stage.exitStatus
         case .ended:
-            if let failure = session.tlsFailure { return failure.verification ? .tlsVerification : .tlsFailed }
+            if let tls = session.tlsFailureStatus { return tls }
             if session.hasTimedOut { return .timedOut }
             return .connectionLost
         }
@@ -188,16 +188,21 @@ struct PipedSession {
     /// For `:auth` lines in a script (the secret from a file or the environment).
     var credentials = Credentials()
 
-    func run() -> ExitStatus {
+    /// Waits for the replies to what was sent: `nil` while the session goes on, else how it ended.
+    private func waitForReplies() -> ExitStatus? {
         switch session.waitUntilSettled() {
+        case .idle:
+            return nil
+        case .closed:
+            return finalStatus()
         case .timedOut:
             session.close()
             return .timedOut
-        case .closed:
-            return finalStatus()
-        case .idle:
-            break
         }
+    }
+
+    func run() -> ExitStatus {
+        if let ended = waitForReplies() { return ended }
         var skipping: Skip?
         while let raw = Swift.readLine(strippingNewline: true) {
             var line = raw
@@ -225,38 +230,27 @@ struct PipedSession {
                 // `:auth MECH [user]` in a script: the secret from --password-file,
                 // SMTPSH_PASSWORD or --password.
                 guard let request = AuthRequest(argument), let user = request.user ?? credentials.user else {
-                    session.warn(Words["auth-usage", ["mechanisms": SASLMechanism.allCases.map(\.rawValue).joined(separator: ", ")]])
+                    session.warn(AuthRequest.usage)
                     continue
                 }
-                let secret: String?
+                let exchange: SASLExchange?
                 do throws(ShellError) {
-                    secret = try credentials.secret()
+                    exchange = try credentials.exchange(request.mechanism, user: user)
                 } catch {
                     session.warn(error.description)
                     continue
                 }
-                guard let secret else {
+                guard let exchange else {
                     session.warn(Words["auth-no-secret"])
                     continue
                 }
-                session.authenticate(SASLExchange(mechanism: request.mechanism, user: user, secret: secret))
-                switch session.waitUntilSettled() {
-                case .idle: continue
-                case .closed: return finalStatus()
-                case .timedOut:
-                    session.close()
-                    return .timedOut
-                }
+                session.authenticate(exchange)
+                if let ended = waitForReplies() { return ended }
+                continue
             }
             let submission = session.submit(LocalCommandLine.unescaped(line))
             if submission.kind == .messageLine && line != "." { continue }
-            switch session.waitUntilSettled() {
-            case .idle: break
-            case .closed: return finalStatus()
-            case .timedOut:
-                session.close()
-                return .timedOut
-            }
+            if let ended = waitForReplies() { return ended }
             if submission.kind == .command, session.inputMode == .command {
                 let verb = line.split(separator: " ").first?.uppercased()
                 if verb == "DATA" {
@@ -294,7 +288,7 @@ struct PipedSession {
     }
 
     func finalStatus() -> ExitStatus {
-        if let failure = session.tlsFailure { return failure.verification ? .tlsVerification : .tlsFailed }
+        if let tls = session.tlsFailureStatus { return tls }
         if session.hasTimedOut { return .timedOut }
         if session.closedByServerUnexpectedly { return .connectionLost }
         return session.negativeReplies.isEmpty ? .success : .negativeReply

@@ -243,9 +243,10 @@ struct ParsedCommandLine: Sendable {
     }
 }
 
-/// A user's argument shown in an error: control characters escaped, at most 60 characters.
+/// A user's input shown in a message: control characters escaped, at most `limit`
+/// characters (60 for an argument in an error).
 enum VisibleTextShort {
-    static func of(_ text: String) -> String {
-        VisibleText.escape(text.count > 60 ? String(text.prefix(59)) + "…" : text)
+    static func of(_ text: String, limit: Int = 60) -> String {
+        VisibleText.escape(text.count > limit ? String(text.prefix(limit - 1)) + "…" : text)
     }
 }
