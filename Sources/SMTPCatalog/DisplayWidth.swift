@@ -20,6 +20,12 @@ public enum DisplayWidth {
     }
 
     /// Columns of a string.
+    /// What goes between a label that ends in a colon and its text: a space, except after a
+    /// fullwidth colon (`ヒント：`, `使い方：`), which carries its own.
+    public static func space(after label: String) -> String {
+        label.unicodeScalars.last.map { of($0) >= 2 ? "" : " " } ?? " "
+    }
+
     public static func of(_ text: some StringProtocol) -> Int {
         text.unicodeScalars.reduce(0) { $0 + of($1) }
     }

@@ -62,7 +62,7 @@ public struct ExplanationRenderer: Sendable {
 
         // `hint: `, `conseil : `; no space after a fullwidth colon (`ヒント：`), which has its own.
         var hintPrefix = catalog.message("hint-prefix", in: language)
-        if let last = hintPrefix.unicodeScalars.last, DisplayWidth.of(last) < 2 { hintPrefix += " " }
+        hintPrefix += DisplayWidth.space(after: hintPrefix)
         let hintByLabel =
             hints.count > 1 ? Dictionary(hints.map { ($0.label, $0.text) }, uniquingKeysWith: { a, _ in a }) : [:]
         for meaning in meanings {

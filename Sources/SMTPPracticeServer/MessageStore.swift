@@ -36,11 +36,7 @@ public final class MessageStore: Sendable {
     }
 
     static func rfc5322Date(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss '+0000'"
-        return formatter.string(from: date)
+        UTCTime(secondsSince1970: Int64(date.timeIntervalSince1970.rounded(.down))).rfc5322
     }
 
     /// Writes the message durably (temporary file, fsync, rename, fsync of the directory).
@@ -87,11 +83,7 @@ public final class MessageStore: Sendable {
     }
 
     static func fileStamp(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyyMMdd'T'HHmmss"
-        return formatter.string(from: date)
+        UTCTime(secondsSince1970: Int64(date.timeIntervalSince1970.rounded(.down))).compactStamp
     }
 }
 

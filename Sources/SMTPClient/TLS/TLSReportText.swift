@@ -1,5 +1,6 @@
 import Foundation
 import SMTPCatalog
+import SMTPCore
 
 /// The report after a TLS handshake, in the user's language:
 ///
@@ -45,10 +46,6 @@ public enum TLSReportText {
 
     /// `2026-11-22` (UTC).
     static func day(_ date: Date) -> String {
-        var time = time_t(date.timeIntervalSince1970.rounded(.down))
-        var parts = tm()
-        gmtime_r(&time, &parts)
-        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))"
+        UTCTime(secondsSince1970: Int64(date.timeIntervalSince1970.rounded(.down))).isoDate
     }
 }

@@ -90,7 +90,6 @@ enum HelpText {
     /// `Usage: smtpsh …`, `使い方：smtpsh …` (a fullwidth colon brings its own space).
     static func usageLine(_ spec: CommandSpec) -> String {
         let heading = Words["help-usage"]
-        let wide = heading.unicodeScalars.last.map { DisplayWidth.of($0) >= 2 } ?? false
-        return heading + (wide ? "" : " ") + spec.usage
+        return heading + DisplayWidth.space(after: heading) + spec.usage
     }
 }
