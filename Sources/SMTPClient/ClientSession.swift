@@ -143,6 +143,14 @@ public final class ClientSession: @unchecked Sendable {
 
     // MARK: - State for the prompt and local commands
 
+    /// Runs `body` with the state, the session's lock held: what it does cannot interleave
+    /// with a state observer (the prompt set from a stale state after a newer one).
+    public func withState<T>(_ body: (SessionStateMachine) -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(machine)
+    }
+
     public var state: SessionStateMachine {
         lock.lock()
         defer { lock.unlock() }

@@ -42,7 +42,7 @@ struct InteractiveSession {
         }
         var status = ExitStatus.success
         loop: while true {
-            editor.setPrompt(prompt())
+            refreshPrompt(editor)
             let input = editor.readLine()
             switch input {
             case .line(let line):
@@ -169,7 +169,7 @@ struct InteractiveSession {
         if user == nil {
             editor.setPrompt(Words["auth-user-prompt"])
             if case .line(let line) = editor.readLine(), !line.isEmpty { user = line }
-            editor.setPrompt(prompt())
+            refreshPrompt(editor)
         }
         guard let user else {
             editor.print(renderer.warning(Words["auth-cancelled"]))
@@ -199,7 +199,7 @@ struct InteractiveSession {
                 let languages = try Language.list(parsing: argument)
                 explainer.languages = languages
                 Words.language = languages[0]
-                editor.setPrompt(prompt())
+                refreshPrompt(editor)
             } catch {
                 editor.print(renderer.warning(Words["unknown-language", [
                     "input": VisibleText.escape(error.input),
@@ -210,6 +210,14 @@ struct InteractiveSession {
         }
         let names = explainer.languages.map { "\($0.nativeName) (\($0.rawValue))" }.joined(separator: ", ")
         editor.print(renderer.note(Words["session-languages", ["languages": names]]))
+    }
+
+    /// Sets the prompt from the state under the session's lock: a reply arriving meanwhile
+    /// sets its own prompt after this one, never before (a stale prompt would stay).
+    private func refreshPrompt(_ editor: LineEditor) {
+        session.withState { [target, renderer] state in
+            editor.setPrompt(Self.prompt(for: state, target: target, renderer: renderer))
+        }
     }
 
     private func prompt() -> String { Self.prompt(for: session.state, target: target, renderer: renderer) }
