@@ -36,6 +36,18 @@ public final class ClientSession: @unchecked Sendable {
         case saslResponse
     }
 
+    /// What happened, as recorded (`--record`) and reported (`--json`): every line sent (as
+    /// shown: secrets redacted), every line received, and smtpsh's own notes, in order.
+    public enum TranscriptEvent: Sendable {
+        case sent(String, tls: Bool, kind: LineKind)
+        case receivedLine(ReplyLine, tls: Bool)
+        /// A complete reply (after its lines), with the time since the command that caused it.
+        case reply(Reply, tls: Bool, latency: Double?)
+        case note(String)
+        case warning(String)
+        case error(String)
+    }
+
     private struct Outgoing {
         var bytes: [UInt8]
         var display: String
@@ -43,8 +55,12 @@ public final class ClientSession: @unchecked Sendable {
         /// Whether this line gets a reply of its own.
         var expectsReply: Bool
         var queuedLate: Bool
-        /// Sent by smtpsh itself (--starttls): always shown as sent.
+        /// Sent by smtpsh itself (--starttls, macros): always shown as sent.
         var automatic = false
+        /// May go out before the replies to the lines before it (RFC 2920 PIPELINING).
+        var pipelined = false
+        /// What else to record after `display` (a BDAT chunk's lines).
+        var extraDisplay: [String] = []
     }
 
     public enum Settled: Hashable, Sendable {
@@ -77,6 +93,25 @@ public final class ClientSession: @unchecked Sendable {
     /// What the connection reported before ``attach(_:)``.
     private var early: [ConnectionEvent] = []
     private var lastReplyValue: Reply?
+    /// The most recent replies (at most 4096), for scripts that compare them; `replyCount`
+    /// numbers them from the greeting.
+    private var recentReplies: [Reply] = []
+    private var replyCountValue = 0
+
+    /// How many replies have been received (the greeting is number 0).
+    public var replyCount: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return replyCountValue
+    }
+
+    /// The replies numbered `from` and later (those still kept).
+    public func replies(from index: Int) -> [Reply] {
+        lock.lock()
+        defer { lock.unlock() }
+        let firstKept = replyCountValue - recentReplies.count
+        return Array(recentReplies.suffix(from: min(recentReplies.count, max(0, index - firstKept))))
+    }
 
     /// The last complete reply received.
     public var lastReply: Reply? {
@@ -88,6 +123,8 @@ public final class ClientSession: @unchecked Sendable {
     private let output: @Sendable (String) -> Void
     public let options: Options
     private var timer: RepeatedTask?
+    /// Called for every event of the transcript, in order, with the session's lock held.
+    private var transcriptObservers: [@Sendable (TranscriptEvent) -> Void] = []
     /// Called after each complete reply (for explanations and hooks), on the network thread.
     private var replyObservers: [@Sendable (Reply, SessionStateMachine.Outcome) -> [String]] = []
 
@@ -141,6 +178,27 @@ public final class ClientSession: @unchecked Sendable {
         lock.unlock()
     }
 
+    /// Adds a recorder (`--record`, `--json`); it sees everything from now on.
+    public func addTranscriptObserver(_ observer: @escaping @Sendable (TranscriptEvent) -> Void) {
+        lock.lock()
+        transcriptObservers.append(observer)
+        lock.unlock()
+    }
+
+    /// Shows an event and tells the recorders. Lock held.
+    private func emit(_ event: TranscriptEvent, show: Bool = true) {
+        for observer in transcriptObservers { observer(event) }
+        guard show else { return }
+        switch event {
+        case .sent(let text, let tls, _): output(renderer.sent(text, tls: tls))
+        case .receivedLine: break
+        case .reply: break
+        case .note(let text): output(renderer.note(text))
+        case .warning(let text): output(renderer.warning(text))
+        case .error(let text): output(renderer.error(text))
+        }
+    }
+
     // MARK: - State for the prompt and local commands
 
     /// Runs `body` with the state, the session's lock held: what it does cannot interleave
@@ -182,9 +240,11 @@ public final class ClientSession: @unchecked Sendable {
         public var isSecret: Bool
     }
 
-    /// Records and sends (or queues) a line the user typed, without its line end.
+    /// Records and sends (or queues) a line the user typed, without its line end. `shown`:
+    /// show it as sent even if it goes out at once (a macro's lines); `pipelined`: a command
+    /// that may go out before the replies to the commands before it (RFC 2920).
     @discardableResult
-    public func submit(_ text: String) -> Submission {
+    public func submit(_ text: String, shown: Bool = false, pipelined: Bool = false) -> Submission {
         lock.lock()
         defer { lock.unlock() }
         let mode = machine.inputMode
@@ -195,15 +255,21 @@ public final class ClientSession: @unchecked Sendable {
             let isEnd = bytes == [UInt8(ascii: ".")]
             // Dot-stuffing (RFC 5321, 4.5.2): a line that starts with "." gets another.
             let wire = (!isEnd && bytes.first == UInt8(ascii: ".") ? [UInt8(ascii: ".")] : []) + bytes + [13, 10]
-            enqueue(Outgoing(bytes: wire, display: text, kind: .messageLine, expectsReply: isEnd, queuedLate: false))
+            var line = Outgoing(bytes: wire, display: text, kind: .messageLine, expectsReply: isEnd, queuedLate: false)
+            line.automatic = shown
+            enqueue(line)
             return Submission(kind: .messageLine, advice: [], queued: !queue.isEmpty, isSecret: false)
         case .saslResponse:
             machine.saslResponseSent()
             let display = options.showSecrets ? text : "********"
-            enqueue(Outgoing(bytes: bytes + [13, 10], display: display, kind: .saslResponse, expectsReply: true, queuedLate: false))
+            var line = Outgoing(bytes: bytes + [13, 10], display: display, kind: .saslResponse, expectsReply: true, queuedLate: false)
+            line.automatic = shown
+            enqueue(line)
             return Submission(kind: .saslResponse, advice: [], queued: !queue.isEmpty, isSecret: true)
         case .command:
-            let (line, advice, secret) = commandLine(text, warn: true)
+            var (line, advice, secret) = commandLine(text, warn: true)
+            line.automatic = shown
+            line.pipelined = pipelined
             enqueue(line)
             return Submission(kind: .command, advice: advice, queued: !queue.isEmpty, isSecret: secret)
         }
@@ -220,13 +286,29 @@ public final class ClientSession: @unchecked Sendable {
         enqueue(line)
     }
 
+    /// Sends `BDAT <size> [LAST]` and the chunk that follows it (RFC 3030), as one unit,
+    /// shown as sent with the chunk's lines. `pipelined` as for ``submit(_:shown:pipelined:)``.
+    public func submitChunk(_ chunk: [UInt8], last: Bool, pipelined: Bool = false) {
+        lock.lock()
+        defer { lock.unlock() }
+        let text = "BDAT \(chunk.count)" + (last ? " LAST" : "")
+        var (line, _, _) = commandLine(text, warn: true)
+        line.bytes += chunk
+        line.automatic = true
+        line.pipelined = pipelined
+        var lines = TextLines.split(chunk)
+        if lines.count > 200 { lines = Array(lines.prefix(200)) + ["[… \(lines.count - 200) more lines]"] }
+        line.extraDisplay = lines
+        enqueue(line)
+    }
+
     /// A command line recorded in the state machine (after the warnings it deserves, with
     /// `warn`), and the line to send, shown redacted when it carries a secret. Lock held.
     private func commandLine(_ text: String, warn: Bool) -> (line: Outgoing, advice: [SequenceAdvice], secret: Bool) {
         let bytes = Array(text.utf8)
         let advice = warn ? machine.advice(forCommandLine: bytes) : []
         for item in advice {
-            output(renderer.warning(AdviceText.text(item)))
+            emit(.warning(AdviceText.text(item)))
         }
         let command = (try? CommandParser.parse(bytes)) ?? .raw(bytes)
         machine.commandSent(command)
@@ -259,20 +341,21 @@ public final class ClientSession: @unchecked Sendable {
         while let head = queue.first {
             if head.kind == .messageLine {
                 guard machine.phase == .data else { break }
-            } else if awaitingReplies > 0 {
+            } else if awaitingReplies > 0 && !head.pipelined {
                 break
             }
             queue.removeFirst()
             batch += head.bytes
-            if options.echoSentLines || head.queuedLate || head.automatic {
-                output(renderer.sent(head.display, tls: machine.isTLS))
-            }
+            let show = options.echoSentLines || head.queuedLate || head.automatic
+            emit(.sent(head.display, tls: machine.isTLS, kind: head.kind), show: show)
+            for extra in head.extraDisplay { emit(.sent(extra, tls: machine.isTLS, kind: .messageLine), show: show) }
             if head.expectsReply {
                 awaitingReplies += 1
                 sentTimes.append(DispatchTime.now().uptimeNanoseconds)
                 lastActivity = DispatchTime.now().uptimeNanoseconds
-                firstLineOfReply = true
-                if head.kind == .messageLine { break }
+                if awaitingReplies == 1 { firstLineOfReply = true }
+                // After the end of a message, only pipelined commands may follow at once.
+                if head.kind == .messageLine && queue.first?.pipelined != true { break }
             }
         }
         if !batch.isEmpty { connection.write(batch) }
@@ -298,28 +381,32 @@ public final class ClientSession: @unchecked Sendable {
                     latency = Double(DispatchTime.now().uptimeNanoseconds - sent) / 1e6
                 }
             }
+            emit(.receivedLine(line, tls: machine.isTLS), show: false)
             output(renderer.received(line, tls: machine.isTLS, latency: latency))
             warnedOverlong = false
         case .reply(let reply):
             firstLineOfReply = true
+            let latency = awaitingReplies > 0 ? sentTimes.first.map { Double(DispatchTime.now().uptimeNanoseconds - $0) / 1e6 } : nil
+            emit(.reply(reply, tls: machine.isTLS, latency: latency), show: false)
             received(reply)
         case .unparsableLine(let line):
+            emit(.receivedLine(line, tls: machine.isTLS), show: false)
             output(renderer.received(line, tls: machine.isTLS, latency: nil))
-            output(renderer.warning(Words["session-not-a-reply"]))
+            emit(.warning(Words["session-not-a-reply"]))
         case .overlongLine(let length):
             if !warnedOverlong {
                 warnedOverlong = true
-                output(renderer.warning(Words["session-endless-line", ["length": String(length)]]))
+                emit(.warning(Words["session-endless-line", ["length": String(length)]]))
             }
         case .tlsEstablished(let report):
             tlsReport = report
             machine.tlsEstablished()
-            for line in TLSReportText.lines(report) { output(renderer.note(line)) }
+            for line in TLSReportText.lines(report) { emit(.note(line)) }
             if let name = options.startTLSWithEHLO {
                 // Before anything typed meanwhile: the session starts over with EHLO.
                 enqueueAutomatic("EHLO " + name, first: true)
             } else if options.remindEHLOAfterTLS {
-                output(renderer.note(Words["tls-ehlo-again"]))
+                emit(.note(Words["tls-ehlo-again"]))
             }
             stateObservers.forEach { $0(machine) }
             pump()
@@ -327,7 +414,7 @@ public final class ClientSession: @unchecked Sendable {
         case .tlsFailed(let failure):
             guard tlsFailure == nil else { return }
             tlsFailure = failure
-            output(renderer.error(failure.reason))
+            emit(.error(failure.reason))
         case .closed(let reason):
             guard !isClosed else { return }
             let expected = machine.phase == .closed
@@ -337,12 +424,12 @@ public final class ClientSession: @unchecked Sendable {
             if tlsFailure != nil {
                 // The TLS failure has been said; the connection ends with it.
             } else if let reason {
-                output(renderer.error(Words["session-connection-lost", ["reason": reason]]))
+                emit(.error(Words["session-connection-lost", ["reason": reason]]))
             } else {
-                output(renderer.note(Words["session-closed-by-server"]))
+                emit(.note(Words["session-closed-by-server"]))
             }
             if !queue.isEmpty {
-                output(renderer.warning(Words["session-lines-not-sent", ["count": String(queue.count)]]))
+                emit(.warning(Words["session-lines-not-sent", ["count": String(queue.count)]]))
                 queue.removeAll()
             }
             timer?.cancel()
@@ -360,15 +447,18 @@ public final class ClientSession: @unchecked Sendable {
             if !sentTimes.isEmpty { sentTimes.removeFirst() }
         }
         for violation in reply.violations {
-            output(renderer.warning(Self.describe(violation)))
+            emit(.warning(Self.describe(violation)))
         }
         if outcome.answered == nil {
-            output(renderer.warning(Words["session-unsolicited-reply"]))
+            emit(.warning(Words["session-unsolicited-reply"]))
         } else if outcome.classification == .unexpected, let answered {
-            output(renderer.warning(Words["session-unexpected-code", ["code": "\(reply.code)", "command": Self.name(answered)]]))
+            emit(.warning(Words["session-unexpected-code", ["code": "\(reply.code)", "command": Self.name(answered)]]))
         }
-        if !reply.replyClass.isPositive { negativeReplies.append(reply) }
+        if !reply.replyClass.isPositive && negativeReplies.count < 1000 { negativeReplies.append(reply) }
         lastReplyValue = reply
+        recentReplies.append(reply)
+        if recentReplies.count > 4096 { recentReplies.removeFirst(1024) }
+        replyCountValue += 1
         for observer in replyObservers {
             for line in observer(reply, outcome) { output(line) }
         }
@@ -404,10 +494,10 @@ public final class ClientSession: @unchecked Sendable {
             queue.insert(line, at: 0)
         }
         if outcome.phaseAfter == .tlsNegotiating && outcome.phaseBefore != .tlsNegotiating, let connection {
-            output(renderer.note(Words["tls-starting"]))
+            emit(.note(Words["tls-starting"]))
             if let problem = connection.startTLS() {
                 tlsFailure = TLSFailure(reason: problem, verification: false)
-                output(renderer.error(problem))
+                emit(.error(problem))
             }
         }
         // --starttls: EHLO, then STARTTLS, right after the greeting.
@@ -418,7 +508,7 @@ public final class ClientSession: @unchecked Sendable {
         if machine.phase == .closed && !isClosed {
             // 221 or 421: the server will close; say nothing more.
             if !queue.isEmpty {
-                output(renderer.warning(Words["session-lines-after-end-not-sent", ["count": String(queue.count)]]))
+                emit(.warning(Words["session-lines-after-end-not-sent", ["count": String(queue.count)]]))
                 queue.removeAll()
             }
         }
@@ -446,7 +536,7 @@ public final class ClientSession: @unchecked Sendable {
             if line.kind == .messageLine && line.expectsReply { dropping = false }
             return true
         }
-        if queue.count < before { output(renderer.warning(reason)) }
+        if queue.count < before { emit(.warning(reason)) }
     }
 
     /// How a pending item is named in messages ("RCPT", "the greeting").
@@ -479,7 +569,7 @@ public final class ClientSession: @unchecked Sendable {
         if silent >= options.replyTimeout {
             timedOut = true
             let what = machine.pending.first.map(Self.name) ?? Words["pending-server"]
-            output(renderer.error(Words["session-reply-timed-out", ["what": what, "seconds": ConnectError.seconds(options.replyTimeout)]]))
+            emit(.error(Words["session-reply-timed-out", ["what": what, "seconds": ConnectError.seconds(options.replyTimeout)]]))
             signalSettled()
         }
     }
@@ -535,12 +625,12 @@ public final class ClientSession: @unchecked Sendable {
     public func note(_ text: String) {
         lock.lock()
         defer { lock.unlock() }
-        output(renderer.note(text))
+        emit(.note(text))
     }
 
     public func warn(_ text: String) {
         lock.lock()
         defer { lock.unlock() }
-        output(renderer.warning(text))
+        emit(.warning(text))
     }
 }

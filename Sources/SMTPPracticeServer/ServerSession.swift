@@ -320,8 +320,11 @@ public struct ServerSession: Sendable {
         return [.send(reply(.unknownCommand, arg: verb.isEmpty ? "(empty line)" : verb))]
     }
 
-    private func syntaxError(_ error: CommandParseError, verb: String) -> [Action] {
+    private mutating func syntaxError(_ error: CommandParseError, verb: String) -> [Action] {
         switch (error.kind, verb) {
+        case (.missingArgument, "HELO") where style == .appliance:
+            // The appliance takes a bare HELO (the seed's telnet session types `helo` alone).
+            return handle(.helo(""))
         case (.missingArgument, "EHLO"), (.missingArgument, "HELO"):
             return [.send(reply(.ehloNeedsDomain, arg: verb))]
         case (_, "AUTH"):

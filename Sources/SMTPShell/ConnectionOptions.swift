@@ -1,6 +1,7 @@
 import Foundation
 import SMTPCatalog
 import SMTPClient
+import SMTPCore
 
 #if canImport(Glibc)
     import Glibc
@@ -30,6 +31,10 @@ struct ConnectionOptions: Sendable {
     var credentials = Credentials()
     /// `--show-secrets`: AUTH lines and SASL responses shown as sent (never in the history).
     var showSecrets = false
+    /// `--record FILE`: the session written as it goes (Docs/session-format.md).
+    var record: String?
+    /// `--json FILE|-`: the session's events as JSON lines (`-`: on stdout, instead of the transcript).
+    var json: String?
 
     /// The name smtpsh gives in EHLO when it sends one itself: `--ehlo`, else this machine's.
     var ehloName: String {
@@ -63,6 +68,8 @@ struct ConnectionOptions: Sendable {
         .value("password-file", "file", help: "option-password-file"),
         .value("password", "secret", help: "option-auth-password"),
         .flag("show-secrets", help: "option-show-secrets"),
+        .value("record", "file", help: "option-record"),
+        .value("json", "file|-", help: "option-json"),
     ]
 
     init() {}
@@ -101,6 +108,9 @@ struct ConnectionOptions: Sendable {
             throw UsageError(Words["usage-tls-cert-and-key"], command: parsed.spec.name)
         }
         showSecrets = parsed.flag("show-secrets")
+        record = parsed.value("record")
+        json = parsed.value("json")
+        if let record, record == json { throw UsageError(Words["usage-record-and-json"], command: parsed.spec.name) }
         credentials.user = parsed.value("user")
         credentials.passwordFile = parsed.value("password-file")
         credentials.passwordArgument = parsed.value("password")

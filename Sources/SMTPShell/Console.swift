@@ -96,6 +96,10 @@ public enum ExitStatus: Int32, Sendable {
     case recipientRefused = 15
     case dataRefused = 16
     case messageRefused = 17
+    /// `smtpsh replay`: a reply differed from the recorded one (or never came).
+    case replayDifferent = 20
+    /// A session or macro file that cannot be read as one (EX_DATAERR).
+    case dataError = 65
     case usage = 64
     /// The practice server cannot listen.
     case unavailable = 69

@@ -13,6 +13,8 @@ struct InteractiveSession {
     let explainer: SessionExplainer
     let target: ServerAddress
     var credentials = Credentials()
+    var sinks = TranscriptSinks()
+    var defaults: MacroDefaults
 
     func run() async -> ExitStatus {
         let editor: LineEditor
@@ -30,6 +32,9 @@ struct InteractiveSession {
             return PipedSession(session: session, renderer: renderer).run()
         }
         sink.redirect { line in editor.print(line) }
+        let macros = MacroCommands(
+            session: session, sinks: sinks, defaults: defaults, credentials: credentials,
+            askSecret: { prompt in editor.readSecret(prompt: prompt) })
         session.addStateObserver { [target, renderer] state in
             editor.setPrompt(Self.prompt(for: state, target: target, renderer: renderer))
             // As telnet does: when the connection is gone, the session is over.
@@ -58,7 +63,7 @@ struct InteractiveSession {
                     }
                     if !local.command.isQuiet { editor.addHistory(line) }
                     // (`:auth plain alice` carries no secret: the secret is asked for, never typed on the line.)
-                    perform(local.command, editor: editor)
+                    perform(local.command, editor: editor, macros: macros)
                     continue
                 }
                 let mode = session.inputMode
@@ -100,8 +105,10 @@ struct InteractiveSession {
         _ = session.waitUntilSettled(limit: 1)
     }
 
-    private func perform(_ command: LocalCommand, editor: LineEditor) {
+    private func perform(_ command: LocalCommand, editor: LineEditor, macros: MacroCommands) {
         switch command {
+        case .send, .hello, .envelope, .data, .set, .macros, .run, .record:
+            _ = macros.perform(command)
         case .help(let verb):
             for line in VerbHelp.text(for: verb) { editor.print(renderer.note(line)) }
         case .state:

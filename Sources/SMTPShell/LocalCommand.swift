@@ -12,11 +12,24 @@ enum LocalCommand: Equatable {
     case tls
     case startTLS
     case auth(String?)
+    /// The standard session, whole (`:send`) or a step at a time.
+    case send(String?)
+    case hello(String?)
+    case envelope(String?)
+    case data(String?)
+    /// `:set key=value…`: the macros' defaults for this session (`:set` alone shows them).
+    case set(String?)
+    case macros
+    case run(String?)
+    case record(String?)
     case clear
     case quit
     case unknown(String)
 
-    static let names = [":help", ":state", ":explain", ":lang", ":starttls", ":tls", ":auth", ":clear", ":quit"]
+    static let names = [
+        ":help", ":state", ":explain", ":lang", ":starttls", ":tls", ":auth", ":send", ":hello", ":envelope", ":data", ":set",
+        ":macros", ":run", ":record", ":clear", ":quit",
+    ]
 
     /// `:help`'s table: usage, and the message that says what it does.
     static let summaries: [(String, String)] = [
@@ -29,6 +42,14 @@ enum LocalCommand: Equatable {
         (":starttls", "local-starttls"),
         (":tls", "local-tls"),
         (":auth MECH [user]", "local-auth"),
+        (":send [to=… from=…]", "local-send"),
+        (":hello", "local-hello"),
+        (":envelope [to=…]", "local-envelope"),
+        (":data [subject=…]", "local-data"),
+        (":set [key=value…]", "local-set"),
+        (":macros", "local-macros"),
+        (":run NAME [name=value…]", "local-run"),
+        (":record FILE|off", "local-record"),
         (":clear", "local-clear"),
         (":quit", "local-quit"),
         ("::text", "local-escape"),
@@ -54,6 +75,14 @@ struct LocalCommandLine {
         case "tls", "cert", "certificate": command = .tls
         case "starttls": command = .startTLS
         case "auth", "login": command = .auth(given)
+        case "send": command = .send(given)
+        case "hello", "ehlo": command = .hello(given)
+        case "envelope", "env": command = .envelope(given)
+        case "data", "message": command = .data(given)
+        case "set", "defaults": command = .set(given)
+        case "macros": command = .macros
+        case "run": command = .run(given)
+        case "record", "rec": command = .record(given)
         case "clear": command = .clear
         case "quit", "q", "exit": command = .quit
         default: command = .unknown(line)

@@ -1,5 +1,6 @@
 import Foundation
 import SMTPCatalog
+import SMTPCore
 import SMTPClient
 
 /// `smtpsh send HOST --from … --to …`: the standard session without a terminal, as swaks
@@ -31,6 +32,9 @@ struct SendCommand {
             .value("mail-param", "parameter", help: "option-send-mail-param", repeatable: true),
             .value("rcpt-param", "parameter", help: "option-send-rcpt-param", repeatable: true),
             .value("quit-after", "stage", help: "option-send-quit-after"),
+            .flag("pipeline", help: "option-send-pipeline"),
+            .flag("bdat", help: "option-send-bdat"),
+            .value("count", "number", help: "option-send-count"),
         ]
     )
 
@@ -48,6 +52,9 @@ struct SendCommand {
     var mailParameters: [String]
     var recipientParameters: [String]
     var quitAfter: StandardSession.Stage?
+    var pipelining: Bool
+    var chunking: Bool
+    var count: Int
 
     init(_ parsed: ParsedCommandLine) throws(UsageError) {
         connection = try ConnectionOptions(parsed)
@@ -94,6 +101,9 @@ struct SendCommand {
         if let stage = try parsed.choice("quit-after", from: Self.quitAfterStages) {
             quitAfter = StandardSession.Stage(rawValue: stage)
         }
+        pipelining = parsed.flag("pipeline")
+        chunking = parsed.flag("bdat")
+        count = try parsed.integer("count", in: 1...1_000_000) ?? 1
     }
 
     func run() async throws(ShellError) -> ExitStatus {
@@ -114,7 +124,8 @@ struct SendCommand {
         }
         let standard = StandardSession(
             ehloName: connection.ehloName, startTLS: connection.startTLS, auth: auth, from: from, recipients: recipients,
-            mailParameters: mailParameters, recipientParameters: recipientParameters, message: message, quitAfter: quitAfter)
+            mailParameters: mailParameters, recipientParameters: recipientParameters, message: message, quitAfter: quitAfter,
+            pipelining: pipelining, chunking: chunking, count: count)
         var options = connection
         options.startTLS = false  // the standard session does it, step by step
         var runner = SessionRunner(address: address, options: options)
@@ -129,27 +140,5 @@ struct SendCommand {
             throw ShellError(Words["usage-cannot-read", ["file": VisibleTextShort.of(file)]], status: .usage)
         }
         return TextLines.split(Array(data))
-    }
-}
-
-/// Lines of a file, split on the bytes (in Swift, "\r\n" is one Character: splitting a
-/// String on "\n" would leave CRLF lines whole).
-enum TextLines {
-    /// The lines without their LF or CRLF; a final line end does not make an empty line.
-    static func split(_ bytes: [UInt8]) -> [String] {
-        var lines: [String] = []
-        var start = 0
-        for index in bytes.indices where bytes[index] == 10 {
-            var end = index
-            if end > start && bytes[end - 1] == 13 { end -= 1 }
-            lines.append(String(decoding: bytes[start..<end], as: UTF8.self))
-            start = index + 1
-        }
-        if start < bytes.count {
-            var end = bytes.count
-            if bytes[end - 1] == 13 { end -= 1 }
-            lines.append(String(decoding: bytes[start..<end], as: UTF8.self))
-        }
-        return lines
     }
 }

@@ -21,7 +21,12 @@ struct SessionRunner {
     /// `smtpsh send`: run the standard session instead of reading lines.
     var standardSession: StandardSession?
 
-    var interactive: Bool { !forcePiped && isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1 }
+    /// `smtpsh replay`: run these files instead of reading lines.
+    var replay: ReplayRun?
+
+    var interactive: Bool {
+        !forcePiped && options.json != "-" && isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1
+    }
 
     func run() async -> ExitStatus {
         let interactive = self.interactive
@@ -34,6 +39,20 @@ struct SessionRunner {
 
         // Until the prompt exists, lines go straight to stdout; then through the line editor.
         let sink = OutputSink()
+        // --record and --json see everything from the first "Trying".
+        let sinks = TranscriptSinks()
+        defer { sinks.closeAll() }
+        sinks.setServer("\(address)", tls: options.implicitTLS ? "implicit" : options.startTLS ? "starttls" : "none")
+        do throws(ShellError) {
+            if let record = options.record { try sinks.startRecording(record) }
+            if let json = options.json {
+                try sinks.startJSON(json)
+                if json == "-" { sink.redirect { _ in } }
+            }
+        } catch {
+            Console.err(renderer.error("smtpsh: " + error.description))
+            return error.status
+        }
         var sessionOptions = ClientSession.Options()
         sessionOptions.replyTimeout = options.timeout
         sessionOptions.echoSentLines = !interactive
@@ -47,21 +66,29 @@ struct SessionRunner {
         let explainer = SessionExplainer(
             enabled: options.explain, languages: options.languages, renderer: renderer, columns: { Environment.columns })
         session.addReplyObserver { reply, outcome in explainer.lines(for: reply, outcome: outcome) }
+        session.addTranscriptObserver { event in sinks.record(event) }
+        let say: @Sendable (String) -> Void = { text in
+            sinks.note(text)
+            sink.write(renderer.note(text))
+        }
 
         let progress: @Sendable (ConnectProgress) -> Void = { event in
             switch event {
-            case .trying(let address): sink.write(renderer.note(Words["connect-trying", ["address": address.displayString]]))
+            case .trying(let address): say(Words["connect-trying", ["address": address.displayString]])
             case .connected(let address, let ms):
-                sink.write(renderer.note(Words["connect-connected", ["address": address.displayString, "time": Renderer.format(milliseconds: ms)]]))
-            case .failed(_, let error): sink.write(renderer.warning(error.description))
+                say(Words["connect-connected", ["address": address.displayString, "time": Renderer.format(milliseconds: ms)]])
+            case .failed(_, let error):
+                sinks.record(.warning(error.description))
+                sink.write(renderer.warning(error.description))
             }
         }
         let connection: ClientConnection
         do {
-            connection = try await connect(group: group, progress: progress, note: { sink.write(renderer.note($0)) }) { event in
+            connection = try await connect(group: group, progress: progress, note: say) { event in
                 session.handle(event)
             }
         } catch {
+            sinks.record(.error(error.description))
             Console.err(renderer.error("smtpsh: " + error.description))
             return error.exitStatus
         }
@@ -71,13 +98,19 @@ struct SessionRunner {
         if let standard = standardSession {
             return Self.send(standard, on: session)
         }
+        if let replay {
+            return replay.run(on: session)
+        }
         if interactive {
             return await InteractiveSession(
                 session: session, sink: sink, renderer: renderer, explainer: explainer, target: address,
-                credentials: options.credentials).run()
+                credentials: options.credentials, sinks: sinks, defaults: MacroDefaults.load(options: options, server: address.host)).run()
         }
         var piped = PipedSession(session: session, renderer: renderer)
         piped.credentials = options.credentials
+        piped.macros = MacroCommands(
+            session: session, sinks: sinks, defaults: MacroDefaults.load(options: options, server: address.host),
+            credentials: options.credentials, askSecret: nil)
         return piped.run()
     }
 }
@@ -187,6 +220,8 @@ struct PipedSession {
     let renderer: Renderer
     /// For `:auth` lines in a script (the secret from a file or the environment).
     var credentials = Credentials()
+    /// `:send`, `:run`, `:record`… in a script.
+    var macros: MacroCommands?
 
     /// Waits for the replies to what was sent: `nil` while the session goes on, else how it ended.
     private func waitForReplies() -> ExitStatus? {
@@ -222,6 +257,10 @@ struct PipedSession {
             if session.inputMode == .command, let local = LocalCommandLine(line) {
                 if case .quit = local.command {
                     break
+                }
+                if let macros, macros.perform(local.command) {
+                    if let ended = waitForReplies() { return ended }
+                    continue
                 }
                 guard case .auth(let argument) = local.command else {
                     session.warn(Words["piped-local-command", ["command": local.text]])

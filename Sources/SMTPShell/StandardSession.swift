@@ -46,6 +46,24 @@ struct StandardSession {
     var message: [String]
     /// Stop after this stage (then QUIT).
     var quitAfter: Stage?
+    /// `--pipeline`: MAIL, every RCPT and DATA (or BDAT) in one go when the server offers
+    /// PIPELINING (RFC 2920), and the next message's envelope right behind the final dot.
+    var pipelining = false
+    /// `--bdat`: the message in one `BDAT n LAST` chunk (RFC 3030) instead of DATA.
+    var chunking = false
+    /// Messages sent on the connection, one after the other.
+    var count = 1
+    /// Which steps to run: the interactive `:hello`, `:envelope` and `:data` run one each.
+    var parts: Set<Part> = [.hello, .envelope, .message]
+
+    enum Part: Hashable, Sendable {
+        /// The greeting, EHLO (or HELO), STARTTLS and EHLO again, AUTH.
+        case hello
+        /// MAIL FROM and RCPT TO.
+        case envelope
+        /// DATA, the message and the final dot (or BDAT).
+        case message
+    }
 
     enum Outcome: Equatable {
         case completed
@@ -57,16 +75,44 @@ struct StandardSession {
 
     /// Runs the steps; returns how far it got. Leaves the session open (QUIT is the caller's).
     func run(on session: ClientSession) -> Outcome {
-        func settle() -> Bool { session.waitUntilSettled() == .idle }
-        func lastCode() -> ReplyCode? { session.lastReply?.code }
-        func send(_ line: String) -> ReplyCode? {
-            session.submit(line)
-            return settle() ? lastCode() : nil
+        if parts.contains(.hello) {
+            if let stop = hello(on: session) { return stop }
+            if let quitAfter, [.greeting, .ehlo, .tls, .auth].contains(quitAfter) { return .completed }
         }
+        guard parts.contains(.envelope) || parts.contains(.message) else { return .completed }
+        let pipelined = pipelining && (session.state.capabilities?.supports("PIPELINING") ?? false)
+        if pipelining && !pipelined { session.note(Words["send-no-pipelining"]) }
+        if chunking && !(session.state.capabilities?.supports("CHUNKING") ?? false) {
+            session.note(Words["send-no-chunking"])
+        }
+        var checks: [Check] = []
+        for number in 0..<max(count, 1) {
+            let last = number == max(count, 1) - 1
+            if let stop = transaction(on: session, pipelined: pipelined, checks: &checks, last: last) { return stop }
+            if quitAfter == .mail || quitAfter == .rcpt { break }
+        }
+        return .completed
+    }
 
+    /// One reply still to check: its number, and the stage it belongs to.
+    struct Check {
+        var reply: Int
+        var stage: Stage
+        /// 354 for DATA, else any 2xx.
+        var intermediate: Bool
+    }
+
+    /// The greeting, EHLO (HELO after a 5xx), STARTTLS and EHLO again, AUTH; `nil` when all
+    /// went as expected.
+    func hello(on session: ClientSession) -> Outcome? {
+        func settle() -> Bool { session.waitUntilSettled() == .idle }
+        func send(_ line: String) -> ReplyCode? {
+            session.submit(line, shown: true)
+            return settle() ? session.lastReply?.code : nil
+        }
         guard settle() else { return .ended }
-        guard lastCode()?.replyClass == .positiveCompletion else { return .refused(.greeting) }
-        if quitAfter == .greeting { return .completed }
+        guard session.lastReply?.code.replyClass == .positiveCompletion else { return .refused(.greeting) }
+        if quitAfter == .greeting { return nil }
 
         guard var code = send("EHLO " + ehloName) else { return .ended }
         if code.replyClass == .permanentNegative {
@@ -75,42 +121,81 @@ struct StandardSession {
             code = helo
         }
         guard code.replyClass == .positiveCompletion else { return .refused(.ehlo) }
-        if quitAfter == .ehlo { return .completed }
+        if quitAfter == .ehlo { return nil }
 
-        if startTLS {
+        if startTLS && !session.state.isTLS {
             guard let reply = send("STARTTLS") else { return .ended }
             guard reply == .serviceReady else { return .refused(.tls) }
             if session.tlsFailure != nil { return .ended }
             guard let again = send("EHLO " + ehloName) else { return .ended }
             guard again.replyClass == .positiveCompletion else { return .refused(.ehlo) }
-            if quitAfter == .tls { return .completed }
+            if quitAfter == .tls { return nil }
         }
 
-        if let auth {
+        if let auth, !session.state.isAuthenticated {
             session.authenticate(auth)
             guard settle() else { return .ended }
-            guard lastCode() == .authenticationSucceeded else { return .refused(.auth) }
-            if quitAfter == .auth { return .completed }
+            guard session.lastReply?.code == .authenticationSucceeded else { return .refused(.auth) }
+        }
+        return nil
+    }
+
+    /// MAIL, RCPT…, DATA, the message and the dot (or BDAT): one message. Pipelined, the
+    /// envelope goes out behind the previous message's dot and is checked with it.
+    private func transaction(on session: ClientSession, pipelined: Bool, checks: inout [Check], last: Bool) -> Outcome? {
+        var number = checks.last.map { $0.reply + 1 } ?? session.replyCount
+        func expect(_ stage: Stage, intermediate: Bool = false) {
+            checks.append(Check(reply: number, stage: stage, intermediate: intermediate))
+            number += 1
+        }
+        /// Waits and checks every reply expected so far.
+        func verify() -> Outcome? {
+            guard session.waitUntilSettled() == .idle else { return .ended }
+            guard let first = checks.first?.reply else { return nil }
+            let replies = session.replies(from: first)
+            defer { checks = [] }
+            for check in checks {
+                guard check.reply - first < replies.count else { return .ended }
+                let code = replies[check.reply - first].code
+                let good = check.intermediate ? code == .startMailInput : code.replyClass == .positiveCompletion
+                if !good { return .refused(check.stage) }
+            }
+            return nil
         }
 
-        let mail = (["MAIL FROM:<\(from)>"] + mailParameters).joined(separator: " ")
-        guard let mailCode = send(mail) else { return .ended }
-        guard mailCode.replyClass == .positiveCompletion else { return .refused(.mail) }
-        if quitAfter == .mail { return .completed }
-
-        for recipient in recipients {
-            let rcpt = (["RCPT TO:<\(recipient)>"] + recipientParameters).joined(separator: " ")
-            guard let rcptCode = send(rcpt) else { return .ended }
-            guard rcptCode.replyClass == .positiveCompletion else { return .refused(.rcpt) }
+        if parts.contains(.envelope) {
+            let mail = (["MAIL FROM:<\(from)>"] + mailParameters).joined(separator: " ")
+            session.submit(mail, shown: true, pipelined: pipelined)
+            expect(.mail)
+            if !pipelined, let stop = verify() { return stop }
+            if quitAfter == .mail { return verify() }
+            for recipient in recipients {
+                let rcpt = (["RCPT TO:<\(recipient)>"] + recipientParameters).joined(separator: " ")
+                session.submit(rcpt, shown: true, pipelined: pipelined)
+                expect(.rcpt)
+                if !pipelined, let stop = verify() { return stop }
+            }
+            if quitAfter == .rcpt { return verify() }
         }
-        if quitAfter == .rcpt { return .completed }
-
-        guard let dataCode = send("DATA") else { return .ended }
-        guard dataCode == .startMailInput else { return .refused(.data) }
-        for line in message { session.submit(line) }
-        guard let end = send(".") else { return .ended }
-        guard end.replyClass == .positiveCompletion else { return .refused(.dot) }
-        return .completed
+        guard parts.contains(.message) else { return verify() }
+        if chunking {
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(message.reduce(0) { $0 + $1.utf8.count + 2 })
+            for line in message { bytes += line.utf8; bytes += [13, 10] }
+            session.submitChunk(bytes, last: true, pipelined: pipelined)
+            expect(.dot)
+            return pipelined && !last ? nil : verify()
+        }
+        session.submit("DATA", shown: true, pipelined: pipelined)
+        expect(.data, intermediate: true)
+        // The message goes out after 354, so DATA's reply (and the envelope's) come first.
+        if let stop = verify() { return stop }
+        number = session.replyCount
+        for line in message { session.submit(line, shown: true) }
+        session.submit(".", shown: true)
+        expect(.dot)
+        // Pipelined, the next envelope follows the dot at once: its replies are checked together.
+        return pipelined && !last ? nil : verify()
     }
 
     /// A valid RFC 5322 message (Date, Message-ID, From, To, Subject), so real servers accept

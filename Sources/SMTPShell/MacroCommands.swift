@@ -1,0 +1,231 @@
+import Foundation
+import SMTPCatalog
+import SMTPClient
+import SMTPCore
+
+/// The local commands that drive the session for the user: the standard session (`:send`,
+/// `:hello`, `:envelope`, `:data`), user macros (`:macros`, `:run`), their defaults (`:set`)
+/// and recording (`:record`). Shared by the prompt and by scripts on standard input.
+final class MacroCommands: @unchecked Sendable {
+    let session: ClientSession
+    let sinks: TranscriptSinks
+    var defaults: MacroDefaults
+    let credentials: Credentials
+    /// Asks for a secret without echo (at a terminal), or `nil`.
+    let askSecret: ((String) -> String?)?
+
+    init(session: ClientSession, sinks: TranscriptSinks, defaults: MacroDefaults, credentials: Credentials, askSecret: ((String) -> String?)?) {
+        self.session = session
+        self.sinks = sinks
+        self.defaults = defaults
+        self.credentials = credentials
+        self.askSecret = askSecret
+        for problem in defaults.problems { session.warn(problem) }
+    }
+
+    /// Runs the command if it is one of these; returns false otherwise.
+    func perform(_ command: LocalCommand) -> Bool {
+        switch command {
+        case .send(let arguments): standard([.hello, .envelope, .message], arguments)
+        case .hello(let arguments): standard([.hello], arguments)
+        case .envelope(let arguments): standard([.envelope], arguments)
+        case .data(let arguments): standard([.message], arguments)
+        case .set(let arguments): set(arguments)
+        case .macros: listMacros()
+        case .run(let arguments): runMacro(arguments)
+        case .record(let argument): record(argument)
+        default: return false
+        }
+        return true
+    }
+
+    // MARK: - The standard session
+
+    private func standard(_ parts: Set<StandardSession.Part>, _ arguments: String?) {
+        var settings = defaults
+        var count = 1
+        for (key, value) in MacroArguments.parse(arguments) {
+            if key == "count" {
+                guard let number = Int(value), (1...100_000).contains(number) else {
+                    session.warn(Words["macro-bad-value", ["key": key, "value": VisibleTextShort.of(value)]])
+                    return
+                }
+                count = number
+                continue
+            }
+            if let problem = settings.set(key, value) {
+                session.warn(problem)
+                return
+            }
+        }
+        var auth: SASLExchange?
+        if parts.contains(.hello), let mechanism = settings.auth, !session.state.isAuthenticated {
+            guard let exchange = authExchange(mechanism) else {
+                session.warn(Words["auth-cancelled"])
+                return
+            }
+            auth = exchange
+        }
+        var message: [String] = []
+        if parts.contains(.message) {
+            var body = [Words["send-default-body"]]
+            if let file = settings.body {
+                guard let data = BoundedRead.contents(of: file, limit: 64 << 20 + 1), data.count <= 64 << 20 else {
+                    session.warn(Words["usage-cannot-read", ["file": VisibleTextShort.of(file)]])
+                    return
+                }
+                body = TextLines.split(Array(data))
+            }
+            let domain = settings.ehlo.contains(".") ? settings.ehlo : "localhost.localdomain"
+            message = StandardSession.message(from: settings.from, to: settings.to, subject: settings.subject, headers: [], body: body, domain: domain)
+        }
+        if parts == [.message] {
+            if case .recipientsAccepted = session.state.phase {} else { session.warn(Words["macro-data-without-envelope"]) }
+        }
+        var standard = StandardSession(
+            ehloName: settings.ehlo, startTLS: settings.startTLS, auth: auth, from: settings.from, recipients: settings.to, message: message)
+        standard.parts = parts
+        standard.pipelining = settings.pipelining
+        standard.chunking = settings.chunking
+        standard.count = count
+        // Greeted already: `:send` goes straight to the envelope (`:hello` greets again).
+        if parts.count > 1 && session.state.greeting != nil && !(settings.startTLS && !session.state.isTLS) && auth == nil {
+            standard.parts.remove(.hello)
+        }
+        switch standard.run(on: session) {
+        case .completed:
+            if settings.quit && parts.contains(.message) {
+                session.submit("QUIT", shown: true)
+                _ = session.waitUntilSettled(limit: min(session.options.replyTimeout, 5))
+            }
+        case .refused(let stage):
+            session.warn(Words["macro-stopped", ["stage": stage.rawValue.uppercased()]])
+        case .ended:
+            break
+        }
+    }
+
+    private func authExchange(_ mechanism: SASLMechanism) -> SASLExchange? {
+        guard let user = credentials.user else {
+            session.warn(Words["macro-auth-needs-user"])
+            return nil
+        }
+        var secret: String?
+        do throws(ShellError) {
+            secret = try credentials.secret()
+        } catch {
+            session.warn(error.description)
+            return nil
+        }
+        if secret == nil, let askSecret {
+            secret = askSecret(Words[mechanism.takesToken ? "auth-token-prompt" : "auth-password-prompt", ["user": user]])
+        }
+        guard let secret, !secret.isEmpty else { return nil }
+        return SASLExchange(mechanism: mechanism, user: user, secret: secret)
+    }
+
+    private func set(_ arguments: String?) {
+        let pairs = MacroArguments.parse(arguments)
+        var changed = defaults
+        for (key, value) in pairs {
+            if let problem = changed.set(key, value) {
+                session.warn(problem)
+                return
+            }
+        }
+        defaults = changed
+        let lines = [
+            "ehlo = \(defaults.ehlo)", "from = \(defaults.from)", "to = \(defaults.to.joined(separator: ", "))",
+            "subject = \(defaults.subject)", "body = \(defaults.body ?? "")", "starttls = \(defaults.startTLS ? "yes" : "no")",
+            "auth = \(defaults.auth?.rawValue ?? "no")", "pipeline = \(defaults.pipelining ? "yes" : "no")",
+            "bdat = \(defaults.chunking ? "yes" : "no")", "quit = \(defaults.quit ? "yes" : "no")",
+        ]
+        if pairs.isEmpty {
+            session.note(Words["macro-defaults", ["file": MacroDefaults.configPath() ?? "-"]])
+            for line in lines { session.note("  " + VisibleText.escape(line)) }
+        }
+    }
+
+    // MARK: - User macros
+
+    private func listMacros() {
+        let entries = MacroLibrary.entries(in: defaults.macroDirectories)
+        if entries.isEmpty {
+            session.note(Words["macro-none", ["directory": defaults.macroDirectories.first ?? "-"]])
+            return
+        }
+        for entry in entries {
+            session.note("  " + VisibleText.escape(entry.name) + (entry.description.map { "  " + VisibleText.escape($0) } ?? ""))
+        }
+    }
+
+    private func runMacro(_ arguments: String?) {
+        var pairs = MacroArguments.parse(arguments)
+        guard !pairs.isEmpty, pairs[0].value == "yes", !arguments!.hasPrefix("\"") else {
+            session.warn(Words["macro-run-usage"])
+            return
+        }
+        let name = pairs.removeFirst().key
+        guard let path = MacroLibrary.find(name, in: defaults.macroDirectories) else {
+            session.warn(Words["macro-not-found", ["name": VisibleTextShort.of(name), "directory": defaults.macroDirectories.first ?? "-"]])
+            return
+        }
+        let script: SessionScript
+        do throws(ShellError) {
+            script = try ReplayCommand.load(path)
+        } catch {
+            session.warn(error.description)
+            return
+        }
+        var runner = ScriptRunner(script: script, name: (path as NSString).lastPathComponent)
+        runner.credentials = credentials
+        runner.stopOnMismatch = true
+        // The macro's parameters: given now, else the defaults of the session (`${to}` is the
+        // default recipient), else the file's.
+        var values: [String: String] = ["ehlo": defaults.ehlo, "from": defaults.from, "to": defaults.to.first ?? "", "subject": defaults.subject]
+        for parameter in script.parameters where parameter.defaultValue != nil { values.removeValue(forKey: parameter.name) }
+        for (key, value) in pairs { values[key] = value }
+        runner.values = values
+        let missing = runner.missingVariables
+        guard missing.isEmpty else {
+            session.warn(Words["macro-missing-values", ["name": name, "names": missing.joined(separator: ", ")]])
+            return
+        }
+        session.note(Words["macro-running", ["name": VisibleTextShort.of(name)]])
+        let result = runner.run(on: session)
+        switch result.stopped {
+        case .mismatch?:
+            session.warn(Words["macro-run-stopped", ["name": name]])
+        case nil:
+            session.note(Words["macro-run-done", ["name": name, "count": String(result.matched)]])
+        default:
+            break
+        }
+    }
+
+    // MARK: - Recording
+
+    private func record(_ argument: String?) {
+        switch argument {
+        case nil:
+            if let path = sinks.recordingPath {
+                session.note(Words["record-on", ["file": VisibleText.escape(path)]])
+            } else {
+                session.note(Words["record-off-already"])
+            }
+        case "off"?, "stop"?:
+            if let path = sinks.stopRecording() {
+                session.note(Words["record-stopped", ["file": VisibleText.escape(path)]])
+            } else {
+                session.note(Words["record-off-already"])
+            }
+        case let path?:
+            do throws(ShellError) {
+                try sinks.startRecording(MacroDefaults.expandHome(path), tlsActive: session.state.isTLS)
+                session.note(Words["record-started", ["file": VisibleText.escape(path)]])
+            } catch {
+                session.warn(error.description)
+            }
+        }
+    }
+}

@@ -1,0 +1,204 @@
+import Foundation
+import SMTPCatalog
+import SMTPClient
+import SMTPCore
+
+/// What the standard session's macros use when a call does not say: from the command line
+/// (`--ehlo`, `--starttls`), then the configuration file, then smtpsh's own defaults.
+///
+/// The configuration file is `$SMTPSH_CONFIG`, else `$XDG_CONFIG_HOME/smtpsh/config`
+/// (`~/.config/smtpsh/config`): `name = value` lines, `#` comments (Docs/guide.md).
+struct MacroDefaults: Sendable {
+    var ehlo: String
+    var from: String
+    var to: [String]
+    var subject = "smtpsh test"
+    /// A file whose lines are the message's body.
+    var body: String?
+    var startTLS = false
+    var auth: SASLMechanism?
+    var pipelining = false
+    var chunking = false
+    var quit = false
+    /// Where user macros are (`NAME.smtp` files).
+    var macroDirectories: [String] = []
+    /// Problems found in the configuration file (said once, at the start).
+    var problems: [String] = []
+
+    static let keys = ["ehlo", "from", "to", "subject", "body", "starttls", "auth", "pipeline", "bdat", "quit", "macros"]
+
+    /// The configuration file's path, if there is one to read.
+    static func configPath() -> String? {
+        if let explicit = Environment.value("SMTPSH_CONFIG") { return explicit.isEmpty ? nil : explicit }
+        return configDirectory().map { $0 + "/config" }
+    }
+
+    static func configDirectory() -> String? {
+        if let base = Environment.value("XDG_CONFIG_HOME"), base.hasPrefix("/") { return base + "/smtpsh" }
+        if let home = Environment.value("HOME") { return home + "/.config/smtpsh" }
+        return nil
+    }
+
+    static func load(options: ConnectionOptions, server: String = "localhost") -> MacroDefaults {
+        let name = options.ehloName
+        let domain = name.contains(".") ? name : "localhost"
+        var defaults = MacroDefaults(ehlo: name, from: "smtpsh@\(domain)", to: ["postmaster@\(Self.recipientDomain(server))"])
+        if let directory = configDirectory() { defaults.macroDirectories = [directory + "/macros"] }
+        if let path = configPath(), let data = BoundedRead.contents(of: path, limit: 1 << 20) {
+            defaults.apply(config: Array(data), file: path)
+        }
+        if let ehlo = options.ehlo { defaults.ehlo = ehlo }
+        if options.startTLS { defaults.startTLS = true }
+        return defaults
+    }
+
+    /// `postmaster@example.org` for a server named by its domain; `localhost` for an address.
+    static func recipientDomain(_ server: String) -> String {
+        let host = server.hasPrefix("[") ? "" : String(server.split(separator: ":").first ?? "")
+        if host.isEmpty || host.allSatisfy({ $0.isNumber || $0 == "." }) || !host.contains(".") { return "localhost" }
+        return host
+    }
+
+    mutating func apply(config bytes: [UInt8], file: String) {
+        for (offset, raw) in TextLines.split(bytes).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            guard let equals = line.firstIndex(of: "=") else {
+                problems.append(Words["config-bad-line", ["file": file, "line": String(offset + 1)]])
+                continue
+            }
+            let key = line[..<equals].trimmingCharacters(in: .whitespaces).lowercased()
+            let value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+            if let problem = set(key, value) {
+                problems.append(Words["config-bad-value", ["file": file, "line": String(offset + 1), "problem": problem]])
+            }
+        }
+    }
+
+    /// Sets one default (`to=a@b,c@d`, `starttls=yes`); returns what is wrong, if anything.
+    mutating func set(_ key: String, _ value: String) -> String? {
+        func yes() -> Bool? {
+            switch value.lowercased() {
+            case "yes", "true", "on", "1", "": true
+            case "no", "false", "off", "0": false
+            default: nil
+            }
+        }
+        func address(_ text: String) -> Bool {
+            !text.isEmpty && !text.contains(where: { $0 == "<" || $0 == ">" || $0 == " " || $0 == "\r" || $0 == "\n" })
+        }
+        switch key {
+        case "ehlo", "helo":
+            guard !value.isEmpty, !value.contains(" ") else { return Words["macro-bad-value", ["key": key, "value": VisibleTextShort.of(value)]] }
+            ehlo = value
+        case "from":
+            guard value.isEmpty || address(value) else { return Words["macro-bad-value", ["key": key, "value": VisibleTextShort.of(value)]] }
+            from = value
+        case "to":
+            let list = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard !list.isEmpty, list.allSatisfy(address) else { return Words["macro-bad-value", ["key": key, "value": VisibleTextShort.of(value)]] }
+            to = list
+        case "subject":
+            guard !value.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" }) else { return Words["macro-bad-value", ["key": key, "value": VisibleTextShort.of(value)]] }
+            subject = value
+        case "body":
+            body = value.isEmpty ? nil : Self.expandHome(value)
+        case "starttls", "tls":
+            guard let flag = yes() else { return Words["macro-bad-value", ["key": key, "value": VisibleTextShort.of(value)]] }
+            startTLS = flag
+        case "pipeline", "pipelining":
+            guard let flag = yes() else { return Words["macro-bad-value", ["key": key, "value": VisibleTextShort.of(value)]] }
+            pipelining = flag
+        case "bdat", "chunking":
+            guard let flag = yes() else { return Words["macro-bad-value", ["key": key, "value": VisibleTextShort.of(value)]] }
+            chunking = flag
+        case "quit":
+            guard let flag = yes() else { return Words["macro-bad-value", ["key": key, "value": VisibleTextShort.of(value)]] }
+            quit = flag
+        case "auth":
+            if value.isEmpty || value.lowercased() == "no" {
+                auth = nil
+            } else if let mechanism = SASLMechanism(name: value) {
+                auth = mechanism
+            } else {
+                return Words["macro-bad-value", ["key": key, "value": VisibleTextShort.of(value)]]
+            }
+        case "macros":
+            macroDirectories = value.split(separator: ":").map { Self.expandHome(String($0)) }
+        default:
+            return Words["macro-unknown-key", ["key": VisibleTextShort.of(key), "keys": Self.keys.joined(separator: ", ")]]
+        }
+        return nil
+    }
+
+    static func expandHome(_ path: String) -> String {
+        guard path.hasPrefix("~/"), let home = Environment.value("HOME") else { return path }
+        return home + path.dropFirst()
+    }
+}
+
+/// `to=bob@example.org subject="Hello there" quit`: a macro call's arguments.
+enum MacroArguments {
+    /// Splits on spaces outside double quotes; `key` alone means `key=yes`.
+    static func parse(_ text: String?) -> [(key: String, value: String)] {
+        guard let text else { return [] }
+        var words: [String] = []
+        var current = ""
+        var quoted = false
+        var started = false
+        for character in text {
+            if character == "\"" {
+                quoted.toggle()
+                started = true
+            } else if character == " " && !quoted {
+                if started { words.append(current) }
+                current = ""
+                started = false
+            } else {
+                current.append(character)
+                started = true
+            }
+        }
+        if started { words.append(current) }
+        return words.map { word in
+            guard let equals = word.firstIndex(of: "=") else { return (word.lowercased(), "yes") }
+            return (String(word[..<equals]).lowercased(), String(word[word.index(after: equals)...]))
+        }
+    }
+}
+
+/// User macros: `NAME.smtp` files in the macro directories, in the session format
+/// (Docs/session-format.md) with `${parameters}`.
+enum MacroLibrary {
+    struct Entry {
+        var name: String
+        var path: String
+        var description: String?
+    }
+
+    static func entries(in directories: [String]) -> [Entry] {
+        var entries: [Entry] = []
+        for directory in directories {
+            guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { continue }
+            for file in names.sorted() where file.hasSuffix(".smtp") {
+                let name = String(file.dropLast(5))
+                guard !entries.contains(where: { $0.name == name }) else { continue }
+                let path = directory + "/" + file
+                var description: String?
+                if let data = BoundedRead.contents(of: path, limit: 4096) {
+                    for line in TextLines.split(Array(data)).prefix(20) where line.lowercased().hasPrefix("# description:") {
+                        description = line.dropFirst("# description:".count).trimmingCharacters(in: .whitespaces)
+                    }
+                }
+                entries.append(Entry(name: name, path: path, description: description))
+            }
+        }
+        return entries
+    }
+
+    /// A macro by name, or a file by path.
+    static func find(_ name: String, in directories: [String]) -> String? {
+        if name.contains("/") { return name }
+        return entries(in: directories).first(where: { $0.name == name })?.path
+    }
+}

@@ -1,0 +1,193 @@
+import Foundation
+import SMTPCatalog
+import SMTPClient
+import SMTPCore
+
+/// `smtpsh replay FILE… [--host HOST[:PORT]] [--var name=value] [--loose|--strict]`: sends
+/// the client's side of each recording again and compares every reply with the recorded one.
+/// Exits 0 only when every reply matched (Docs/exit-status.md).
+struct ReplayCommand {
+    static let spec = CommandSpec(
+        name: "replay",
+        usage: "smtpsh replay [options] <file>… [--host <host>[:<port>]]",
+        abstract: "help-replay-abstract",
+        discussion: ["help-replay-discussion", "help-replay-status"],
+        examples: [
+            "smtpsh --record session.smtp mail.example.org",
+            "smtpsh replay session.smtp",
+            "smtpsh replay session.smtp --host localhost:2525 --loose",
+            "smtpsh replay pasted-telnet.txt --host mail.example.org --var to=bob@example.org",
+        ],
+        arguments: [ArgumentSpec(name: "file", help: "argument-replay-file", repeatable: true)],
+        options: ConnectionOptions.specs + [
+            .value("host", "host[:port]", help: "option-replay-host"),
+            .value("var", "name=value", help: "option-replay-var", repeatable: true),
+            .flag("loose", help: "option-replay-loose"),
+            .flag("strict", help: "option-replay-strict"),
+        ]
+    )
+
+    var files: [String]
+    var connection: ConnectionOptions
+    var host: String?
+    var values: [String: String] = [:]
+    var comparison: Expectation.Comparison = .code
+    var tlsGiven: Bool
+
+    init(_ parsed: ParsedCommandLine) throws(UsageError) {
+        connection = try ConnectionOptions(parsed)
+        files = parsed.positionals
+        guard !files.isEmpty else { throw UsageError(Words["usage-replay-no-file"], command: "replay") }
+        host = parsed.value("host")
+        for assignment in parsed.all("var") {
+            guard let equals = assignment.firstIndex(of: "="), VariableText.isName(String(assignment[..<equals])) else {
+                throw UsageError(Words["usage-replay-var", ["value": VisibleTextShort.of(assignment)]], command: "replay")
+            }
+            values[String(assignment[..<equals])] = String(assignment[assignment.index(after: equals)...])
+        }
+        if parsed.flag("loose") && parsed.flag("strict") { throw UsageError(Words["usage-replay-loose-and-strict"], command: "replay") }
+        comparison = parsed.flag("loose") ? .replyClass : parsed.flag("strict") ? .text : .code
+        tlsGiven = connection.implicitTLS || connection.startTLS
+        if connection.record != nil && files.count > 1 { throw UsageError(Words["usage-replay-record-one"], command: "replay") }
+    }
+
+    func run() async throws(ShellError) -> ExitStatus {
+        // Every file is read first: a bad one stops everything before anything is sent.
+        var scripts: [(file: String, script: SessionScript)] = []
+        for file in files {
+            scripts.append((file, try Self.load(file)))
+        }
+        var rows: [ReplayRun.Row] = []
+        var worst = ExitStatus.success
+        for (file, script) in scripts {
+            let shown = (file as NSString).lastPathComponent
+            var runner = ScriptRunner(script: script, name: shown)
+            runner.values = values
+            runner.comparison = comparison
+            runner.stopOnMismatch = false
+            runner.credentials = connection.credentials
+            let missing = runner.missingVariables
+            guard missing.isEmpty else {
+                throw ShellError(Words["replay-missing-variables", ["file": VisibleTextShort.of(file), "names": missing.joined(separator: ", ")]], status: .usage)
+            }
+            var options = connection
+            let target = host ?? script.headerValue("server")
+            guard let target, !target.isEmpty else {
+                throw ShellError(Words["replay-no-host", ["file": VisibleTextShort.of(file)]], status: .usage)
+            }
+            if !tlsGiven && script.headerValue("tls") == "implicit" { options.implicitTLS = true }
+            let address: ServerAddress
+            do throws(AddressError) {
+                address = try ServerAddress(parsing: target, port: nil, defaultPort: options.implicitTLS ? 465 : 25)
+            } catch {
+                throw ShellError(error.description, status: .usage)
+            }
+            if scripts.count > 1 { Console.out(Renderer(color: false).note(Words["replay-file", ["file": VisibleTextShort.of(file)]])) }
+            let run = ReplayRun(runner: runner)
+            var session = SessionRunner(address: address, options: options)
+            session.forcePiped = true
+            session.replay = run
+            let status = await session.run()
+            let result = run.result
+            rows.append(.init(file: shown, result: result, status: status))
+            if status != .success && (worst == .success || worst == .replayDifferent) { worst = status }
+        }
+        if rows.count > 1 {
+            for line in ReplayRun.table(rows) { Console.out(line) }
+        }
+        return worst
+    }
+
+    /// Reads and parses a session file (at most 64 MiB); errors name the file and line.
+    static func load(_ file: String) throws(ShellError) -> SessionScript {
+        guard let data = BoundedRead.contents(of: file, limit: 64 << 20 + 1) else {
+            throw ShellError(Words["usage-cannot-read", ["file": VisibleTextShort.of(file)]], status: .usage)
+        }
+        guard data.count <= 64 << 20 else {
+            throw ShellError(Words["script-too-big", ["file": VisibleTextShort.of(file)]], status: .dataError)
+        }
+        do throws(SessionScriptError) {
+            return try SessionScriptParser.parse(data)
+        } catch {
+            throw ShellError(ScriptErrorText.describe(error, file: VisibleTextShort.of(file)), status: .dataError)
+        }
+    }
+}
+
+enum ScriptErrorText {
+    static func describe(_ error: SessionScriptError, file: String) -> String {
+        let line = String(error.line)
+        switch error.reason {
+        case .notASessionLine(let text):
+            return Words["script-not-a-session-line", ["file": file, "line": line, "text": VisibleTextShort.of(text, limit: 60)]]
+        case .invalidParameter(let text):
+            return Words["script-invalid-parameter", ["file": file, "line": line, "text": VisibleTextShort.of(text, limit: 60)]]
+        case .duplicateParameter(let name):
+            return Words["script-duplicate-parameter", ["file": file, "line": line, "name": VisibleTextShort.of(name, limit: 60)]]
+        case .empty:
+            return Words["script-empty", ["file": file]]
+        case .binary:
+            return Words["script-binary", ["file": file, "line": line]]
+        }
+    }
+}
+
+/// One file's replay on one connection, and what it found.
+final class ReplayRun: @unchecked Sendable {
+    let runner: ScriptRunner
+    private(set) var result = ScriptRunner.Result()
+
+    init(runner: ScriptRunner) {
+        self.runner = runner
+    }
+
+    struct Row {
+        var file: String
+        var result: ScriptRunner.Result
+        var status: ExitStatus
+    }
+
+    /// Runs it, then QUIT if the file did not, and says how it went.
+    func run(on session: ClientSession) -> ExitStatus {
+        result = runner.run(on: session)
+        if !session.isClosed && session.state.phase != .closed {
+            if session.inputMode == .command {
+                session.submit("QUIT", shown: true)
+                _ = session.waitUntilSettled(limit: min(session.options.replyTimeout, 5))
+            } else {
+                session.warn(Words["replay-ended-mid", ["command": session.inputMode == .messageBody ? "DATA" : "AUTH"]])
+            }
+        }
+        session.close()
+        _ = session.waitUntilSettled(limit: 2)
+        let summary = Words[result.allMatched ? "replay-all-matched" : "replay-summary", [
+            "file": runner.name, "compared": String(result.compared), "matched": String(result.matched),
+            "different": String(result.differences.count), "missing": String(result.notReached),
+        ]]
+        if result.allMatched { session.note(summary) } else { session.warn(summary) }
+        if let tls = session.tlsFailureStatus { return tls }
+        switch result.stopped {
+        case .closed?: return result.differences.isEmpty ? .connectionLost : .replayDifferent
+        case .timedOut?: return .timedOut
+        case .missingVariable?, .noCredentials?: return .usage
+        case .mismatch?, nil: return result.allMatched ? .success : .replayDifferent
+        }
+    }
+
+    /// The summary table of several files.
+    static func table(_ rows: [Row]) -> [String] {
+        let headers = [Words["replay-table-file"], Words["replay-table-compared"], Words["replay-table-matched"], Words["replay-table-different"], Words["replay-table-result"]]
+        var cells = [headers]
+        for row in rows {
+            let verdict = row.status == .success ? Words["replay-table-ok"] : row.status == .replayDifferent ? Words["replay-table-differs"] : Words["replay-table-failed", ["status": String(row.status.rawValue)]]
+            cells.append([row.file, String(row.result.compared), String(row.result.matched), String(row.result.differences.count), verdict])
+        }
+        var widths = [Int](repeating: 0, count: headers.count)
+        for row in cells { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], DisplayWidth.of(cell)) } }
+        return cells.map { row in
+            row.enumerated().map { index, cell in
+                index == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[index] - DisplayWidth.of(cell) + 2)
+            }.joined()
+        }
+    }
+}
