@@ -242,17 +242,19 @@ public final class ClientSession: @unchecked Sendable {
 
     /// Records and sends (or queues) a line the user typed, without its line end. `shown`:
     /// show it as sent even if it goes out at once (a macro's lines); `pipelined`: a command
-    /// that may go out before the replies to the commands before it (RFC 2920).
+    /// that may go out before the replies to the commands before it (RFC 2920); `content`: in
+    /// DATA, a line of the message even if it is a lone `.` (sent as `..`).
     @discardableResult
-    public func submit(_ text: String, shown: Bool = false, pipelined: Bool = false) -> Submission {
+    public func submit(_ text: String, shown: Bool = false, pipelined: Bool = false, content: Bool = false) -> Submission {
         lock.lock()
         defer { lock.unlock() }
         let mode = machine.inputMode
         let bytes = Array(text.utf8)
         switch mode {
         case .messageBody:
-            machine.messageLineSent(bytes)
-            let isEnd = bytes == [UInt8(ascii: ".")]
+            // `content`: a line of a message from a file, never the end of it (a lone "." is stuffed).
+            let isEnd = !content && bytes == [UInt8(ascii: ".")]
+            machine.messageLineSent(isEnd ? bytes : (bytes.first == UInt8(ascii: ".") ? [UInt8(ascii: ".")] : []) + bytes)
             // Dot-stuffing (RFC 5321, 4.5.2): a line that starts with "." gets another.
             let wire = (!isEnd && bytes.first == UInt8(ascii: ".") ? [UInt8(ascii: ".")] : []) + bytes + [13, 10]
             var line = Outgoing(bytes: wire, display: text, kind: .messageLine, expectsReply: isEnd, queuedLate: false)

@@ -180,9 +180,9 @@ struct ScriptRunner {
                     if exchange.expectation != nil { result.notReached += 1 }
                     break
                 }
-                for line in lines {
+                for (number, line) in lines.enumerated() {
                     guard let text = substitute(line, line: exchange.line) else { break loop }
-                    session.submit(text, shown: true)
+                    session.submit(text, shown: true, content: number < lines.count - 1 || line != ".")
                 }
                 if lines.last == "." {
                     if !finishStep(expectsReply: true) { break loop }

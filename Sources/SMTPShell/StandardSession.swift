@@ -191,7 +191,7 @@ struct StandardSession {
         // The message goes out after 354, so DATA's reply (and the envelope's) come first.
         if let stop = verify() { return stop }
         number = session.replyCount
-        for line in message { session.submit(line, shown: true) }
+        for line in message { session.submit(line, shown: true, content: true) }
         session.submit(".", shown: true)
         expect(.dot)
         // Pipelined, the next envelope follows the dot at once: its replies are checked together.

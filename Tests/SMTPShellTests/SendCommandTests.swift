@@ -1,4 +1,5 @@
 import Foundation
+import SMTPCore
 import SMTPPracticeServer
 import Testing
 
@@ -82,7 +83,8 @@ import Testing
         try await PipedSessionTests.withServer { port, directory in
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("smtpsh-data-\(UUID().uuidString).eml")
             defer { try? FileManager.default.removeItem(at: file) }
-            let message = "From: <a@example.org>\r\nSubject: dots\r\n\r\n.leading dot\r\n..two dots\r\nlast line\r\n"
+            // A lone "." inside the message is content, not its end.
+            let message = "From: <a@example.org>\r\nSubject: dots\r\n\r\n.leading dot\r\n..two dots\r\n.\r\nlast line\r\n"
             try message.write(to: file, atomically: true, encoding: .utf8)
             let result = try BinaryRunner.run([
                 "send", "127.0.0.1", String(port), "--from", "a@example.org", "--to", "b@example.org", "--data", file.path,
