@@ -248,6 +248,46 @@ public final class ClientSession: @unchecked Sendable {
     public func submit(_ text: String, shown: Bool = false, pipelined: Bool = false, content: Bool = false) -> Submission {
         lock.lock()
         defer { lock.unlock() }
+        return submitLocked(text, shown: shown, pipelined: pipelined, content: content)
+    }
+
+    /// Submits several lines at once (a message from a file): they go out in one write.
+    public func submit(lines: [String], shown: Bool = false, content: Bool = false) {
+        lock.lock()
+        defer { lock.unlock() }
+        holdWrites = true
+        for line in lines { submitLocked(line, shown: shown, pipelined: false, content: content) }
+        holdWrites = writesHeld
+        pump()
+    }
+
+    /// While set, lines are queued but not written (``submit(lines:shown:content:)``,
+    /// ``holdWrites()``).
+    private var holdWrites = false
+    private var writesHeld = false
+
+    /// Queues what is submitted from now on without writing it, until ``releaseWrites()``:
+    /// a message, its final dot and the next pipelined envelope then leave in one write (a
+    /// server that answers each packet on its own would otherwise wait for delayed ACKs).
+    public func holdWritesUntilReleased() {
+        lock.lock()
+        defer { lock.unlock() }
+        writesHeld = true
+        holdWrites = true
+    }
+
+    /// Writes what was held (see ``holdWritesUntilReleased()``).
+    public func releaseWrites() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard writesHeld else { return }
+        writesHeld = false
+        holdWrites = false
+        pump()
+    }
+
+    @discardableResult
+    private func submitLocked(_ text: String, shown: Bool, pipelined: Bool, content: Bool) -> Submission {
         let mode = machine.inputMode
         let bytes = Array(text.utf8)
         switch mode {
@@ -336,7 +376,7 @@ public final class ClientSession: @unchecked Sendable {
 
     /// Sends what may be sent now. Lock held.
     private func pump() {
-        guard let connection, !isClosed else { return }
+        guard let connection, !isClosed, !holdWrites else { return }
         var batch: [UInt8] = []
         // Nothing goes out between STARTTLS's 220 and the end of the handshake.
         if machine.phase == .tlsNegotiating { return }

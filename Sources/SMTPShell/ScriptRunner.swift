@@ -63,6 +63,7 @@ struct ScriptRunner {
         var nextReply = session.replyCount
 
         func settle() -> Bool {
+            session.releaseWrites()
             switch session.waitUntilSettled() {
             case .idle: return true
             case .closed:
@@ -120,7 +121,12 @@ struct ScriptRunner {
                 nextReply += 1
             }
             let next = index + 1 < exchanges.count ? exchanges[index + 1] : nil
-            if let next, next.pipelined, pipeliningAllowed(session) { return true }
+            if let next, next.pipelined, pipeliningAllowed(session) {
+                // What follows leaves in the same write (see ClientSession.holdWritesUntilReleased).
+                session.holdWritesUntilReleased()
+                return true
+            }
+            session.releaseWrites()
             guard settle() else {
                 _ = compareChecks()
                 return false
@@ -180,9 +186,17 @@ struct ScriptRunner {
                     if exchange.expectation != nil { result.notReached += 1 }
                     break
                 }
-                for (number, line) in lines.enumerated() {
+                session.holdWritesUntilReleased()
+                var texts: [String] = []
+                for line in lines.dropLast(lines.last == "." ? 1 : 0) {
                     guard let text = substitute(line, line: exchange.line) else { break loop }
-                    session.submit(text, shown: true, content: number < lines.count - 1 || line != ".")
+                    texts.append(text)
+                }
+                session.submit(lines: texts, shown: true, content: true)
+                if lines.last == "." {
+                    session.submit(".", shown: true)
+                } else {
+                    session.releaseWrites()
                 }
                 if lines.last == "." {
                     if !finishStep(expectsReply: true) { break loop }
@@ -211,6 +225,7 @@ struct ScriptRunner {
             }
             index += 1
         }
+        session.releaseWrites()
         // What the file expected after the point where it stopped.
         if result.stopped != nil {
             let rest = exchanges[min(index + 1, exchanges.count)...]
@@ -252,6 +267,7 @@ struct ScriptRunner {
     private func runAuth(
         _ auth: RedactedAuth, session: ClientSession, result: inout Result, checks: inout [(exchange: Int, reply: Int)], nextReply: inout Int
     ) -> Bool {
+        session.releaseWrites()
         var secret: String?
         do throws(ShellError) {
             secret = values["password"]

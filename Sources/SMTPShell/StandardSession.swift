@@ -150,6 +150,7 @@ struct StandardSession {
         }
         /// Waits and checks every reply expected so far.
         func verify() -> Outcome? {
+            session.releaseWrites()
             guard session.waitUntilSettled() == .idle else { return .ended }
             guard let first = checks.first?.reply else { return nil }
             let replies = session.replies(from: first)
@@ -175,6 +176,8 @@ struct StandardSession {
                 expect(.rcpt)
                 if !pipelined, let stop = verify() { return stop }
             }
+            // BDAT: the previous chunk and this envelope have left together; the chunk goes next.
+            if chunking { session.releaseWrites() }
             if quitAfter == .rcpt { return verify() }
         }
         guard parts.contains(.message) else { return verify() }
@@ -182,6 +185,7 @@ struct StandardSession {
             var bytes: [UInt8] = []
             bytes.reserveCapacity(message.reduce(0) { $0 + $1.utf8.count + 2 })
             for line in message { bytes += line.utf8; bytes += [13, 10] }
+            session.holdWritesUntilReleased()
             session.submitChunk(bytes, last: true, pipelined: pipelined)
             expect(.dot)
             return pipelined && !last ? nil : verify()
@@ -191,7 +195,9 @@ struct StandardSession {
         // The message goes out after 354, so DATA's reply (and the envelope's) come first.
         if let stop = verify() { return stop }
         number = session.replyCount
-        for line in message { session.submit(line, shown: true, content: true) }
+        // The message, its dot and (pipelined) the next envelope leave in one write.
+        session.holdWritesUntilReleased()
+        session.submit(lines: message, shown: true, content: true)
         session.submit(".", shown: true)
         expect(.dot)
         // Pipelined, the next envelope follows the dot at once: its replies are checked together.
