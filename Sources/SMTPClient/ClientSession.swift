@@ -296,8 +296,10 @@ public final class ClientSession: @unchecked Sendable {
             let isEnd = !content && bytes == [UInt8(ascii: ".")]
             machine.messageLineSent(isEnd ? bytes : (bytes.first == UInt8(ascii: ".") ? [UInt8(ascii: ".")] : []) + bytes)
             // Dot-stuffing (RFC 5321, 4.5.2): a line that starts with "." gets another.
-            let wire = (!isEnd && bytes.first == UInt8(ascii: ".") ? [UInt8(ascii: ".")] : []) + bytes + [13, 10]
-            var line = Outgoing(bytes: wire, display: text, kind: .messageLine, expectsReply: isEnd, queuedLate: false)
+            let stuffed = !isEnd && bytes.first == UInt8(ascii: ".")
+            let wire = (stuffed ? [UInt8(ascii: ".")] : []) + bytes + [13, 10]
+            // Shown and recorded as sent (`..line`): a lone "." in a recording is always the end.
+            var line = Outgoing(bytes: wire, display: stuffed ? "." + text : text, kind: .messageLine, expectsReply: isEnd, queuedLate: false)
             line.automatic = shown
             enqueue(line)
             return Submission(kind: .messageLine, advice: [], queued: !queue.isEmpty, isSecret: false)
@@ -338,9 +340,7 @@ public final class ClientSession: @unchecked Sendable {
         line.bytes += chunk
         line.automatic = true
         line.pipelined = pipelined
-        var lines = TextLines.split(chunk)
-        if lines.count > 200 { lines = Array(lines.prefix(200)) + ["[… \(lines.count - 200) more lines]"] }
-        line.extraDisplay = lines
+        line.extraDisplay = TextLines.split(chunk)
         enqueue(line)
     }
 
@@ -390,7 +390,13 @@ public final class ClientSession: @unchecked Sendable {
             batch += head.bytes
             let show = options.echoSentLines || head.queuedLate || head.automatic
             emit(.sent(head.display, tls: machine.isTLS, kind: head.kind), show: show)
-            for extra in head.extraDisplay { emit(.sent(extra, tls: machine.isTLS, kind: .messageLine), show: show) }
+            // A chunk's lines: all recorded, the first 200 shown.
+            for (number, extra) in head.extraDisplay.enumerated() {
+                emit(.sent(extra, tls: machine.isTLS, kind: .messageLine), show: show && number < 200)
+            }
+            if show && head.extraDisplay.count > 200 {
+                output(renderer.note(Words["session-chunk-more-lines", ["count": String(head.extraDisplay.count - 200)]]))
+            }
             if head.expectsReply {
                 awaitingReplies += 1
                 sentTimes.append(DispatchTime.now().uptimeNanoseconds)

@@ -61,7 +61,7 @@ struct InteractiveSession {
                         quit(editor)
                         break loop
                     }
-                    if !local.command.isQuiet { editor.addHistory(line) }
+                    if !local.command.isQuiet && !Self.mayHoldSecret(line) { editor.addHistory(line) }
                     // (`:auth plain alice` carries no secret: the secret is asked for, never typed on the line.)
                     perform(local.command, editor: editor, macros: macros)
                     continue
@@ -236,6 +236,14 @@ struct InteractiveSession {
         let text = "\(target.host)\(tls) \(label)> "
         guard renderer.color else { return text }
         return "\u{1B}[1m\(target.host)\u{1B}[0m" + (state.isTLS ? " \u{1B}[32mTLS\u{1B}[0m" : "") + " \u{1B}[2m\(label)\u{1B}[0m> "
+    }
+}
+
+extension InteractiveSession {
+    /// `:run login password=…`: a value that looks like a secret keeps the line out of the history.
+    static func mayHoldSecret(_ line: String) -> Bool {
+        let lower = line.lowercased()
+        return ["password=", "passwd=", "secret=", "token=", "pass="].contains { lower.contains($0) }
     }
 }
 

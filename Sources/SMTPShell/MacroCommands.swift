@@ -45,7 +45,7 @@ final class MacroCommands: @unchecked Sendable {
         var settings = defaults
         var count = 1
         for (key, value) in MacroArguments.parse(arguments) {
-            if key == "count" {
+            if key.lowercased() == "count" {
                 guard let number = Int(value), (1...100_000).contains(number) else {
                     session.warn(Words["macro-bad-value", ["key": key, "value": VisibleTextShort.of(value)]])
                     return

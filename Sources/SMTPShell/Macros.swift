@@ -77,6 +77,7 @@ struct MacroDefaults: Sendable {
 
     /// Sets one default (`to=a@b,c@d`, `starttls=yes`); returns what is wrong, if anything.
     mutating func set(_ key: String, _ value: String) -> String? {
+        let key = key.lowercased()
         func yes() -> Bool? {
             switch value.lowercased() {
             case "yes", "true", "on", "1", "": true
@@ -161,8 +162,9 @@ enum MacroArguments {
         }
         if started { words.append(current) }
         return words.map { word in
-            guard let equals = word.firstIndex(of: "=") else { return (word.lowercased(), "yes") }
-            return (String(word[..<equals]).lowercased(), String(word[word.index(after: equals)...]))
+            // Keys as written: macro names and parameters are case-sensitive (settings are not).
+            guard let equals = word.firstIndex(of: "=") else { return (word, "yes") }
+            return (String(word[..<equals]), String(word[word.index(after: equals)...]))
         }
     }
 }

@@ -72,7 +72,7 @@ final class TranscriptSinks: @unchecked Sendable {
         defer { lock.unlock() }
         if let recorder {
             switch event {
-            case .sent(let text, let tls, _): recorder.write((tls ? " ~> " : " -> ") + VisibleText.escape(text))
+            case .sent(let text, let tls, _): recorder.write((tls ? " ~> " : " -> ") + Self.recordable(text))
             case .receivedLine(let line, let tls): recorder.write((tls ? "<~  " : "<-  ") + VisibleText.escape(line.bytes))
             case .reply: break
             case .note(let text): recorder.write("=== " + Self.oneLine(text))
@@ -92,6 +92,21 @@ final class TranscriptSinks: @unchecked Sendable {
         json?.close()
         recorder = nil
         json = nil
+    }
+
+    /// A sent line as typed (tabs included, so that a replay sends the same), with only the
+    /// control characters that would break the file or a terminal showing it escaped.
+    static func recordable(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { ($0.value < 0x20 && $0 != "\t") || $0.value == 0x7F }) else { return text }
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if (scalar.value < 0x20 && scalar != "\t") || scalar.value == 0x7F {
+                out += VisibleText.escape(String(scalar))
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 
     private static func oneLine(_ text: String) -> String {
@@ -156,6 +171,8 @@ final class TranscriptFile: @unchecked Sendable {
         guard fd >= 0 else {
             throw ShellError(Words["record-cannot-open", ["file": VisibleTextShort.of(path), "error": String(cString: strerror(errno))]], status: .usage)
         }
+        // An existing file keeps its mode through O_CREAT: make it private too.
+        _ = fchmod(fd, 0o600)
         self.path = path
         descriptor = fd
         owned = true

@@ -48,20 +48,17 @@ struct ReplayCommand {
         if parsed.flag("loose") && parsed.flag("strict") { throw UsageError(Words["usage-replay-loose-and-strict"], command: "replay") }
         comparison = parsed.flag("loose") ? .replyClass : parsed.flag("strict") ? .text : .code
         tlsGiven = connection.implicitTLS || connection.startTLS
-        if connection.record != nil && files.count > 1 { throw UsageError(Words["usage-replay-record-one"], command: "replay") }
+        if (connection.record != nil || (connection.json != nil && connection.json != "-")) && files.count > 1 {
+            throw UsageError(Words["usage-replay-record-one"], command: "replay")
+        }
     }
 
     func run() async throws(ShellError) -> ExitStatus {
-        // Every file is read first: a bad one stops everything before anything is sent.
-        var scripts: [(file: String, script: SessionScript)] = []
+        // Every file is read and checked first: a bad one stops everything before anything is sent.
+        var plans: [(file: String, runner: ScriptRunner, address: ServerAddress, options: ConnectionOptions)] = []
         for file in files {
-            scripts.append((file, try Self.load(file)))
-        }
-        var rows: [ReplayRun.Row] = []
-        var worst = ExitStatus.success
-        for (file, script) in scripts {
-            let shown = (file as NSString).lastPathComponent
-            var runner = ScriptRunner(script: script, name: shown)
+            let script = try Self.load(file)
+            var runner = ScriptRunner(script: script, name: (file as NSString).lastPathComponent)
             runner.values = values
             runner.comparison = comparison
             runner.stopOnMismatch = false
@@ -82,7 +79,18 @@ struct ReplayCommand {
             } catch {
                 throw ShellError(error.description, status: .usage)
             }
-            if scripts.count > 1 { Console.out(Renderer(color: false).note(Words["replay-file", ["file": VisibleTextShort.of(file)]])) }
+            plans.append((file, runner, address, options))
+        }
+        // With --json -, standard output holds only JSON: the rest goes to standard error.
+        let toStandardError = connection.json == "-"
+        let say: (String) -> Void = { line in
+            if toStandardError { Console.err(line) } else { Console.out(line) }
+        }
+        var rows: [ReplayRun.Row] = []
+        var worst = ExitStatus.success
+        for (file, runner, address, options) in plans {
+            let shown = runner.name
+            if plans.count > 1 { say(Renderer(color: false).note(Words["replay-file", ["file": VisibleTextShort.of(file)]])) }
             let run = ReplayRun(runner: runner)
             var session = SessionRunner(address: address, options: options)
             session.forcePiped = true
@@ -93,7 +101,7 @@ struct ReplayCommand {
             if status != .success && (worst == .success || worst == .replayDifferent) { worst = status }
         }
         if rows.count > 1 {
-            for line in ReplayRun.table(rows) { Console.out(line) }
+            for line in ReplayRun.table(rows) { say(line) }
         }
         return worst
     }

@@ -42,7 +42,8 @@ struct SessionRunner {
         // --record and --json see everything from the first "Trying".
         let sinks = TranscriptSinks()
         defer { sinks.closeAll() }
-        sinks.setServer("\(address)", tls: options.implicitTLS ? "implicit" : options.startTLS ? "starttls" : "none")
+        let startTLS = options.startTLS || standardSession?.startTLS == true
+        sinks.setServer("\(address)", tls: options.implicitTLS ? "implicit" : startTLS ? "starttls" : "none")
         do throws(ShellError) {
             if let record = options.record { try sinks.startRecording(record) }
             if let json = options.json {

@@ -88,7 +88,7 @@ struct StandardSession {
         var checks: [Check] = []
         for number in 0..<max(count, 1) {
             let last = number == max(count, 1) - 1
-            if let stop = transaction(on: session, pipelined: pipelined, checks: &checks, last: last) { return stop }
+            if let stop = transaction(on: session, message: numbered(number), pipelined: pipelined, checks: &checks, last: last) { return stop }
             if quitAfter == .mail || quitAfter == .rcpt { break }
         }
         return .completed
@@ -111,7 +111,9 @@ struct StandardSession {
             return settle() ? session.lastReply?.code : nil
         }
         guard settle() else { return .ended }
-        guard session.lastReply?.code.replyClass == .positiveCompletion else { return .refused(.greeting) }
+        // The greeting (reply number 0), not the last reply: a refused command typed since does not count.
+        let greeting = session.replies(from: 0).first ?? session.lastReply
+        guard greeting?.code.replyClass == .positiveCompletion || session.replyCount > 4096 else { return .refused(.greeting) }
         if quitAfter == .greeting { return nil }
 
         guard var code = send("EHLO " + ehloName) else { return .ended }
@@ -142,7 +144,18 @@ struct StandardSession {
 
     /// MAIL, RCPT…, DATA, the message and the dot (or BDAT): one message. Pipelined, the
     /// envelope goes out behind the previous message's dot and is checked with it.
-    private func transaction(on session: ClientSession, pipelined: Bool, checks: inout [Check], last: Bool) -> Outcome? {
+    /// The message to send as number `number`: each has its own Message-ID (`<N.id>`), as
+    /// servers drop a second message with the same one.
+    private func numbered(_ number: Int) -> [String] {
+        guard number > 0, let index = message.prefix(while: { !$0.isEmpty }).firstIndex(where: { $0.lowercased().hasPrefix("message-id: <") }) else {
+            return message
+        }
+        var copy = message
+        copy[index] = "Message-ID: <\(number)." + copy[index].dropFirst("Message-ID: <".count)
+        return copy
+    }
+
+    private func transaction(on session: ClientSession, message: [String], pipelined: Bool, checks: inout [Check], last: Bool) -> Outcome? {
         var number = checks.last.map { $0.reply + 1 } ?? session.replyCount
         func expect(_ stage: Stage, intermediate: Bool = false) {
             checks.append(Check(reply: number, stage: stage, intermediate: intermediate))
@@ -155,13 +168,17 @@ struct StandardSession {
             guard let first = checks.first?.reply else { return nil }
             let replies = session.replies(from: first)
             defer { checks = [] }
+            var outcome: Outcome?
+            var acceptedRecipients = 0
             for check in checks {
                 guard check.reply - first < replies.count else { return .ended }
                 let code = replies[check.reply - first].code
                 let good = check.intermediate ? code == .startMailInput : code.replyClass == .positiveCompletion
-                if !good { return .refused(check.stage) }
+                if good && check.stage == .rcpt { acceptedRecipients += 1 }
+                if !good && outcome == nil { outcome = .refused(check.stage) }
             }
-            return nil
+            if outcome != nil { abandonData(on: session, acceptedRecipients: acceptedRecipients) }
+            return outcome
         }
 
         if parts.contains(.envelope) {
@@ -202,6 +219,23 @@ struct StandardSession {
         expect(.dot)
         // Pipelined, the next envelope follows the dot at once: its replies are checked together.
         return pipelined && !last ? nil : verify()
+    }
+
+    /// Pipelined, DATA may have been accepted (354) though a recipient was refused: the
+    /// server now waits for the message. With no recipient accepted, a lone "." ends it
+    /// (nothing can be delivered); otherwise the connection is closed, so that the server
+    /// drops the transaction rather than deliver to some recipients only.
+    private func abandonData(on session: ClientSession, acceptedRecipients: Int) {
+        guard session.inputMode == .messageBody else { return }
+        if acceptedRecipients == 0 {
+            session.note(Words["send-data-ended-empty"])
+            session.submit(".", shown: true)
+            _ = session.waitUntilSettled()
+        } else {
+            session.warn(Words["send-data-abandoned"])
+            session.close()
+            _ = session.waitUntilSettled(limit: 2)
+        }
     }
 
     /// A valid RFC 5322 message (Date, Message-ID, From, To, Subject), so real servers accept

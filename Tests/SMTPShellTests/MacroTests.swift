@@ -158,6 +158,23 @@ import Testing
         }
     }
 
+    /// Pipelined, DATA can be accepted before a recipient's refusal is read: smtpsh then
+    /// closes the connection, so that nothing reaches the other recipient alone.
+    @Test func pipelinedPartialRefusalDeliversNothing() async throws {
+        try await PipedSessionTests.withServer({ options in
+            options.configuration.rules.append(try! ScenarioRule(parsing: "RCPT 2: 550 5.1.1 no such user"))
+        }) { port, directory in
+            let result = try BinaryRunner.run([
+                "send", "127.0.0.1", String(port), "--from", "a@example.org", "--to", "b@example.org", "--to", "c@example.org",
+                "--pipeline", "--no-explain",
+            ])
+            #expect(result.status == 15, "\(result.stdout)")
+            #expect(result.stdout.contains("<-  354 "), "\(result.stdout)")
+            #expect(result.stdout.contains("*** DATA was accepted before the refusal arrived (pipelining): closing the connection"), "\(result.stdout)")
+            #expect(PipedSessionTests.stored(directory).isEmpty)
+        }
+    }
+
     @Test func badSettingsAreSaidAndNothingIsSent() async throws {
         let config = try Self.configDirectory(config: "colour = blue\nfrom\n")
         defer { try? FileManager.default.removeItem(at: config) }

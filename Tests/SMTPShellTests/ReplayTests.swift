@@ -74,6 +74,33 @@ import Testing
         }
     }
 
+    /// A message with a tab, a lone "." and lines starting with dots: recorded as sent
+    /// (dot-stuffed, the tab kept), replayed, and stored the same both times.
+    @Test func aRecordedMessageReplaysByteForByte() async throws {
+        let recording = Self.temporaryFile("bytes.smtp")
+        let data = Self.temporaryFile("bytes.eml")
+        defer {
+            try? FileManager.default.removeItem(at: recording)
+            try? FileManager.default.removeItem(at: data)
+        }
+        let message = "Subject: bytes\r\n\r\ncol1\tcol2\r\n.\r\n..two\r\n.one\r\nend\r\n"
+        try message.write(to: data, atomically: true, encoding: .utf8)
+        try await PipedSessionTests.withServer { port, directory in
+            let sent = try BinaryRunner.run([
+                "send", "127.0.0.1", String(port), "--from", "a@example.org", "--to", "b@example.org", "--data", data.path,
+                "--record", recording.path, "--no-explain",
+            ])
+            #expect(sent.status == 0, "\(sent.stdout)")
+            let text = try String(contentsOf: recording, encoding: .utf8)
+            #expect(text.contains("\n -> col1\tcol2\n -> ..\n -> ...two\n -> ..one\n -> end\n -> .\n"), "\(text)")
+            let replay = try BinaryRunner.run(["replay", recording.path, "--no-explain"])
+            #expect(replay.status == 0, "\(replay.stdout)")
+            let stored = PipedSessionTests.stored(directory)
+            #expect(stored.count == 2)
+            #expect(stored.allSatisfy { $0.hasSuffix(message) }, "\(stored)")
+        }
+    }
+
     /// The seed's telnet session, pasted as it is, against the practice server playing the
     /// appliance: the same reply codes.
     @Test func theSeedTelnetSessionReplaysAgainstTheAppliance() async throws {

@@ -199,6 +199,11 @@ public enum SessionScriptParser {
 
     // MARK: - Pairing
 
+    /// A message line as sent is dot-stuffed (RFC 5321, 4.5.2): `..x` is the line `.x`.
+    static func unstuffed(_ text: String) -> String {
+        text.count > 1 && text.hasPrefix(".") ? String(text.dropFirst()) : text
+    }
+
     /// Turns lines into exchanges: each reply answers the oldest exchange still waiting.
     static func pair(_ items: [Item]) -> [SessionScript.Exchange] {
         var exchanges: [SessionScript.Exchange] = []
@@ -223,7 +228,7 @@ public enum SessionScriptParser {
                 continue
             case .sent(let text, let tls, let line):
                 if message != nil {
-                    message!.lines.append(text)
+                    message!.lines.append(Self.unstuffed(text))
                     if text == "." {
                         add(.init(kind: .message(message!.lines), line: message!.line, tls: message!.tls))
                         message = nil
@@ -241,7 +246,7 @@ public enum SessionScriptParser {
                 if let data = afterData {
                     afterData = nil
                     if exchanges[data].expectation?.admitsIntermediate ?? true {
-                        message = ([text], line, tls)
+                        message = ([Self.unstuffed(text)], line, tls)
                         if text == "." {
                             add(.init(kind: .message(["."]), line: line, tls: tls))
                             message = nil

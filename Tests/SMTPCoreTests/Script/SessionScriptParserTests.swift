@@ -29,7 +29,7 @@ import Testing
         <-  354 go ahead
          -> Subject: hi
          -> 
-         -> .a line with a dot
+         -> ..a line with a dot
          -> .
         <-  250 2.0.0 accepted
          -> QUIT
