@@ -181,6 +181,40 @@ import Testing
         }
     }
 
+    /// The standard session in one command at the prompt, recorded from the middle.
+    @Test func theStandardSessionInOneCommandAtThePrompt() async throws {
+        let recording = FileManager.default.temporaryDirectory.appendingPathComponent("smtpsh-tmux-\(UUID().uuidString).smtp")
+        defer { try? FileManager.default.removeItem(at: recording) }
+        try await PipedSessionTests.withServer { port, directory in
+            let tmux = try Tmux(
+                command: "\(BinaryRunner.binary.path) 127.0.0.1 \(port) --no-explain --ehlo tmux.example", width: 120, height: 60,
+                environment: Self.environment)
+            tmux.waitFor { $0.contains("<-  220") }
+            try tmux.type(":record \(recording.path)", delay: 0.005)
+            try tmux.keys("Enter")
+            try tmux.type(":send to=bob@example.org subject=\"at the prompt\"", delay: 0.01)
+            try tmux.keys("Enter")
+            var screen = tmux.waitFor { $0.contains("OK: message 1 accepted") }
+            // Each step shown as if typed, with its reply.
+            for line in [" -> EHLO tmux.example", " -> MAIL FROM:<smtpsh@tmux.example>", " -> RCPT TO:<bob@example.org>", " -> DATA", " -> ."] {
+                #expect(screen.contains(line), "\(line): \(screen)")
+            }
+            #expect(screen.contains("<-  250 2.0.0 OK: message 1 accepted"), "\(screen)")
+            // The session is still the user's: the prompt is back, ready for more.
+            try tmux.type("NOOP", delay: 0.01)
+            try tmux.keys("Enter")
+            screen = tmux.waitFor { $0.contains(" -> NOOP") || $0.contains("> NOOP") }
+            try tmux.keys("C-d")
+            screen = tmux.waitFor { $0.contains("<-  221") }
+            #expect(PipedSessionTests.stored(directory).first?.contains("\r\nSubject: at the prompt\r\n") == true)
+            let recorded = Self.waitForFile(recording, containing: "<-  221")
+            #expect(recorded.hasPrefix("# smtpsh session\n"), "\(recorded)")
+            #expect(recorded.contains("\n -> EHLO tmux.example\n<-  250-"), "\(recorded)")
+            #expect(recorded.contains("\n -> NOOP\n<-  250 "), "\(recorded)")
+            #expect(recorded.contains("\n -> QUIT\n<-  221 "), "\(recorded)")
+        }
+    }
+
     /// `:auth` at a terminal: the password is asked for without echo, never shown, never in
     /// the history.
     @Test func authAsksForThePasswordWithoutEcho() async throws {
