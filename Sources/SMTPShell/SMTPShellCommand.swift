@@ -25,7 +25,7 @@ public enum SMTPShellCommand {
         options: ConnectionOptions.specs
     )
 
-    static let commands = [ConnectCommand.spec, DemoCommand.spec, SendCommand.spec, ReplayCommand.spec, ServeCommand.spec, ExplainCommand.spec]
+    static let commands = [ConnectCommand.spec, DemoCommand.spec, SendCommand.spec, ReplayCommand.spec, LearnCommand.spec, ServeCommand.spec, ExplainCommand.spec]
 
     /// Runs the command line (without the program name) and returns the exit status.
     public static func run(_ arguments: [String]) async -> Int32 {
@@ -91,6 +91,8 @@ public enum SMTPShellCommand {
             return try await SendCommand(parsed).run()
         case "replay":
             return try await ReplayCommand(parsed).run()
+        case "learn":
+            return try await LearnCommand(parsed).run()
         default:
             if parsed.positionals.isEmpty && parsed.value("mx") == nil {
                 // `smtpsh` with options only: what to type.
