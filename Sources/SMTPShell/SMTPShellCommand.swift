@@ -1,6 +1,7 @@
 import Foundation
 import SMTPCatalog
 import SMTPClient
+import SMTPCore
 
 /// `smtpsh`: reads the command line and runs the command, turning every failure into one
 /// clear line and a documented exit status (Docs/exit-status.md).
@@ -58,6 +59,21 @@ public enum SMTPShellCommand {
             return .success
         case "--help", "-h":
             Console.out(HelpText.render(spec, columns: Environment.columns, subcommands: commands))
+            return .success
+        case "manual":
+            // The man page, generated from the command definitions (Scripts/install puts it in place).
+            let now = UTCTime(secondsSince1970: Int64(Date().timeIntervalSince1970))
+            Console.write(ManualPage.render(commands: commands, date: now.isoDate), to: STDOUT_FILENO)
+            return .success
+        case "completions":
+            let shell = arguments.dropFirst().first ?? ""
+            switch shell {
+            case "bash": Console.write(CompletionScripts.bash(commands: commands), to: STDOUT_FILENO)
+            case "zsh": Console.write(CompletionScripts.zsh(commands: commands), to: STDOUT_FILENO)
+            case "fish": Console.write(CompletionScripts.fish(commands: commands), to: STDOUT_FILENO)
+            default:
+                throw UsageError(Words["usage-choice", ["option": "completions", "value": VisibleTextShort.of(shell), "choices": "bash, zsh, fish"]])
+            }
             return .success
         case "help":
             if let name = arguments.dropFirst().first {

@@ -31,6 +31,8 @@ struct LearnCommand {
     )
 
     var first = 1
+    /// `--lesson N`: that lesson only (a teacher's class); else every lesson in turn.
+    var only = false
     var list = false
     var large = false
     var scenarios: [String] = []
@@ -42,6 +44,7 @@ struct LearnCommand {
             throw UsageError(Words["usage-unexpected-argument", ["argument": VisibleTextShort.of(extra)]], command: "learn")
         }
         first = try parsed.integer("lesson", in: 1...Lesson.all.count) ?? 1
+        only = parsed.value("lesson") != nil
         list = parsed.flag("list")
         large = parsed.flag("large")
         scenarios = parsed.all("scenario")
@@ -65,7 +68,7 @@ struct LearnCommand {
         }
         let color = connection.color.enabled(isTerminal: isatty(STDOUT_FILENO) == 1, environment: Environment.variables)
         let style = LessonStyle(color: color, large: large, columns: Environment.columns)
-        for number in first...Lesson.all.count {
+        for number in first...(only ? first : Lesson.all.count) {
             let lesson = Lesson.all[number - 1]
             var configuration = classScenario
             do throws(ScenarioError) {
@@ -84,7 +87,7 @@ struct LearnCommand {
                 await server.stop()
                 throw ShellError(Words["demo-cannot-start", ["error": "\(error)"]], status: .unavailable)
             }
-            let guide = LessonGuide(lesson: lesson, number: number, style: style)
+            let guide = LessonGuide(lesson: lesson, number: number, style: style, continues: !only)
             var runner = SessionRunner(address: ServerAddress(host: "127.0.0.1", port: listening.port), options: connection)
             runner.lesson = guide
             let status = await runner.run()

@@ -106,10 +106,14 @@ final class LessonGuide: @unchecked Sendable {
         if case .reply(_, let tls, _) = event { lock.withLock { lastReplyTLS = tls } }
     }
 
-    init(lesson: Lesson, number: Int, style: LessonStyle) {
+    /// Whether the next lesson follows in this run (else the learner is told how to start it).
+    let continues: Bool
+
+    init(lesson: Lesson, number: Int, style: LessonStyle, continues: Bool = true) {
         self.lesson = lesson
         self.number = number
         self.style = style
+        self.continues = continues
     }
 
     var isFinished: Bool { lock.withLock { index >= lesson.steps.count } }
@@ -151,7 +155,10 @@ final class LessonGuide: @unchecked Sendable {
             } else {
                 lines += style.title(Words["lesson-finished", ["number": String(number), "title": Words["lesson-\(lesson.name)-title"]]])
                 if number < Lesson.all.count {
-                    lines += style.text(Words["lesson-next", ["title": Words["lesson-\(Lesson.all[number].name)-title"]]])
+                    let next = Words["lesson-\(Lesson.all[number].name)-title"]
+                    lines += style.text(continues
+                        ? Words["lesson-next", ["title": next]]
+                        : Words["lesson-next-command", ["title": next, "number": String(number + 1)]])
                 } else {
                     lines += style.text(Words["lesson-all-done"])
                 }
