@@ -44,6 +44,8 @@ struct StandardSession {
     var recipientParameters: [String] = []
     /// The message's lines, without line ends (dot-stuffing is done when they are sent).
     var message: [String]
+    /// `--data FILE|-`: the message streamed from the file instead (any size, bounded memory).
+    var dataFile: String?
     /// Stop after this stage (then QUIT).
     var quitAfter: Stage?
     /// `--pipeline`: MAIL, every RCPT and DATA (or BDAT) in one go when the server offers
@@ -212,13 +214,30 @@ struct StandardSession {
         // The message goes out after 354, so DATA's reply (and the envelope's) come first.
         if let stop = verify() { return stop }
         number = session.replyCount
+        if let dataFile {
+            guard Self.stream(dataFile, on: session) else { return .ended }
+        }
         // The message, its dot and (pipelined) the next envelope leave in one write.
         session.holdWritesUntilReleased()
-        session.submit(lines: message, shown: true, content: true)
+        if dataFile == nil { session.submit(lines: message, shown: true, content: true) }
         session.submit(".", shown: true)
         expect(.dot)
         // Pipelined, the next envelope follows the dot at once: its replies are checked together.
         return pipelined && !last ? nil : verify()
+    }
+
+    /// Streams a message file (or standard input) after 354, 64 KiB at a time.
+    static func stream(_ file: String, on session: ClientSession) -> Bool {
+        let handle = file == "-" ? FileHandle.standardInput : FileHandle(forReadingAtPath: file)
+        guard let handle else {
+            session.warn(Words["usage-cannot-read", ["file": VisibleTextShort.of(file)]])
+            return false
+        }
+        defer { if file != "-" { try? handle.close() } }
+        return session.streamMessage {
+            guard let chunk = try? handle.read(upToCount: 65_536), !chunk.isEmpty else { return nil }
+            return Array(chunk)
+        }
     }
 
     /// Pipelined, DATA may have been accepted (354) though a recipient was refused: the
