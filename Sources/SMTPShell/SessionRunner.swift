@@ -99,8 +99,9 @@ struct SessionRunner {
             Console.err(renderer.error("smtpsh: " + error.description))
             return error.exitStatus
         }
-        session.attach(connection)
+        // The welcome comes before the greeting: what the server sent is held until attach.
         for line in welcome { sink.write(line) }
+        session.attach(connection)
 
         if let standard = standardSession {
             return Self.send(standard, on: session)

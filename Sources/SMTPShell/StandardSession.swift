@@ -184,7 +184,15 @@ struct StandardSession {
         }
 
         if parts.contains(.envelope) {
-            let mail = (["MAIL FROM:<\(from)>"] + mailParameters).joined(separator: " ")
+            var parameters = mailParameters
+            // 8-bit content: BODY=8BITMIME when the server offers it and the user gave no BODY.
+            if !parameters.contains(where: { $0.uppercased().hasPrefix("BODY=") }),
+                session.state.capabilities?.supports("8BITMIME") == true,
+                message.contains(where: { $0.utf8.contains(where: { $0 >= 0x80 }) })
+            {
+                parameters.append("BODY=8BITMIME")
+            }
+            let mail = (["MAIL FROM:<\(from)>"] + parameters).joined(separator: " ")
             session.submit(mail, shown: true, pipelined: pipelined)
             expect(.mail)
             if !pipelined, let stop = verify() { return stop }
@@ -278,6 +286,10 @@ struct StandardSession {
             } else {
                 fields.append((name, value))
             }
+        }
+        // An 8-bit body (a translated default, UTF-8 text) says so (RFC 2045; RFC 6152 for MAIL).
+        if body.contains(where: { $0.utf8.contains(where: { $0 >= 0x80 }) }) && !fields.contains(where: { $0.0.lowercased() == "content-transfer-encoding" }) {
+            fields.append(("Content-Transfer-Encoding", "8bit"))
         }
         return fields.map { "\($0.0): \($0.1)" } + [""] + body
     }

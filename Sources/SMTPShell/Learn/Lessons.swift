@@ -168,6 +168,8 @@ final class LessonGuide: @unchecked Sendable {
         // A challenge during AUTH, the 354 of a DATA the step does not ask for yet: not a mistake.
         if replyClass == 3 && step.replyClass != 3 { return [] }
         if verb == "STARTTLS" && replyClass == 2 { return [] }
+        // QUIT before the end: the learner is leaving (LearnCommand says how to come back).
+        if verb == "QUIT" { return [] }
         mistakes += 1
         var lines: [String] = []
         if verb == step.verb {
