@@ -286,6 +286,27 @@ import Testing
         }
     }
 
+    /// Several files: one connection each, then a table; the exit status says one differed.
+    @Test func severalFilesGiveATable() async throws {
+        let good = Self.temporaryFile("good.smtp")
+        let bad = Self.temporaryFile("bad.smtp")
+        defer {
+            try? FileManager.default.removeItem(at: good)
+            try? FileManager.default.removeItem(at: bad)
+        }
+        try "<- 220\n -> EHLO table.example\n<- 250\n -> NOOP\n<- 2xx\n -> QUIT\n<- 221\n".write(to: good, atomically: true, encoding: .utf8)
+        try "<- 220\n -> EHLO table.example\n<- 250\n -> RCPT TO:<a@example.org>\n<- 250\n -> QUIT\n<- 221\n".write(to: bad, atomically: true, encoding: .utf8)
+        try await PipedSessionTests.withServer { port, _ in
+            let result = try BinaryRunner.run(["replay", good.path, bad.path, "--host", "127.0.0.1:\(port)", "--no-explain"])
+            #expect(result.status == 20, "\(result.stdout)")
+            let lines = result.stdout.split(separator: "\n").map(String.init)
+            let header = try #require(lines.firstIndex { $0.hasPrefix("file ") }, "\(result.stdout)")
+            #expect(lines[header].split(separator: " ", omittingEmptySubsequences: true) == ["file", "replies", "matched", "different", "result"])
+            #expect(lines[header + 1].split(separator: " ", omittingEmptySubsequences: true) == [Substring(good.lastPathComponent), "4", "4", "0", "ok"])
+            #expect(lines[header + 2].split(separator: " ", omittingEmptySubsequences: true) == [Substring(bad.lastPathComponent), "4", "3", "1", "differs"])
+        }
+    }
+
     @Test func badFilesAreClearErrors() throws {
         let file = Self.temporaryFile("bad.smtp")
         defer { try? FileManager.default.removeItem(at: file) }
