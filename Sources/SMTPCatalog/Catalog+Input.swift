@@ -30,7 +30,7 @@ extension Catalog {
             omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
         for rawLine in lines {
             let line = Self.normalised(rawLine)
-            guard !line.isEmpty else { continue }
+            guard !line.isEmpty, !Self.isDeliveryStatusField(line) else { continue }
             if let code = Self.replyCode(of: line) {
                 // A line continues the reply when the previous line of the same code ended in "-".
                 if let last = group.last, Self.replyCode(of: last) != code || !Self.isContinuation(last) {
@@ -104,6 +104,12 @@ extension Catalog {
                 line = line.dropFirst(marker.count).trimmingSpaces
                 changed = true
             }
+            // A DSN's `Status: 5.1.1` (RFC 3464), a comment after it left out.
+            if line.lowercased().hasPrefix("status:") {
+                line = line.dropFirst("status:".count).trimmingSpaces
+                if let space = line.firstIndex(of: " ") { line = line[..<space].trimmingSpaces }
+                changed = true
+            }
             if line.lowercased().hasPrefix("diagnostic-code:") {
                 line = line.dropFirst("diagnostic-code:".count).trimmingSpaces
                 if let semicolon = line.firstIndex(of: ";"), !line[..<semicolon].contains(" ") {
@@ -119,6 +125,15 @@ extension Catalog {
             line = String(line[..<reply.lowerBound])
         }
         return line
+    }
+
+    /// The fields of a bounce's delivery status (RFC 3464) that hold no code: skipped, so a
+    /// whole bounce can be pasted (`Status:` and `Diagnostic-Code:` are explained).
+    static func isDeliveryStatusField(_ line: String) -> Bool {
+        let lower = line.lowercased()
+        return ["final-recipient:", "original-recipient:", "action:", "reporting-mta:", "remote-mta:", "arrival-date:",
+                "last-attempt-date:", "will-retry-until:", "received-from-mta:", "original-envelope-id:", "x-postfix-", "x-actual-recipient:",
+                "dsn-gateway:"].contains { lower.hasPrefix($0) }
     }
 
     /// The reply code a line starts with (three digits, then a space, a `-` or the end).

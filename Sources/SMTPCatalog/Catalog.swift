@@ -30,7 +30,7 @@ public struct Catalog: Sendable {
     /// The files of smtpsh's own words (`message.*` entries only), loaded apart from the
     /// replies' meanings: a session says "Trying 192.0.2.1:25..." before any reply needs
     /// explaining, and reading these files alone costs a fraction of the whole.
-    public static let wordFiles: Set<String> = ["help.catalog", "messages.catalog", "session.catalog"]
+    public static let wordFiles: Set<String> = ["help.catalog", "lessons.catalog", "messages.catalog", "session.catalog"]
 
     /// smtpsh's own words, parsed on first use (``Words`` reads them here).
     public static let words = Catalog(sources: embeddedSources.filter { wordFiles.contains($0.name) }, checks: false)

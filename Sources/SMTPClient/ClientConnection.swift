@@ -115,6 +115,13 @@ public final class ClientConnection: Sendable {
         channel.writeAndFlush(buffer, promise: nil)
     }
 
+    /// Writes; the future completes once the bytes are handed to the kernel.
+    public func writeFuture(_ bytes: [UInt8]) -> EventLoopFuture<Void> {
+        var buffer = channel.allocator.buffer(capacity: bytes.count)
+        buffer.writeBytes(bytes)
+        return channel.writeAndFlush(buffer)
+    }
+
     /// Writes and waits until the bytes are handed to the kernel.
     public func writeAndWait(_ bytes: [UInt8]) async throws {
         var buffer = channel.allocator.buffer(capacity: bytes.count)

@@ -330,6 +330,79 @@ public final class ClientSession: @unchecked Sendable {
         enqueue(line)
     }
 
+    /// After 354: streams a message read a chunk at a time (`next` returns `nil` at its end),
+    /// dot-stuffed and with CRLF line ends, each chunk written to the network before the
+    /// next is read, so memory stays bounded whatever the message's size. The first
+    /// `shownLines` lines are shown and recorded, then a note says how much followed. A
+    /// server that stops reading for `replyTimeout` seconds ends the session. The final "."
+    /// is the caller's (``submit(_:shown:pipelined:content:)``). Returns false when the
+    /// session ended meanwhile.
+    public func streamMessage(shownLines: Int = 200, next: () -> [UInt8]?) -> Bool {
+        lock.lock()
+        guard let connection, !isClosed, machine.phase == .data, queue.isEmpty else {
+            lock.unlock()
+            return false
+        }
+        let tls = machine.isTLS
+        lock.unlock()
+        var encoder = MessageDataEncoder()
+        var shown = 0
+        var lines = 0
+        var octets: UInt64 = 0
+        var line: [UInt8] = []
+        func show(_ bytes: [UInt8]) {
+            for byte in bytes {
+                if byte == 10 {
+                    if shown < shownLines {
+                        if line.last == 13 { line.removeLast() }
+                        let text = String(decoding: line, as: UTF8.self)
+                        lock.withLock { emit(.sent(text, tls: tls, kind: .messageLine)) }
+                        shown += 1
+                    }
+                    lines += 1
+                    line.removeAll(keepingCapacity: true)
+                } else if shown < shownLines && line.count < 65_536 {
+                    line.append(byte)
+                }
+            }
+        }
+        func write(_ bytes: [UInt8]) -> Bool {
+            guard !bytes.isEmpty else { return true }
+            show(bytes)
+            octets += UInt64(bytes.count)
+            let done = DispatchSemaphore(value: 0)
+            let future = connection.writeFuture(bytes)
+            future.whenComplete { _ in done.signal() }
+            if done.wait(timeout: .now() + options.replyTimeout) == .timedOut {
+                lock.withLock {
+                    emit(.error(Words["session-server-not-reading", ["seconds": ConnectError.seconds(options.replyTimeout)]]))
+                    timedOut = true
+                    signalSettled()
+                }
+                connection.close()
+                return false
+            }
+            return !isClosed
+        }
+        while let chunk = next() {
+            var output: [UInt8] = []
+            output.reserveCapacity(chunk.count + chunk.count / 16 + 2)
+            encoder.encode(chunk, into: &output)
+            guard write(output) else { return false }
+        }
+        var tail: [UInt8] = []
+        encoder.finish(into: &tail)
+        tail.removeLast(3)  // ".\r\n": the caller's
+        guard write(tail) else { return false }
+        if lines > shown {
+            lock.withLock {
+                emit(.note(Words["session-message-more-lines", ["count": String(lines - shown), "octets": String(octets)]]))
+            }
+        }
+        lock.withLock { lastActivity = DispatchTime.now().uptimeNanoseconds }
+        return true
+    }
+
     /// Sends `BDAT <size> [LAST]` and the chunk that follows it (RFC 3030), as one unit,
     /// shown as sent with the chunk's lines. `pipelined` as for ``submit(_:shown:pipelined:)``.
     public func submitChunk(_ chunk: [UInt8], last: Bool, pipelined: Bool = false) {

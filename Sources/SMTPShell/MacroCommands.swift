@@ -141,7 +141,7 @@ final class MacroCommands: @unchecked Sendable {
             "bdat = \(defaults.chunking ? "yes" : "no")", "quit = \(defaults.quit ? "yes" : "no")",
         ]
         if pairs.isEmpty {
-            session.note(Words["macro-defaults", ["file": MacroDefaults.configPath() ?? "-"]])
+            session.note(Words["macro-defaults", ["file": MacroDefaults.configPath() ?? "~/.config/smtpsh/config"]])
             for line in lines { session.note("  " + VisibleText.escape(line)) }
         }
     }

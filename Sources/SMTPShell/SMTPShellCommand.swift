@@ -1,6 +1,7 @@
 import Foundation
 import SMTPCatalog
 import SMTPClient
+import SMTPCore
 
 /// `smtpsh`: reads the command line and runs the command, turning every failure into one
 /// clear line and a documented exit status (Docs/exit-status.md).
@@ -25,7 +26,7 @@ public enum SMTPShellCommand {
         options: ConnectionOptions.specs
     )
 
-    static let commands = [ConnectCommand.spec, DemoCommand.spec, SendCommand.spec, ReplayCommand.spec, ServeCommand.spec, ExplainCommand.spec]
+    static let commands = [ConnectCommand.spec, DemoCommand.spec, SendCommand.spec, ReplayCommand.spec, LearnCommand.spec, ServeCommand.spec, ExplainCommand.spec]
 
     /// Runs the command line (without the program name) and returns the exit status.
     public static func run(_ arguments: [String]) async -> Int32 {
@@ -59,6 +60,21 @@ public enum SMTPShellCommand {
         case "--help", "-h":
             Console.out(HelpText.render(spec, columns: Environment.columns, subcommands: commands))
             return .success
+        case "manual":
+            // The man page, generated from the command definitions (Scripts/install puts it in place).
+            let now = UTCTime(secondsSince1970: Int64(Date().timeIntervalSince1970))
+            Console.write(ManualPage.render(commands: commands, date: now.isoDate), to: STDOUT_FILENO)
+            return .success
+        case "completions":
+            let shell = arguments.dropFirst().first ?? ""
+            switch shell {
+            case "bash": Console.write(CompletionScripts.bash(commands: commands), to: STDOUT_FILENO)
+            case "zsh": Console.write(CompletionScripts.zsh(commands: commands), to: STDOUT_FILENO)
+            case "fish": Console.write(CompletionScripts.fish(commands: commands), to: STDOUT_FILENO)
+            default:
+                throw UsageError(Words["usage-choice", ["option": "completions", "value": VisibleTextShort.of(shell), "choices": "bash, zsh, fish"]])
+            }
+            return .success
         case "help":
             if let name = arguments.dropFirst().first {
                 guard let command = commands.first(where: { $0.name == name }) else {
@@ -91,6 +107,8 @@ public enum SMTPShellCommand {
             return try await SendCommand(parsed).run()
         case "replay":
             return try await ReplayCommand(parsed).run()
+        case "learn":
+            return try await LearnCommand(parsed).run()
         default:
             if parsed.positionals.isEmpty && parsed.value("mx") == nil {
                 // `smtpsh` with options only: what to type.

@@ -114,18 +114,23 @@ struct SendCommand {
             }
             auth = exchange
         }
-        let message: [String]
-        if let data {
+        var message: [String] = []
+        var dataFile: String?
+        if let data, !chunking {
+            // Streamed after 354: any size, in bounded memory.
+            dataFile = data
+        } else if let data {
             message = try Self.lines(of: data)
         } else {
             let bodyLines = try body.map { file throws(ShellError) in try Self.lines(of: file) } ?? [Words["send-default-body"]]
             let domain = connection.ehloName.contains(".") ? connection.ehloName : "localhost.localdomain"
             message = StandardSession.message(from: from, to: recipients, subject: subject, headers: headers, body: bodyLines, domain: domain)
         }
-        let standard = StandardSession(
+        var standard = StandardSession(
             ehloName: connection.ehloName, startTLS: connection.startTLS, auth: auth, from: from, recipients: recipients,
             mailParameters: mailParameters, recipientParameters: recipientParameters, message: message, quitAfter: quitAfter,
             pipelining: pipelining, chunking: chunking, count: count)
+        standard.dataFile = dataFile
         var options = connection
         options.startTLS = false  // the standard session does it, step by step
         var runner = SessionRunner(address: address, options: options)

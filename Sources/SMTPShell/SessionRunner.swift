@@ -23,6 +23,8 @@ struct SessionRunner {
 
     /// `smtpsh replay`: run these files instead of reading lines.
     var replay: ReplayRun?
+    /// `smtpsh learn`: the lesson that follows the learner's steps.
+    var lesson: LessonGuide?
 
     var interactive: Bool {
         !forcePiped && options.json != "-" && isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1
@@ -68,6 +70,10 @@ struct SessionRunner {
             enabled: options.explain, languages: options.languages, renderer: renderer, columns: { Environment.columns })
         session.addReplyObserver { reply, outcome in explainer.lines(for: reply, outcome: outcome) }
         session.addTranscriptObserver { event in sinks.record(event) }
+        if let lesson {
+            session.addTranscriptObserver { event in lesson.observe(event) }
+            session.addReplyObserver { reply, outcome in lesson.lines(for: reply, outcome: outcome) }
+        }
         let say: @Sendable (String) -> Void = { text in
             sinks.note(text)
             sink.write(renderer.note(text))
@@ -93,8 +99,9 @@ struct SessionRunner {
             Console.err(renderer.error("smtpsh: " + error.description))
             return error.exitStatus
         }
-        session.attach(connection)
+        // The welcome comes before the greeting: what the server sent is held until attach.
         for line in welcome { sink.write(line) }
+        session.attach(connection)
 
         if let standard = standardSession {
             return Self.send(standard, on: session)
@@ -240,7 +247,9 @@ struct PipedSession {
     func run() -> ExitStatus {
         if let ended = waitForReplies() { return ended }
         var skipping: Skip?
-        while let raw = Swift.readLine(strippingNewline: true) {
+        // After 221 (or 421) nothing more is read: the next lines are not this session's
+        // (`smtpsh learn` reads the next lesson's from the same input).
+        while !session.isClosed && session.state.phase != .closed, let raw = Swift.readLine(strippingNewline: true) {
             var line = raw
             if line.hasSuffix("\r") { line.removeLast() }
             if session.isClosed { break }

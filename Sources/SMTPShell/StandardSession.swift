@@ -44,6 +44,8 @@ struct StandardSession {
     var recipientParameters: [String] = []
     /// The message's lines, without line ends (dot-stuffing is done when they are sent).
     var message: [String]
+    /// `--data FILE|-`: the message streamed from the file instead (any size, bounded memory).
+    var dataFile: String?
     /// Stop after this stage (then QUIT).
     var quitAfter: Stage?
     /// `--pipeline`: MAIL, every RCPT and DATA (or BDAT) in one go when the server offers
@@ -182,7 +184,15 @@ struct StandardSession {
         }
 
         if parts.contains(.envelope) {
-            let mail = (["MAIL FROM:<\(from)>"] + mailParameters).joined(separator: " ")
+            var parameters = mailParameters
+            // 8-bit content: BODY=8BITMIME when the server offers it and the user gave no BODY.
+            if !parameters.contains(where: { $0.uppercased().hasPrefix("BODY=") }),
+                session.state.capabilities?.supports("8BITMIME") == true,
+                message.contains(where: { $0.utf8.contains(where: { $0 >= 0x80 }) })
+            {
+                parameters.append("BODY=8BITMIME")
+            }
+            let mail = (["MAIL FROM:<\(from)>"] + parameters).joined(separator: " ")
             session.submit(mail, shown: true, pipelined: pipelined)
             expect(.mail)
             if !pipelined, let stop = verify() { return stop }
@@ -212,13 +222,30 @@ struct StandardSession {
         // The message goes out after 354, so DATA's reply (and the envelope's) come first.
         if let stop = verify() { return stop }
         number = session.replyCount
+        if let dataFile {
+            guard Self.stream(dataFile, on: session) else { return .ended }
+        }
         // The message, its dot and (pipelined) the next envelope leave in one write.
         session.holdWritesUntilReleased()
-        session.submit(lines: message, shown: true, content: true)
+        if dataFile == nil { session.submit(lines: message, shown: true, content: true) }
         session.submit(".", shown: true)
         expect(.dot)
         // Pipelined, the next envelope follows the dot at once: its replies are checked together.
         return pipelined && !last ? nil : verify()
+    }
+
+    /// Streams a message file (or standard input) after 354, 64 KiB at a time.
+    static func stream(_ file: String, on session: ClientSession) -> Bool {
+        let handle = file == "-" ? FileHandle.standardInput : FileHandle(forReadingAtPath: file)
+        guard let handle else {
+            session.warn(Words["usage-cannot-read", ["file": VisibleTextShort.of(file)]])
+            return false
+        }
+        defer { if file != "-" { try? handle.close() } }
+        return session.streamMessage {
+            guard let chunk = try? handle.read(upToCount: 65_536), !chunk.isEmpty else { return nil }
+            return Array(chunk)
+        }
     }
 
     /// Pipelined, DATA may have been accepted (354) though a recipient was refused: the
@@ -259,6 +286,10 @@ struct StandardSession {
             } else {
                 fields.append((name, value))
             }
+        }
+        // An 8-bit body (a translated default, UTF-8 text) says so (RFC 2045; RFC 6152 for MAIL).
+        if body.contains(where: { $0.utf8.contains(where: { $0 >= 0x80 }) }) && !fields.contains(where: { $0.0.lowercased() == "content-transfer-encoding" }) {
+            fields.append(("Content-Transfer-Encoding", "8bit"))
         }
         return fields.map { "\($0.0): \($0.1)" } + [""] + body
     }

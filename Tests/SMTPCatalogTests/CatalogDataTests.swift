@@ -35,7 +35,7 @@ import Testing
             Catalog.embeddedSources.map(\.name)
                 == [
                     "appliance.catalog", "basic.catalog", "ehlo.catalog", "enhanced.catalog", "help.catalog",
-                    "messages.catalog", "session.catalog",
+                    "lessons.catalog", "messages.catalog", "session.catalog",
                 ]
         )
     }

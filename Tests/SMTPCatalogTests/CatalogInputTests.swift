@@ -27,6 +27,21 @@ import Testing
         #expect(keys("  599 ") == [["class.5"]])
     }
 
+    /// A bounce's delivery status pasted whole: Status and Diagnostic-Code explained, the
+    /// fields without a code skipped (not errors).
+    @Test func aWholeDeliveryStatus() {
+        let bounce = """
+            Reporting-MTA: dns; mail.example.org
+            Final-Recipient: rfc822; bob@example.org
+            Action: failed
+            Status: 5.1.1 (bad destination mailbox)
+            Diagnostic-Code: smtp; 550 5.1.1 <bob@example.org>: Recipient address rejected
+            """
+        #expect(inputs(bounce) == ["5.1.1", "550 5.1.1 <bob@example.org>: Recipient address rejected"])
+        #expect(keys(bounce).first == ["enhanced.1.1", "enhanced-class.5"])
+        #expect(keys("Action: failed\nhello").last == ["?"])
+    }
+
     @Test func aBareEnhancedCode() {
         #expect(keys("5.1.1") == [["enhanced.1.1", "enhanced-class.5"]])
         #expect(keys("#4.3.1") == [["enhanced.3.1", "enhanced-class.4"]])

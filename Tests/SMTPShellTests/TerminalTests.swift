@@ -218,26 +218,47 @@ import Testing
     /// `:auth` at a terminal: the password is asked for without echo, never shown, never in
     /// the history.
     @Test func authAsksForThePasswordWithoutEcho() async throws {
-        let history = FileManager.default.temporaryDirectory.appendingPathComponent("smtpsh-history-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: history) }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("smtpsh-secrets-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let history = directory.appendingPathComponent("history")
+        let recording = directory.appendingPathComponent("session.smtp")
+        let json = directory.appendingPathComponent("events.json")
         try await PipedSessionTests.withServer({ $0.configuration.password = "Hidden-Pass7" }) { port, _ in
             var environment = Self.environment
             environment["SMTPSH_HISTORY"] = history.path
-            let tmux = try Tmux(command: "\(BinaryRunner.binary.path) 127.0.0.1 \(port) --starttls --no-explain", environment: environment)
+            let tmux = try Tmux(
+                command: "\(BinaryRunner.binary.path) 127.0.0.1 \(port) --starttls --no-explain --record \(recording.path) --json \(json.path)",
+                environment: environment)
             tmux.waitFor { $0.contains("TLS ready>") }
             try tmux.type(":auth plain student", delay: 0.01)
             try tmux.keys("Enter")
             tmux.waitFor { $0.contains("password for student (not shown):") }
             try tmux.type("Hidden-Pass7", delay: 0.01)
             try tmux.keys("Enter")
-            let screen = tmux.waitFor { $0.contains("235 2.7.0") }
+            var screen = tmux.waitFor { $0.contains("235 2.7.0") }
             #expect(screen.contains(" ~> AUTH PLAIN ********"), "\(screen)")
             #expect(screen.contains("<~  235 2.7.0 Authentication successful"), "\(screen)")
             #expect(!screen.contains("Hidden-Pass7"), "\(screen)")
+            // AUTH typed by hand, with the credentials in base64 on the line: a secret too.
+            let typed = Data("\0student\0Hidden-Pass7".utf8).base64EncodedString()
+            try tmux.type("AUTH PLAIN \(typed)", delay: 0.005)
+            try tmux.keys("Enter")
+            screen = tmux.waitFor { $0.contains("503") }
             try tmux.keys("C-d")
             let saved = Self.waitForFile(history, containing: ":auth")
             #expect(saved.contains(":auth\\040plain\\040student"), "\(saved)")
-            #expect(!saved.contains("Hidden-Pass7"))
+            _ = Self.waitForFile(recording, containing: "<~  221")
+            // Every file smtpsh wrote: no password, in no form.
+            let forms = ["Hidden-Pass7", Data("Hidden-Pass7".utf8).base64EncodedString(), typed]
+            let names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+            #expect(Set(names) == ["history", "session.smtp", "events.json"], "\(names)")
+            for name in names {
+                let text = try String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8)
+                #expect(!text.isEmpty, "\(name)")
+                for form in forms { #expect(!text.contains(form), "\(form) in \(name): \(text)") }
+            }
+            #expect(try String(contentsOf: recording, encoding: .utf8).contains(" ~> AUTH PLAIN ********"))
         }
     }
 

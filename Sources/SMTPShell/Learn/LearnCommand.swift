@@ -1,0 +1,103 @@
+import Foundation
+import SMTPCatalog
+import SMTPClient
+import SMTPCore
+import SMTPPracticeServer
+
+/// `smtpsh learn [--lesson N]`: guided lessons against the practice server, in-process, in
+/// the user's language; `--large` for a projector, `--scenario` for the whole class.
+struct LearnCommand {
+    static let spec = CommandSpec(
+        name: "learn",
+        usage: "smtpsh learn [options]",
+        abstract: "help-learn-abstract",
+        discussion: ["help-learn-discussion"],
+        examples: [
+            "smtpsh learn",
+            "smtpsh learn --lesson 4 --lang fr",
+            "smtpsh learn --lesson 2 --large",
+            "smtpsh learn --list",
+        ],
+        options: [
+            .value("lesson", "number", help: "option-learn-lesson"),
+            .flag("list", help: "option-learn-list"),
+            .flag("large", help: "option-learn-large"),
+            .value("scenario", "name|file", help: "option-learn-scenario", repeatable: true),
+            .value("lang", "languages", help: "option-lang"),
+            .value("color", "when", help: "option-color"),
+            .value("timeout", "seconds", help: "option-timeout"),
+            .flag("no-explain", help: "option-no-explain"),
+        ]
+    )
+
+    var first = 1
+    /// `--lesson N`: that lesson only (a teacher's class); else every lesson in turn.
+    var only = false
+    var list = false
+    var large = false
+    var scenarios: [String] = []
+    var connection: ConnectionOptions
+
+    init(_ parsed: ParsedCommandLine) throws(UsageError) {
+        connection = try ConnectionOptions(parsed)
+        if let extra = parsed.positional(0) {
+            throw UsageError(Words["usage-unexpected-argument", ["argument": VisibleTextShort.of(extra)]], command: "learn")
+        }
+        first = try parsed.integer("lesson", in: 1...Lesson.all.count) ?? 1
+        only = parsed.value("lesson") != nil
+        list = parsed.flag("list")
+        large = parsed.flag("large")
+        scenarios = parsed.all("scenario")
+        // The practice account: `:auth plain` needs no user name in the lessons.
+        connection.credentials.user = "student"
+        connection.ehlo = connection.ehlo ?? "learner.example"
+    }
+
+    func run() async throws(ShellError) -> ExitStatus {
+        if list {
+            for (index, lesson) in Lesson.all.enumerated() {
+                Console.out(String(index + 1) + ". " + Words["lesson-\(lesson.name)-title"])
+            }
+            return .success
+        }
+        var classScenario = PracticeServerConfiguration()
+        do throws(ScenarioError) {
+            for name in scenarios { try classScenario.apply(try ServeCommand.loadScenario(name)) }
+        } catch {
+            throw ShellError(error.description, status: .usage)
+        }
+        let color = connection.color.enabled(isTerminal: isatty(STDOUT_FILENO) == 1, environment: Environment.variables)
+        let style = LessonStyle(color: color, large: large, columns: Environment.columns)
+        for number in first...(only ? first : Lesson.all.count) {
+            let lesson = Lesson.all[number - 1]
+            var configuration = classScenario
+            do throws(ScenarioError) {
+                for rule in lesson.rules { configuration.rules.append(try ScenarioRule(parsing: rule)) }
+            } catch {
+                throw ShellError(error.description, status: .software)
+            }
+            var options = PracticeServer.Options()
+            options.port = 0
+            options.configuration = configuration
+            let server = PracticeServer(options: options)
+            let listening: PracticeServer.Listening
+            do {
+                listening = try await server.start()
+            } catch {
+                await server.stop()
+                throw ShellError(Words["demo-cannot-start", ["error": "\(error)"]], status: .unavailable)
+            }
+            let guide = LessonGuide(lesson: lesson, number: number, style: style, continues: !only)
+            var runner = SessionRunner(address: ServerAddress(host: "127.0.0.1", port: listening.port), options: connection)
+            runner.lesson = guide
+            let status = await runner.run()
+            await server.stop()
+            // The learner left before the end (Ctrl-D, end of input): no next lesson.
+            guard guide.isFinished else {
+                Console.out(Words["lesson-left", ["number": String(number)]])
+                return status == .success ? .negativeReply : status
+            }
+        }
+        return .success
+    }
+}
