@@ -208,7 +208,12 @@ extension Catalog {
         } else {
             values = { _ in [:] }
         }
-        if let keywordPart = part(.ehloKeyword(keyword), role: .ehloKeyword, label: keyword, values: values) {
+        if keyword == Capability.size, case .invalid(let text) = SizeLimit(parameters: capability.parameters) {
+            // `SIZE -1`, `SIZE 99999999999999999999`: not a limit, whatever the entry would say.
+            parts.append(Explanation.Part(
+                role: .ehloKeyword, key: nil, label: keyword,
+                meaning: messages("ehlo-size-invalid", ["value": Placeholders.sanitised(text)])))
+        } else if let keywordPart = part(.ehloKeyword(keyword), role: .ehloKeyword, label: keyword, values: values) {
             parts.append(keywordPart)
         } else {
             parts.append(unknownPart(label: keyword))

@@ -16,6 +16,8 @@ public enum ConnectionEvent: Sendable {
     case unparsableLine(ReplyLine)
     /// The server sent a line longer than kept; so far this many octets.
     case overlongLine(Int)
+    /// The connection closed in the middle of a line: what had come of it.
+    case unfinishedLine(ReplyLine)
     /// The TLS handshake is done (after STARTTLS's 220, or first thing on a TLS port).
     case tlsEstablished(TLSReport)
     /// TLS could not be set up, or broke; the connection is being closed.
@@ -223,6 +225,8 @@ final class ReplyReader: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        // A line cut by the close is still shown (and recorded) for what it was.
+        if !closedReported, let line = parser.finishStream() { events(.unfinishedLine(line)) }
         reportClosed(nil)
         context.fireChannelInactive()
     }

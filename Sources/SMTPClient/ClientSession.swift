@@ -93,6 +93,8 @@ public final class ClientSession: @unchecked Sendable {
     /// What the connection reported before ``attach(_:)``.
     private var early: [ConnectionEvent] = []
     private var lastReplyValue: Reply?
+    /// ``close()`` was called: a close not after 221/421 is smtpsh's, not the server's.
+    private var closedByUs = false
     /// The most recent replies (at most 4096), for scripts that compare them; `replyCount`
     /// numbers them from the greeting.
     private var recentReplies: [Reply] = []
@@ -514,6 +516,10 @@ public final class ClientSession: @unchecked Sendable {
             emit(.receivedLine(line, tls: machine.isTLS), show: false)
             output(renderer.received(line, tls: machine.isTLS, latency: nil))
             emit(.warning(Words["session-not-a-reply"]))
+        case .unfinishedLine(let line):
+            emit(.receivedLine(line, tls: machine.isTLS), show: false)
+            output(renderer.received(line, tls: machine.isTLS, latency: nil))
+            emit(.warning(Words["session-unfinished-line"]))
         case .overlongLine(let length):
             if !warnedOverlong {
                 warnedOverlong = true
@@ -541,13 +547,14 @@ public final class ClientSession: @unchecked Sendable {
             let expected = machine.phase == .closed
             isClosed = true
             machine.connectionClosed()
-            if !expected { closedByServerUnexpectedly = true }
+            if !expected && !closedByUs { closedByServerUnexpectedly = true }
             if tlsFailure != nil {
                 // The TLS failure has been said; the connection ends with it.
             } else if let reason {
                 emit(.error(Words["session-connection-lost", ["reason": reason]]))
             } else {
-                emit(.note(Words["session-closed-by-server"]))
+                // After 221 or 421 the server closes, as telnet says; otherwise smtpsh did.
+                emit(.note(Words[closedByUs && !expected ? "session-closed-locally" : "session-closed-by-server"]))
             }
             if !queue.isEmpty {
                 emit(.warning(Words["session-lines-not-sent", ["count": String(queue.count)]]))
@@ -686,11 +693,19 @@ public final class ClientSession: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         guard !isClosed, !timedOut, awaitingReplies > 0 else { return }
-        let silent = Double(DispatchTime.now().uptimeNanoseconds - lastActivity) / 1e9
+        let now = DispatchTime.now().uptimeNanoseconds
+        let silent = Double(now - min(lastActivity, now)) / 1e9
+        // Silence for --timeout; or a reply that keeps coming and never ends (a line now and
+        // then, forever): ten times --timeout since the command, at most.
+        let waiting = sentTimes.first.map { Double(now - min($0, now)) / 1e9 } ?? 0
+        let what = machine.pending.first.map(Self.name) ?? Words["pending-server"]
         if silent >= options.replyTimeout {
             timedOut = true
-            let what = machine.pending.first.map(Self.name) ?? Words["pending-server"]
             emit(.error(Words["session-reply-timed-out", ["what": what, "seconds": ConnectError.seconds(options.replyTimeout)]]))
+            signalSettled()
+        } else if waiting >= options.replyTimeout * 10 {
+            timedOut = true
+            emit(.error(Words["session-reply-never-ends", ["what": what, "seconds": ConnectError.seconds(options.replyTimeout * 10)]]))
             signalSettled()
         }
     }
@@ -733,11 +748,26 @@ public final class ClientSession: @unchecked Sendable {
         }
     }
 
+    /// Waits until the connection is closed (its close reported), at most `limit` seconds.
+    public func waitUntilClosed(limit: Double) {
+        let deadline = Date().addingTimeInterval(limit)
+        while Date() < deadline {
+            lock.lock()
+            let closed = isClosed || connection == nil
+            lock.unlock()
+            if closed { return }
+            settledCondition.lock()
+            _ = settledCondition.wait(until: min(deadline, Date().addingTimeInterval(0.02)))
+            settledCondition.unlock()
+        }
+    }
+
     /// Closes the connection from our side.
     public func close() {
         lock.lock()
         let connection = self.connection
         timer?.cancel()
+        closedByUs = true
         lock.unlock()
         connection?.close()
     }

@@ -167,7 +167,7 @@ final class ReplayRun: @unchecked Sendable {
             }
         }
         session.close()
-        _ = session.waitUntilSettled(limit: 2)
+        session.waitUntilClosed(limit: 2)
         let summary = Words[result.allMatched ? "replay-all-matched" : "replay-summary", [
             "file": runner.name, "compared": String(result.compared), "matched": String(result.matched),
             "different": String(result.differences.count), "missing": String(result.notReached),

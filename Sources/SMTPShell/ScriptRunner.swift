@@ -156,6 +156,11 @@ struct ScriptRunner {
 
         loop: while index < exchanges.count {
             let exchange = exchanges[index]
+            // The server ended the session (421, or a close): nothing more can be sent.
+            if exchange.kind != .greeting && exchange.kind != .unsolicited && (session.isClosed || session.state.phase == .closed) {
+                result.stopped = .closed
+                break loop
+            }
             switch exchange.kind {
             case .greeting:
                 guard settle() else { break loop }

@@ -103,6 +103,17 @@ struct SessionRunner {
         for line in welcome { sink.write(line) }
         session.attach(connection)
 
+        let status = await runMode(session: session, sink: sink, sinks: sinks, renderer: renderer, explainer: explainer, interactive: interactive)
+        // The recording ends with the close ("Connection closed by foreign host."): wait for
+        // it before the files are closed.
+        session.close()
+        session.waitUntilClosed(limit: 2)
+        return status
+    }
+
+    private func runMode(
+        session: ClientSession, sink: OutputSink, sinks: TranscriptSinks, renderer: Renderer, explainer: SessionExplainer, interactive: Bool
+    ) async -> ExitStatus {
         if let standard = standardSession {
             return Self.send(standard, on: session)
         }
@@ -135,7 +146,7 @@ extension SessionRunner {
             }
         }
         session.close()
-        _ = session.waitUntilSettled(limit: 2)
+        session.waitUntilClosed(limit: 2)
         switch outcome {
         case .completed:
             if let tls = session.tlsFailureStatus { return tls }
@@ -320,7 +331,7 @@ struct PipedSession {
             _ = session.waitUntilSettled(limit: min(session.options.replyTimeout, 5))
         }
         session.close()
-        _ = session.waitUntilSettled(limit: 2)
+        session.waitUntilClosed(limit: 2)
         return finalStatus()
     }
 

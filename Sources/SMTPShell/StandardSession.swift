@@ -108,11 +108,15 @@ struct StandardSession {
     /// went as expected.
     func hello(on session: ClientSession) -> Outcome? {
         func settle() -> Bool { session.waitUntilSettled() == .idle }
+        /// The reply's code; `nil` when none came (a timeout, or a close before any reply).
+        /// A reply followed by the close (421) still counts: it says which stage failed.
         func send(_ line: String) -> ReplyCode? {
+            let before = session.replyCount
             session.submit(line, shown: true)
-            return settle() ? session.lastReply?.code : nil
+            guard session.waitUntilSettled() != .timedOut, session.replyCount > before else { return nil }
+            return session.lastReply?.code
         }
-        guard settle() else { return .ended }
+        guard session.waitUntilSettled() != .timedOut, session.replyCount > 0 else { return .ended }
         // The greeting (reply number 0), not the last reply: a refused command typed since does not count.
         let greeting = session.replies(from: 0).first ?? session.lastReply
         guard greeting?.code.replyClass == .positiveCompletion || session.replyCount > 4096 else { return .refused(.greeting) }
@@ -166,8 +170,10 @@ struct StandardSession {
         /// Waits and checks every reply expected so far.
         func verify() -> Outcome? {
             session.releaseWrites()
-            guard session.waitUntilSettled() == .idle else { return .ended }
-            guard let first = checks.first?.reply else { return nil }
+            // Closed: the replies that came first still say which stage failed (a 421, then the close).
+            let settled = session.waitUntilSettled()
+            guard settled != .timedOut else { return .ended }
+            guard let first = checks.first?.reply else { return settled == .idle ? nil : .ended }
             let replies = session.replies(from: first)
             defer { checks = [] }
             var outcome: Outcome?
@@ -180,6 +186,7 @@ struct StandardSession {
                 if !good && outcome == nil { outcome = .refused(check.stage) }
             }
             if outcome != nil { abandonData(on: session, acceptedRecipients: acceptedRecipients) }
+            if outcome == nil && settled != .idle { return .ended }
             return outcome
         }
 

@@ -12,11 +12,13 @@ import SMTPCore
 /// ```
 public enum TLSReportText {
     public static func lines(_ report: TLSReport, wholeChain: Bool = false) -> [String] {
-        var lines = [Words["tls-established", ["version": report.protocolVersion, "server": report.serverName ?? "?"]]]
+        // Everything from the certificate is the server's text: escaped, never raw on a terminal.
+        let e = VisibleText.escape
+        var lines = [Words["tls-established", ["version": report.protocolVersion, "server": e(report.serverName ?? "?")]]]
         if let leaf = report.chain.first {
-            lines.append(Words["tls-certificate", ["subject": leaf.subject, "issuer": leaf.issuer]])
+            lines.append(Words["tls-certificate", ["subject": e(leaf.subject), "issuer": e(leaf.issuer)]])
             lines.append(Words["tls-names-validity", [
-                "names": leaf.alternativeNames.isEmpty ? "-" : leaf.alternativeNames.joined(separator: ", "),
+                "names": leaf.alternativeNames.isEmpty ? "-" : leaf.alternativeNames.map(e).joined(separator: ", "),
                 "from": day(leaf.notValidBefore), "until": day(leaf.notValidAfter),
             ]])
         }
@@ -25,7 +27,7 @@ public enum TLSReportText {
         if wholeChain {
             for (index, certificate) in report.chain.enumerated() {
                 lines.append(Words["tls-chain-entry", [
-                    "number": String(index + 1), "subject": certificate.subject, "issuer": certificate.issuer,
+                    "number": String(index + 1), "subject": e(certificate.subject), "issuer": e(certificate.issuer),
                     "from": day(certificate.notValidBefore), "until": day(certificate.notValidAfter),
                 ]])
             }
@@ -38,9 +40,9 @@ public enum TLSReportText {
         case .expired: Words["tls-problem-expired"]
         case .notYetValid: Words["tls-problem-not-yet-valid"]
         case .selfSigned: Words["tls-problem-self-signed"]
-        case .nameMismatch(let name): Words["tls-problem-name-mismatch", ["name": name]]
+        case .nameMismatch(let name): Words["tls-problem-name-mismatch", ["name": VisibleText.escape(name)]]
         case .unknownIssuer: Words["tls-problem-unknown-issuer"]
-        case .other(let text): text
+        case .other(let text): VisibleText.escape(text)
         }
     }
 

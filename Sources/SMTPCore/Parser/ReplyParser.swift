@@ -75,6 +75,28 @@ public struct ReplyParser: Sendable {
     /// The length so far of an unfinished line that is over the limit, or `nil`.
     public var overlongLineLength: Int? { overlong?.length }
 
+    /// At the end of the stream: the line still being received when it ended (no line end
+    /// came), or `nil`. Truncated to the line limit as any line is (`originalLength` says
+    /// how long it was). The parser is empty afterwards.
+    public mutating func finishStream() -> ReplyLine? {
+        let rest = Array(buffer[readIndex...])
+        var bytes = rest
+        var original: Int?
+        if let long = overlong {
+            bytes = long.kept
+            original = long.length + rest.count
+        } else if bytes.count > limits.maximumLineLength {
+            original = bytes.count
+            bytes = Array(bytes.prefix(limits.maximumLineLength))
+        }
+        buffer.removeAll()
+        readIndex = 0
+        overlong = nil
+        guard !bytes.isEmpty || original != nil else { return nil }
+        if bytes.last == 13 { bytes.removeLast() }
+        return ReplyLine(bytes: bytes, lineEnding: .crlf, originalLength: original)
+    }
+
     /// `true` while a multi-line reply has started but its last line has not arrived.
     public var isInsideReply: Bool { current != nil }
 
