@@ -25,7 +25,9 @@ struct InteractiveSession {
                 historyFile: History.path(),
                 historySize: 1000,
                 readEditrc: ProcessInfo.processInfo.environment["SMTPSH_NO_EDITRC"] == nil,
-                completion: { [session] line in Completion.candidates(for: line, state: session.state) }
+                completion: { [session, defaults] line in
+                    Completion.candidates(for: line, state: session.state) { MacroLibrary.entries(in: defaults.macroDirectories).map(\.name) }
+                }
             ))
         } catch {
             Console.err(renderer.error("smtpsh: " + Words["session-no-line-editor", ["error": "\(error)"]]))
@@ -330,10 +332,14 @@ enum History {
 enum Completion {
     static let verbs = ["EHLO", "HELO", "MAIL FROM:<", "RCPT TO:<", "DATA", "BDAT", "RSET", "NOOP", "QUIT", "VRFY", "EXPN", "HELP", "STARTTLS", "AUTH"]
 
-    static func candidates(for line: String, state: SessionStateMachine) -> [String] {
+    static func candidates(for line: String, state: SessionStateMachine, macros: () -> [String] = { [] }) -> [String] {
         if state.inputMode != .command { return [] }
         let words = line.split(separator: " ", omittingEmptySubsequences: false)
         if line.hasPrefix(":") {
+            // `:run NAME`: the user's macros.
+            if words.count == 2, words[0].lowercased() == ":run" {
+                return macros().filter { $0.hasPrefix(words[1]) }.sorted()
+            }
             guard words.count <= 1 else { return [] }
             return LocalCommand.names.filter { $0.hasPrefix(line.lowercased()) }
         }

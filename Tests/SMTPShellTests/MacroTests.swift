@@ -1,4 +1,5 @@
 import Foundation
+import SMTPCore
 import SMTPPracticeServer
 import Testing
 
@@ -189,6 +190,13 @@ import Testing
             #expect(!result.stdout.contains(" -> MAIL"))
             #expect(PipedSessionTests.stored(directory).isEmpty)
         }
+    }
+
+    @Test func macroNamesAreCompletedAfterRun() {
+        let state = SMTPCore.SessionStateMachine(implicitTLS: false)
+        #expect(Completion.candidates(for: ":run pr", state: state) { ["probe", "private", "other"] } == ["private", "probe"])
+        #expect(Completion.candidates(for: ":ru", state: state) == [":run"])
+        #expect(Completion.candidates(for: ":run ", state: state) { ["b", "a"] } == ["a", "b"])
     }
 
     @Test func macroArgumentsHonourQuotes() {
