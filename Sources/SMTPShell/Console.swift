@@ -18,21 +18,26 @@ enum Console {
     static func write(_ text: String, to descriptor: Int32) {
         lock.lock()
         defer { lock.unlock() }
-        var bytes = Array(text.utf8)[...]
-        while !bytes.isEmpty {
-            let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+        if !writeAll(Array(text.utf8), to: descriptor) && errno == EPIPE {
+            signal(SIGPIPE, SIG_DFL)
+            raise(SIGPIPE)
+        }
+    }
+
+    /// write(2) until every byte is written (again after EINTR); false on an error (`errno`).
+    static func writeAll(_ bytes: [UInt8], to descriptor: Int32) -> Bool {
+        var rest = bytes[...]
+        while !rest.isEmpty {
+            let written = rest.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
             if written > 0 {
-                bytes = bytes.dropFirst(written)
+                rest = rest.dropFirst(written)
             } else if written < 0 && errno == EINTR {
                 continue
             } else {
-                if errno == EPIPE {
-                    signal(SIGPIPE, SIG_DFL)
-                    raise(SIGPIPE)
-                }
-                return
+                return false
             }
         }
+        return true
     }
 }
 

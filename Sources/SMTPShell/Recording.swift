@@ -187,17 +187,7 @@ final class TranscriptFile: @unchecked Sendable {
     func write(_ line: String) {
         guard descriptor >= 0 else { return }
         if owned {
-            var bytes = Array((line + "\n").utf8)[...]
-            while !bytes.isEmpty {
-                let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
-                if written > 0 {
-                    bytes = bytes.dropFirst(written)
-                } else if written < 0 && errno == EINTR {
-                    continue
-                } else {
-                    return
-                }
-            }
+            _ = Console.writeAll(Array((line + "\n").utf8), to: descriptor)
         } else {
             Console.write(line + "\n", to: descriptor)
         }

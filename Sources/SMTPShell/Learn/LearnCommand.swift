@@ -76,17 +76,7 @@ struct LearnCommand {
             } catch {
                 throw ShellError(error.description, status: .software)
             }
-            var options = PracticeServer.Options()
-            options.port = 0
-            options.configuration = configuration
-            let server = PracticeServer(options: options)
-            let listening: PracticeServer.Listening
-            do {
-                listening = try await server.start()
-            } catch {
-                await server.stop()
-                throw ShellError(Words["demo-cannot-start", ["error": "\(error)"]], status: .unavailable)
-            }
+            let (server, listening) = try await DemoCommand.startServer(configuration)
             let guide = LessonGuide(lesson: lesson, number: number, style: style, continues: !only)
             var runner = SessionRunner(address: ServerAddress(host: "127.0.0.1", port: listening.port), options: connection)
             runner.lesson = guide
