@@ -1,3 +1,4 @@
+import SMTPCore
 /// Lays out an ``Explanation`` for a terminal of a given width, indented under the reply it
 /// explains: one block per language, each meaning beside its label, the hint after them,
 /// every line wrapped by display width (a kanji takes two columns) so that no line is wider

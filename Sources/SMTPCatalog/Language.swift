@@ -1,3 +1,4 @@
+import SMTPCore
 /// A language the catalogue is written in. Each entry has its text in every language.
 ///
 /// ```
@@ -88,16 +89,5 @@ public struct UnknownLanguage: Error, Hashable, Sendable, CustomStringConvertibl
 
     public var description: String {
         "unknown language '\(input)' (the catalogue has \(Language.allCases.map(\.rawValue).joined(separator: ", ")))"
-    }
-}
-
-extension StringProtocol {
-    /// Without leading and trailing spaces, tabs, CR and LF (no Foundation).
-    public var trimmingSpaces: String {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" || $0 == "\r\n" }
-        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else {
-            return ""
-        }
-        return String(self[first...last])
     }
 }

@@ -70,11 +70,12 @@ final class MacroCommands: @unchecked Sendable {
         if parts.contains(.message) {
             var body = [Words["send-default-body"]]
             if let file = settings.body {
-                guard let data = BoundedRead.contents(of: file, limit: 64 << 20 + 1), data.count <= 64 << 20 else {
-                    session.warn(Words["usage-cannot-read", ["file": VisibleTextShort.of(file)]])
+                do throws(ShellError) {
+                    body = try SendCommand.lines(of: file)
+                } catch {
+                    session.warn(error.description)
                     return
                 }
-                body = TextLines.split(Array(data))
             }
             let domain = settings.ehlo.contains(".") ? settings.ehlo : "localhost.localdomain"
             message = StandardSession.message(from: settings.from, to: settings.to, subject: settings.subject, headers: [], body: body, domain: domain)

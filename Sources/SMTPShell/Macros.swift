@@ -85,36 +85,37 @@ struct MacroDefaults: Sendable {
             default: nil
             }
         }
+        func invalid() -> String { Words["macro-bad-value", ["key": key, "value": VisibleTextShort.of(value)]] }
         func address(_ text: String) -> Bool {
             !text.isEmpty && !text.contains(where: { $0 == "<" || $0 == ">" || $0 == " " || $0 == "\r" || $0 == "\n" })
         }
         switch key {
         case "ehlo", "helo":
-            guard !value.isEmpty, !value.contains(" ") else { return Words["macro-bad-value", ["key": key, "value": VisibleTextShort.of(value)]] }
+            guard !value.isEmpty, !value.contains(" ") else { return invalid() }
             ehlo = value
         case "from":
-            guard value.isEmpty || address(value) else { return Words["macro-bad-value", ["key": key, "value": VisibleTextShort.of(value)]] }
+            guard value.isEmpty || address(value) else { return invalid() }
             from = value
         case "to":
             let list = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-            guard !list.isEmpty, list.allSatisfy(address) else { return Words["macro-bad-value", ["key": key, "value": VisibleTextShort.of(value)]] }
+            guard !list.isEmpty, list.allSatisfy(address) else { return invalid() }
             to = list
         case "subject":
-            guard !value.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" }) else { return Words["macro-bad-value", ["key": key, "value": VisibleTextShort.of(value)]] }
+            guard !value.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" }) else { return invalid() }
             subject = value
         case "body":
             body = value.isEmpty ? nil : Self.expandHome(value)
         case "starttls", "tls":
-            guard let flag = yes() else { return Words["macro-bad-value", ["key": key, "value": VisibleTextShort.of(value)]] }
+            guard let flag = yes() else { return invalid() }
             startTLS = flag
         case "pipeline", "pipelining":
-            guard let flag = yes() else { return Words["macro-bad-value", ["key": key, "value": VisibleTextShort.of(value)]] }
+            guard let flag = yes() else { return invalid() }
             pipelining = flag
         case "bdat", "chunking":
-            guard let flag = yes() else { return Words["macro-bad-value", ["key": key, "value": VisibleTextShort.of(value)]] }
+            guard let flag = yes() else { return invalid() }
             chunking = flag
         case "quit":
-            guard let flag = yes() else { return Words["macro-bad-value", ["key": key, "value": VisibleTextShort.of(value)]] }
+            guard let flag = yes() else { return invalid() }
             quit = flag
         case "auth":
             if value.isEmpty || value.lowercased() == "no" {
@@ -122,7 +123,7 @@ struct MacroDefaults: Sendable {
             } else if let mechanism = SASLMechanism(name: value) {
                 auth = mechanism
             } else {
-                return Words["macro-bad-value", ["key": key, "value": VisibleTextShort.of(value)]]
+                return invalid()
             }
         case "macros":
             macroDirectories = value.split(separator: ":").map { Self.expandHome(String($0)) }

@@ -75,8 +75,8 @@ final class TranscriptSinks: @unchecked Sendable {
             case .sent(let text, let tls, _): recorder.write((tls ? " ~> " : " -> ") + Self.recordable(text))
             case .receivedLine(let line, let tls): recorder.write((tls ? "<~  " : "<-  ") + VisibleText.escape(line.bytes))
             case .reply: break
-            case .note(let text): recorder.write("=== " + Self.oneLine(text))
-            case .warning(let text), .error(let text): recorder.write("*** " + Self.oneLine(text))
+            case .note(let text): recorder.write("=== " + VisibleText.escape(text))
+            case .warning(let text), .error(let text): recorder.write("*** " + VisibleText.escape(text))
             }
         }
         if let json {
@@ -107,10 +107,6 @@ final class TranscriptSinks: @unchecked Sendable {
             }
         }
         return out
-    }
-
-    private static func oneLine(_ text: String) -> String {
-        VisibleText.escape(text)
     }
 
     // MARK: - JSON lines
@@ -149,13 +145,9 @@ final class TranscriptSinks: @unchecked Sendable {
 
     /// `2026-11-22T14:03:11Z` (or with `.123` milliseconds).
     static func isoTime(_ seconds: Int64, milliseconds: Int? = nil) -> String {
-        let time = UTCTime(secondsSince1970: seconds)
-        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        var text = "\(time.isoDate)T\(two(time.hour)):\(two(time.minute)):\(two(time.second))"
-        if let milliseconds {
-            text += "." + (milliseconds < 10 ? "00" : milliseconds < 100 ? "0" : "") + String(milliseconds)
-        }
-        return text + "Z"
+        let text = UTCTime(secondsSince1970: seconds).isoTime
+        guard let milliseconds else { return text }
+        return text.dropLast() + "." + (milliseconds < 10 ? "00" : milliseconds < 100 ? "0" : "") + String(milliseconds) + "Z"
     }
 }
 

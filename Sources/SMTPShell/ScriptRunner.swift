@@ -126,13 +126,7 @@ struct ScriptRunner {
                 session.holdWritesUntilReleased()
                 return true
             }
-            session.releaseWrites()
-            guard settle() else {
-                _ = compareChecks()
-                return false
-            }
-            nextReply = session.replyCount
-            return compareChecks()
+            return settleAndCompare()
         }
 
         func settleAndCompare() -> Bool {

@@ -323,12 +323,3 @@ public struct SessionScriptError: Error, Hashable, Sendable {
         self.reason = reason
     }
 }
-
-extension StringProtocol {
-    var trimmingSpaces: String {
-        var slice = Substring(self)
-        while slice.first == " " || slice.first == "\t" { slice.removeFirst() }
-        while slice.last == " " || slice.last == "\t" { slice.removeLast() }
-        return String(slice)
-    }
-}

@@ -51,6 +51,11 @@ public struct UTCTime: Hashable, Sendable {
     /// `2026-11-22`.
     public var isoDate: String { "\(year)-\(Self.two(month))-\(Self.two(day))" }
 
+    /// `2026-11-22T12:23:50Z` (RFC 3339, UTC).
+    public var isoTime: String {
+        "\(isoDate)T\(Self.two(hour)):\(Self.two(minute)):\(Self.two(second))Z"
+    }
+
     /// `20261122T122350`, for file names.
     public var compactStamp: String {
         "\(year)\(Self.two(month))\(Self.two(day))T\(Self.two(hour))\(Self.two(minute))\(Self.two(second))"
