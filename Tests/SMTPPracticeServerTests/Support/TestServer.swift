@@ -92,12 +92,9 @@ final class TestServer: Sendable {
         ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).sorted()
     }
 
-    /// The stored messages (`.eml` files), oldest first (names start with a time stamp and
-    /// end with the message id, so sort by id).
+    /// The stored messages (`.eml` files), oldest first.
     func storedMessages() throws -> [StoredMessage] {
-        try allFiles.filter { $0.hasSuffix(".eml") }
-            .map { try StoredMessage(bytes: Array(Data(contentsOf: directory.appendingPathComponent($0))), name: $0) }
-            .sorted { $0.id < $1.id }
+        try StoredMessage.all(in: directory)
     }
 
     /// The one stored message; fails the call if there is not exactly one.
@@ -134,6 +131,15 @@ struct StoredMessage {
     var id: Int
     /// Everything after the trace headers.
     var content: [UInt8]
+
+    /// The `.eml` files in `directory`, oldest first (names start with a time stamp and end
+    /// with the message id, so sort by id).
+    static func all(in directory: URL) throws -> [StoredMessage] {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [])
+        return try names.filter { $0.hasSuffix(".eml") }
+            .map { try StoredMessage(bytes: Array(Data(contentsOf: directory.appendingPathComponent($0))), name: $0) }
+            .sorted { $0.id < $1.id }
+    }
 
     init(bytes: [UInt8], name: String) throws {
         self.name = name
