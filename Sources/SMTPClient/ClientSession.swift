@@ -504,6 +504,7 @@ public final class ClientSession: @unchecked Sendable {
                     latency = Double(DispatchTime.now().uptimeNanoseconds - sent) / 1e6
                 }
             }
+            machine.replyLineReceived(line)
             emit(.receivedLine(line, tls: machine.isTLS), show: false)
             output(renderer.received(line, tls: machine.isTLS, latency: latency))
             warnedOverlong = false

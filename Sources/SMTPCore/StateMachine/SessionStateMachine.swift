@@ -99,6 +99,11 @@ public struct SessionStateMachine: Sendable {
     public private(set) var messagesAccepted = 0
 
     private var phaseBeforeAuth: Phase = .ready
+    /// Lines of the reply now arriving (counted by ``replyLineReceived(_:)``).
+    private var linesOfCurrentReply = 0
+    /// Extensions smtpsh acts on, seen in lines of an EHLO reply that the reply parser
+    /// counted but did not keep (past its per-reply limit).
+    private var extensionsBeyondKeptLines: [Capability] = []
 
     public init(implicitTLS: Bool = false) {
         self.isTLS = implicitTLS
@@ -148,6 +153,29 @@ public struct SessionStateMachine: Sendable {
 
     // MARK: - What the server answers
 
+    /// The extensions whose keywords smtpsh acts on: looked for in every line of an EHLO
+    /// reply, also past the lines the reply parser keeps.
+    public static let extensionsActedOn: Set<String> = [
+        Capability.pipelining, Capability.size, Capability.startTLS, Capability.auth,
+        Capability.eightBitMIME, Capability.smtpUTF8, Capability.chunking, Capability.binaryMIME,
+        Capability.dsn, Capability.enhancedStatusCodes, Capability.requireTLS,
+    ]
+
+    /// Records one line of a reply as it arrives, before ``replyReceived(_:solicited:)`` gets the
+    /// whole reply. A reply keeps only its first lines (``ReplyParser/Limits``); a server can
+    /// send an EHLO reply of thousands of keywords with `PIPELINING` last. The extensions of
+    /// ``extensionsActedOn`` found past the kept lines are remembered (a few at most: one per
+    /// keyword) and join the capabilities when the reply is complete.
+    public mutating func replyLineReceived(_ line: ReplyLine, keptLinesPerReply: Int = ReplyParser.Limits.default.maximumLinesPerReply) {
+        linesOfCurrentReply += 1
+        guard linesOfCurrentReply > keptLinesPerReply, case .command(let command)? = pending.first,
+            command.knownVerb == .ehlo, let capability = Capability(line: line.textString),
+            Self.extensionsActedOn.contains(capability.keyword),
+            !extensionsBeyondKeptLines.contains(where: { $0.keyword == capability.keyword })
+        else { return }
+        extensionsBeyondKeptLines.append(capability)
+    }
+
     /// What a reply did to the session.
     public struct Outcome: Hashable, Sendable {
         /// What the reply answered, or `nil` for a reply nobody asked for.
@@ -167,6 +195,9 @@ public struct SessionStateMachine: Sendable {
     @discardableResult
     public mutating func replyReceived(_ reply: Reply, solicited: Bool = true) -> Outcome {
         let before = phase
+        let beyondKeptLines = extensionsBeyondKeptLines
+        linesOfCurrentReply = 0
+        extensionsBeyondKeptLines = []
         let code = reply.code
         guard !pending.isEmpty, solicited else {
             // Unsolicited: 421 means the server is closing the channel (RFC 5321, 3.8).
@@ -180,7 +211,7 @@ public struct SessionStateMachine: Sendable {
         }
         let answered = pending.removeFirst()
         let classification = answered.expectedReplies.classify(code)
-        apply(code, classification: classification, to: answered, reply: reply)
+        apply(code, classification: classification, to: answered, reply: reply, beyondKeptLines: beyondKeptLines)
         if code == .serviceNotAvailable { connectionClosed() }
         return Outcome(answered: answered, classification: classification, phaseBefore: before, phaseAfter: phase)
     }
@@ -189,7 +220,8 @@ public struct SessionStateMachine: Sendable {
         _ code: ReplyCode,
         classification: ExpectedReplies.Classification,
         to answered: Pending,
-        reply: Reply
+        reply: Reply,
+        beyondKeptLines: [Capability]
     ) {
         let success = classification == .success
         switch answered {
@@ -206,6 +238,9 @@ public struct SessionStateMachine: Sendable {
                 if success {
                     greeting = .ehlo
                     capabilities = ServerCapabilities(ehloReply: reply)
+                    for capability in beyondKeptLines where capabilities?.supports(capability.keyword) == false {
+                        capabilities?.capabilities.append(capability)
+                    }
                     phase = .ready
                 }
             case .helo:

@@ -231,4 +231,56 @@ import Testing
         #expect(SequenceAdvice.mailFirst.likelyReply == .badSequence)
         #expect(SequenceAdvice.lineTooLong(1).likelyReply == .syntaxError)
     }
+
+    /// Feeds `wire` through a parser with `keptLines` lines per reply, line events first as the
+    /// client does, and returns the machine after the EHLO reply.
+    private func afterEHLO(_ lines: [String], keptLines: Int) -> SessionStateMachine {
+        var machine = SessionStateMachine()
+        machine.replyReceived(reply("220 mail.example.org ESMTP"))
+        machine.commandSent(.ehlo("client"))
+        var parser = ReplyParser(limits: .init(maximumLinesPerReply: keptLines))
+        parser.append(lines.map { $0 + "\r\n" }.joined().utf8)
+        while let event = parser.next() {
+            switch event {
+            case .line(let line): machine.replyLineReceived(line, keptLinesPerReply: keptLines)
+            case .reply(let reply): machine.replyReceived(reply)
+            case .unparsableLine: Issue.record("unparsable line")
+            }
+        }
+        return machine
+    }
+
+    @Test func extensionsPastTheKeptLinesOfAnEHLOReplyAreStillSeen() {
+        let lines = ["250-mail.example.org", "250-SIZE 1000"]
+            + (0..<50).map { "250-X-KEYWORD-\($0) some parameters" }
+            + ["250-AUTH PLAIN", "250-SIZE 2000", "250-X-UNKNOWN", "250 PIPELINING"]
+        let machine = afterEHLO(lines, keptLines: 10)
+        let capabilities = machine.capabilities
+        #expect(capabilities?.supports(Capability.pipelining) == true)
+        #expect(capabilities?.authMechanisms == ["PLAIN"])
+        // What was kept comes first: the first SIZE wins, a later one is not added.
+        #expect(capabilities?.size == .limit(1000))
+        #expect(capabilities?.supports("X-KEYWORD-20") == false)
+        #expect(capabilities?.supports("X-UNKNOWN") == false)
+        #expect(capabilities?.keywords.count == 10 - 1 + 2)
+    }
+
+    @Test func linesOfOtherRepliesAreNotTakenForExtensions() {
+        // The same long reply to NOOP, then a short EHLO reply: nothing from the NOOP's lines.
+        var machine = SessionStateMachine()
+        machine.replyReceived(reply("220 mail.example.org ESMTP"))
+        machine.commandSent(.noop(nil))
+        machine.commandSent(.ehlo("client"))
+        var parser = ReplyParser(limits: .init(maximumLinesPerReply: 2))
+        let noop = ["250-a", "250-b", "250-c", "250 PIPELINING"]
+        parser.append((noop + ["250-mail", "250 SIZE 10"]).map { $0 + "\r\n" }.joined().utf8)
+        while let event = parser.next() {
+            switch event {
+            case .line(let line): machine.replyLineReceived(line, keptLinesPerReply: 2)
+            case .reply(let reply): machine.replyReceived(reply)
+            case .unparsableLine: Issue.record("unparsable line")
+            }
+        }
+        #expect(machine.capabilities?.keywords == ["SIZE"])
+    }
 }
