@@ -26,11 +26,16 @@ let package = Package(
         // The reply catalogue: every reply explained in English, French and Japanese, from the
         // data files in Sources/SMTPCatalog/Data (Docs/catalog.md). The CatalogEmbedder plugin
         // compiles those files into the binary as string literals: nothing is read at run time.
-        .target(name: "SMTPCatalog", dependencies: ["SMTPCore"], plugins: ["CatalogEmbedder"]),
+        .target(name: "SMTPCatalog", dependencies: ["SMTPCore", "CatalogFormat"], plugins: ["CatalogEmbedder"]),
 
-        // Build tool: turns the .catalog files into a Swift source holding their text.
+        // The syntax of the catalogue's data files (Docs/catalog.md): the parser, and the
+        // types it needs. Shared by the catalogue and the build tool that indexes the files.
+        .target(name: "CatalogFormat", dependencies: ["SMTPCore"]),
+
+        // Build tool: turns the .catalog files into a Swift source holding their text and an
+        // index of their entries, so that nothing is parsed when smtpsh starts.
         .plugin(name: "CatalogEmbedder", capability: .buildTool(), dependencies: ["catalog-embedder"]),
-        .executableTarget(name: "catalog-embedder", path: "Sources/CatalogEmbedderTool"),
+        .executableTarget(name: "catalog-embedder", dependencies: ["CatalogFormat"], path: "Sources/CatalogEmbedderTool"),
 
         // The practice server: a real ESMTP server on SwiftNIO that can be made to send any reply.
         // `ServerSession` is its protocol logic, pure; the NIO handler only moves bytes.
@@ -115,7 +120,7 @@ let package = Package(
             ],
             exclude: ["Clients"]
         ),
-        .testTarget(name: "SMTPCatalogTests", dependencies: ["SMTPCatalog", "SMTPCore"]),
+        .testTarget(name: "SMTPCatalogTests", dependencies: ["SMTPCatalog", "CatalogFormat", "SMTPCore"]),
         .testTarget(name: "SMTPClientTests", dependencies: ["SMTPClient", "SMTPCore"]),
         // Servers/*.py: real servers others wrote (aiosmtpd), started by the tests.
         .testTarget(

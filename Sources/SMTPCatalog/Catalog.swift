@@ -1,3 +1,4 @@
+@_exported import CatalogFormat
 import SMTPCore
 
 /// The reply catalogue: what every SMTP reply means, in English, French and Japanese.
@@ -23,22 +24,27 @@ public struct Catalog: Sendable {
     /// Appliance patterns by reply code, most specific first.
     let patternsByCode: [Int: [AppliancePattern]]
 
-    /// The catalogue built into smtpsh, parsed on first use. The checks are not run again
-    /// here: the test suite runs them over the same data (`Catalog(sources: embeddedSources)`).
-    public static let shared = Catalog(sources: embeddedSources, checks: false)
+    /// The catalogue built into smtpsh. Nothing is parsed at start-up: the build indexed the
+    /// files (``embeddedEntries``, written by catalog-embedder), and the checks are not run
+    /// again here: the test suite runs them over the same data (`Catalog(sources: embeddedSources)`)
+    /// and makes sure the index is what the parser reads.
+    public static let shared = Catalog(sources: embeddedSources, parsed: embeddedEntries)
 
     /// The files of smtpsh's own words (`message.*` entries only), loaded apart from the
     /// replies' meanings: a session says "Trying 192.0.2.1:25..." before any reply needs
-    /// explaining, and reading these files alone costs a fraction of the whole.
+    /// explaining, and these files are a fraction of the whole.
     public static let wordFiles: Set<String> = ["help.catalog", "lessons.catalog", "messages.catalog", "session.catalog"]
 
-    /// smtpsh's own words, parsed on first use (``Words`` reads them here).
-    public static let words = Catalog(sources: embeddedSources.filter { wordFiles.contains($0.name) }, checks: false)
+    /// smtpsh's own words (``Words`` reads them here).
+    public static let words = Catalog(
+        sources: embeddedSources,
+        parsed: embeddedEntries.filter { wordFiles.contains(embeddedSources[$0.body.source].name) }
+    )
 
     /// Parses and checks catalogue files. Never fails: problems are in ``diagnostics`` and
-    /// the entries that could be read are usable. With `checks: false` (start-up), lines that
-    /// cannot be read are skipped silently and only malformed keys and `match:` lines and
-    /// duplicates are reported; the checks of Docs/catalog.md need `checks: true`.
+    /// the entries that could be read are usable. With `checks: false`, lines that cannot be
+    /// read are skipped silently and only malformed keys and `match:` lines and duplicates
+    /// are reported; the checks of Docs/catalog.md need `checks: true`.
     public init(sources: [CatalogSource], checks: Bool = true) {
         var parsed: [CatalogParser.ParsedEntry] = []
         var diagnostics: [CatalogDiagnostic] = []
@@ -48,13 +54,30 @@ public struct Catalog: Sendable {
             parsed += entries
             diagnostics += problems
         }
+        self.init(sources: sources, parsed: parsed, diagnostics: diagnostics, checks: checks)
+    }
+
+    /// A catalogue of entries already parsed from `sources` (``embeddedEntries``), without the
+    /// checks.
+    package init(sources: [CatalogSource], parsed: [CatalogParser.ParsedEntry]) {
+        self.init(sources: sources, result: CatalogValidator.index(parsed, sources: sources), diagnostics: [])
+    }
+
+    private init(
+        sources: [CatalogSource], parsed: [CatalogParser.ParsedEntry], diagnostics: [CatalogDiagnostic], checks: Bool
+    ) {
         let result = CatalogValidator.validate(parsed, sources: sources, checks: checks)
+        self.init(sources: sources, result: result, diagnostics: diagnostics)
+    }
+
+    private init(sources: [CatalogSource], result: CatalogValidator.Result, diagnostics: [CatalogDiagnostic]) {
         self.sources = sources
         self.stored = result.entries
         self.diagnostics = (diagnostics + result.diagnostics).sorted {
             ($0.location.file, $0.location.line) < ($1.location.file, $1.location.line)
         }
         var index: [String: Int] = [:]
+        index.reserveCapacity(result.entries.count)
         for (position, entry) in result.entries.enumerated() where index[entry.key.rawValue] == nil {
             index[entry.key.rawValue] = position
         }

@@ -45,6 +45,26 @@ enum CatalogValidator {
         var diagnostics: [CatalogDiagnostic] = []
     }
 
+    /// The entries and patterns of data the test suite has checked (the embedded catalogue,
+    /// indexed at build time): no check at all, nothing but what start-up needs. An entry
+    /// whose key or `match:` line cannot be read is left out, as ``validate(_:sources:checks:)``
+    /// leaves it out.
+    static func index(_ parsed: [CatalogParser.ParsedEntry], sources: [CatalogSource]) -> Result {
+        var result = Result()
+        result.entries.reserveCapacity(parsed.count)
+        for item in parsed {
+            guard let key = CatalogKey(item.keyText) else { continue }
+            for field in item.fields where field.kind == .match {
+                let order = result.patterns.count
+                if let pattern = try? AppliancePattern(parsing: field.text.string(in: sources), key: key, order: order) {
+                    result.patterns.append(pattern)
+                }
+            }
+            result.entries.append(StoredEntry(key: key, location: item.location, body: item.body))
+        }
+        return result
+    }
+
     /// `checks: false` keeps the entries and builds the patterns only, skipping what can only
     /// find a problem in the data (languages, hints, placeholders, typography): that is how
     /// `Catalog.shared` loads the embedded data, which the test suite has checked.

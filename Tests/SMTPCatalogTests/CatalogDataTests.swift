@@ -16,6 +16,24 @@ import Testing
         #expect(Catalog.shared.entries == Catalog(sources: Catalog.embeddedSources).entries)
     }
 
+    /// The build indexed the files (catalog-embedder): the index is what the parser reads in
+    /// them now, entry by entry, and its keys, patterns and words are the parsed catalogue's.
+    @Test func theBuildTimeIndexIsWhatTheParserReads() {
+        var parsed: [CatalogParser.ParsedEntry] = []
+        for (position, source) in Catalog.embeddedSources.enumerated() {
+            parsed += CatalogParser.parse(source, sourceIndex: position, mode: .keysAndMatches).entries
+        }
+        #expect(parsed.count == Catalog.embeddedEntries.count)
+        for (fromParser, fromBuild) in zip(parsed, Catalog.embeddedEntries) {
+            #expect(fromParser == fromBuild)
+        }
+        let checked = Catalog(sources: Catalog.embeddedSources)
+        #expect(Catalog.shared.keys == checked.keys)
+        #expect(Catalog.shared.patternsByCode.mapValues { $0.map(\.text) } == checked.patternsByCode.mapValues { $0.map(\.text) })
+        #expect(Catalog.words.keys == checked.keys.filter { Catalog.words[$0] != nil })
+        #expect(Catalog.words.keys.count > 100 && Catalog.words.keys.allSatisfy { $0.rawValue.hasPrefix("message.") })
+    }
+
     @Test func theFilesOnDiskHaveNoProblem() throws {
         let catalog = Catalog(sources: try Fixtures.dataFiles())
         #expect(catalog.diagnostics.map(\.description) == [])

@@ -10,16 +10,16 @@
 /// en.hint: Check the address ...
 ///   a continuation line (two spaces or more) joined to the field above with one space
 /// ```
-enum CatalogParser {
+package enum CatalogParser {
     /// A field as written: its name (`en`, `fr.hint`, `match`), its text and where.
-    struct Field {
-        enum Kind: Hashable {
+    package struct Field: Hashable, Sendable {
+        package enum Kind: Hashable, Sendable {
             case meaning(Language)
             case hint(Language)
             case match
 
             /// 0 for `match`, then each language's meaning and hint.
-            var ordinal: Int {
+            package var ordinal: Int {
                 switch self {
                 case .match: 0
                 case .meaning(let language): 1 + 2 * Language.allCases.firstIndex(of: language)!
@@ -28,12 +28,18 @@ enum CatalogParser {
             }
         }
 
-        var kind: Kind
-        var text: TextSlice
-        var location: CatalogLocation
+        package var kind: Kind
+        package var text: TextSlice
+        package var location: CatalogLocation
+
+        package init(kind: Kind, text: TextSlice, location: CatalogLocation) {
+            self.kind = kind
+            self.text = text
+            self.location = location
+        }
 
         /// As written: `en`, `fr.hint`, `match`.
-        var name: String {
+        package var name: String {
             switch kind {
             case .meaning(let language): language.rawValue
             case .hint(let language): language.rawValue + ".hint"
@@ -43,23 +49,36 @@ enum CatalogParser {
     }
 
     /// An entry as written, before any check.
-    struct ParsedEntry {
-        var keyText: String
-        var location: CatalogLocation
-        var fields: [Field]
+    package struct ParsedEntry: Hashable, Sendable {
+        package var keyText: String
+        package var location: CatalogLocation
+        package var fields: [Field]
         /// Its lines after the key line, up to the next key, in source `body.source`.
-        var body: Body
+        package var body: Body
+
+        package init(keyText: String, location: CatalogLocation, fields: [Field], body: Body) {
+            self.keyText = keyText
+            self.location = location
+            self.fields = fields
+            self.body = body
+        }
     }
 
     /// Where an entry's fields are written: read again by ``fields(of:in:)`` when it is used.
-    struct Body: Hashable, Sendable {
-        var source: Int
-        var range: Range<Int>
+    package struct Body: Hashable, Sendable {
+        package var source: Int
+        package var range: Range<Int>
         /// The number of the line the range starts with.
-        var firstLine: Int
+        package var firstLine: Int
+
+        package init(source: Int, range: Range<Int>, firstLine: Int) {
+            self.source = source
+            self.range = range
+            self.firstLine = firstLine
+        }
     }
 
-    enum Mode {
+    package enum Mode: Sendable {
         /// Every field, with a diagnostic for every line that cannot be read.
         case full
         /// Keys and `match:` fields only, no diagnostics: what start-up needs (the rest of
@@ -68,7 +87,7 @@ enum CatalogParser {
     }
 
     /// The field names a line may start with, as bytes.
-    static let fieldKinds: [(name: [UInt8], kind: Field.Kind)] = {
+    package static let fieldKinds: [(name: [UInt8], kind: Field.Kind)] = {
         var kinds: [(name: [UInt8], kind: Field.Kind)] = [(Array("match".utf8), .match)]
         for language in Language.allCases {
             kinds.append((Array(language.rawValue.utf8), .meaning(language)))
@@ -79,7 +98,7 @@ enum CatalogParser {
 
     /// Parses `source`, the `sourceIndex`th of the catalogue. Texts are not decoded here,
     /// only located (``TextSlice``): start-up reads the whole catalogue, but shows a few entries.
-    static func parse(
+    package static func parse(
         _ source: CatalogSource,
         sourceIndex: Int,
         mode: Mode = .full
@@ -95,7 +114,7 @@ enum CatalogParser {
 
     /// The fields of an entry, read again from its body (as `.full` reads them; the first of
     /// two fields of the same name is the one kept, as the checks keep it).
-    static func fields(of body: Body, in sources: [CatalogSource]) -> [Field] {
+    package static func fields(of body: Body, in sources: [CatalogSource]) -> [Field] {
         let source = sources[body.source]
         return source.withUTF8 { bytes in
             let entry = ParsedEntry(
@@ -230,15 +249,21 @@ enum CatalogParser {
 
 /// A field's text, located in the catalogue's sources and decoded only when asked: at
 /// start-up the catalogue is read whole, but only the entries shown are decoded.
-struct TextSlice: Hashable, Sendable {
-    var source: Int
-    var range: Range<Int>
+package struct TextSlice: Hashable, Sendable {
+    package var source: Int
+    package var range: Range<Int>
     /// Continuation lines, joined to the first with one space.
-    var continuations: [Range<Int>] = []
+    package var continuations: [Range<Int>] = []
 
-    var isEmpty: Bool { range.isEmpty && continuations.allSatisfy(\.isEmpty) }
+    package init(source: Int, range: Range<Int>, continuations: [Range<Int>] = []) {
+        self.source = source
+        self.range = range
+        self.continuations = continuations
+    }
 
-    mutating func append(_ line: Range<Int>) {
+    package var isEmpty: Bool { range.isEmpty && continuations.allSatisfy(\.isEmpty) }
+
+    package mutating func append(_ line: Range<Int>) {
         if range.isEmpty && continuations.isEmpty {
             range = line
         } else {
@@ -246,7 +271,7 @@ struct TextSlice: Hashable, Sendable {
         }
     }
 
-    func string(in sources: [CatalogSource]) -> String {
+    package func string(in sources: [CatalogSource]) -> String {
         sources[source].withUTF8 { bytes in
             var text = String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
             for line in continuations {
@@ -259,7 +284,7 @@ struct TextSlice: Hashable, Sendable {
 
 extension CatalogSource {
     /// The text's UTF-8 bytes, without a copy when the string is native (the embedded ones are).
-    func withUTF8<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+    package func withUTF8<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
         if let result = text.utf8.withContiguousStorageIfAvailable(body) { return result }
         return Array(text.utf8).withUnsafeBufferPointer(body)
     }
