@@ -87,6 +87,7 @@ let package = Package(
                 "SMTPClient",
                 "SMTPPracticeServer",
                 "LineEditor",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
 

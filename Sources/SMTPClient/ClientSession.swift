@@ -1,5 +1,13 @@
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+#if canImport(Glibc)
+    import Glibc
+#endif
 import Dispatch
-import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import SMTPCatalog
 import SMTPCore
@@ -69,8 +77,8 @@ public final class ClientSession: @unchecked Sendable {
         case timedOut
     }
 
-    private let lock = NSLock()
-    private let settledCondition = NSCondition()
+    private let lock = NIOLock()
+    private let settled = WakeUpSignal()
     private var machine: SessionStateMachine
     private var connection: ClientConnection?
     private var queue: [Outgoing] = []
@@ -724,42 +732,43 @@ public final class ClientSession: @unchecked Sendable {
         return timedOut
     }
 
-    /// Wakes `waitUntilSettled`. Called with the session's lock held, so it must not take
-    /// the condition's lock (the waiter takes the two locks one after the other, never
-    /// nested; a wake-up that comes between its check and its wait is caught by the
-    /// waiter's short timeout).
+    /// Wakes `waitUntilSettled` and `waitUntilClosed`. Called with the session's lock held;
+    /// the waiters never hold the signal's lock while they take the session's.
     private func signalSettled() {
-        settledCondition.broadcast()
+        settled.signal()
     }
 
     /// Waits until every typed line is sent and answered, the connection closes, or a reply
     /// times out (or `limit` seconds pass: then `.timedOut`).
     public func waitUntilSettled(limit: Double? = nil) -> Settled {
-        let deadline = limit.map { Date().addingTimeInterval($0) }
+        let deadline = limit.map { DispatchTime.now().uptimeNanoseconds + UInt64($0 * 1e9) }
         while true {
-            if let deadline, Date() >= deadline { return .timedOut }
+            let now = DispatchTime.now().uptimeNanoseconds
+            if let deadline, now >= deadline { return .timedOut }
+            let seen = settled.generation
             lock.lock()
             let result: Settled? =
                 isClosed ? .closed : timedOut ? .timedOut : (queue.isEmpty && awaitingReplies == 0 && !tlsPending) ? .idle : nil
             lock.unlock()
             if let result { return result }
-            settledCondition.lock()
-            _ = settledCondition.wait(until: Date().addingTimeInterval(0.05))
-            settledCondition.unlock()
+            // Every change that can settle the session signals; the check again after a
+            // quarter of a second is a safety net, not the way it wakes.
+            settled.wait(after: seen, untilUptimeNanoseconds: min(deadline ?? .max, now + 250_000_000))
         }
     }
 
     /// Waits until the connection is closed (its close reported), at most `limit` seconds.
     public func waitUntilClosed(limit: Double) {
-        let deadline = Date().addingTimeInterval(limit)
-        while Date() < deadline {
+        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(limit * 1e9)
+        while true {
+            let now = DispatchTime.now().uptimeNanoseconds
+            if now >= deadline { return }
+            let seen = settled.generation
             lock.lock()
             let closed = isClosed || connection == nil
             lock.unlock()
             if closed { return }
-            settledCondition.lock()
-            _ = settledCondition.wait(until: min(deadline, Date().addingTimeInterval(0.02)))
-            settledCondition.unlock()
+            settled.wait(after: seen, untilUptimeNanoseconds: min(deadline, now + 250_000_000))
         }
     }
 

@@ -1,4 +1,12 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+#if canImport(Glibc)
+    import Glibc
+#endif
+import Dispatch
 import SMTPCore
 
 /// A way to make the practice server send a given reply at a given point of a session.
@@ -100,7 +108,7 @@ public struct ScenarioRule: Hashable, Sendable, CustomStringConvertible {
         }
         _ = code
         guard !reply.contains("\r") else { throw ScenarioError("the reply may not contain a carriage return") }
-        self.init(trigger: trigger, occurrence: occurrence, reply: reply.replacingOccurrences(of: "\\n", with: "\n"), close: close)
+        self.init(trigger: trigger, occurrence: occurrence, reply: reply.replacing("\\n", with: "\n"), close: close)
     }
 
     public var description: String {
@@ -118,7 +126,7 @@ public struct ScenarioRule: Hashable, Sendable, CustomStringConvertible {
             case .nth(let n): " \(n)"
             case .from(let n): " \(n)+"
             }
-        return "on \(trigger)\(count)\(close ? " close" : ""): \(reply.replacingOccurrences(of: "\n", with: "\\n"))"
+        return "on \(trigger)\(count)\(close ? " close" : ""): \(reply.replacing("\n", with: "\\n"))"
     }
 }
 

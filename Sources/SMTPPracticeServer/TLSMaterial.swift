@@ -1,5 +1,13 @@
 import Crypto
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+#if canImport(Glibc)
+    import Glibc
+#endif
+import Dispatch
 import NIOSSL
 import SwiftASN1
 import X509

@@ -1,8 +1,17 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+#if canImport(Glibc)
+    import Glibc
+#endif
+import Dispatch
+import NIOConcurrencyHelpers
 
 /// Writes whole lines to stdout/stderr at once (no interleaving between threads).
 enum Console {
-    private static let lock = NSLock()
+    private static let lock = NIOLock()
 
     static func out(_ line: String) {
         write(line + "\n", to: STDOUT_FILENO)
@@ -41,26 +50,65 @@ enum Console {
     }
 }
 
+/// Paths as the user typed them.
+enum FilePath {
+    /// The last component of `path` (`replay/s.smtp` → `s.smtp`), for messages.
+    static func lastComponent(of path: String) -> String {
+        path.split(separator: "/").last.map(String.init) ?? path
+    }
+}
+
+/// A file the user named, or standard input for `-`, read with read(2).
+struct InputFile {
+    let descriptor: Int32
+    private let owned: Bool
+
+    /// `nil` when the file cannot be opened.
+    init?(path: String) {
+        if path == "-" {
+            descriptor = STDIN_FILENO
+            owned = false
+        } else {
+            descriptor = open(path, O_RDONLY | O_CLOEXEC)
+            guard descriptor >= 0 else { return nil }
+            owned = true
+        }
+    }
+
+    /// Closes the file (never standard input).
+    func close() {
+        if owned { _ = Glibc.close(descriptor) }
+    }
+
+    /// Up to `count` bytes: empty at the end of the file, `nil` when reading fails (a
+    /// directory, an I/O error).
+    func read(upTo count: Int) -> [UInt8]? {
+        var buffer = [UInt8](repeating: 0, count: count)
+        while true {
+            let got = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, count) }
+            if got >= 0 {
+                buffer.removeSubrange(got...)
+                return buffer
+            }
+            if errno != EINTR { return nil }
+        }
+    }
+}
+
 /// Reads a file the user named, or standard input for `-`, never more than `limit` bytes
 /// (a password file, a message, a scenario: memory stays bounded whatever is given).
 enum BoundedRead {
     /// At most `limit` bytes; `nil` when the file cannot be opened or read.
     static func contents(of path: String, limit: Int) -> Data? {
-        let handle = path == "-" ? FileHandle.standardInput : FileHandle(forReadingAtPath: path)
-        guard let handle else { return nil }
-        defer { if path != "-" { try? handle.close() } }
-        var data = Data()
-        while data.count < limit {
-            let chunk: Data?
-            do {
-                chunk = try handle.read(upToCount: min(65_536, limit - data.count))
-            } catch {
-                return nil
-            }
-            guard let chunk, !chunk.isEmpty else { break }
-            data.append(chunk)
+        guard let file = InputFile(path: path) else { return nil }
+        defer { file.close() }
+        var bytes: [UInt8] = []
+        while bytes.count < limit {
+            guard let chunk = file.read(upTo: min(65_536, limit - bytes.count)) else { return nil }
+            if chunk.isEmpty { break }
+            bytes += chunk
         }
-        return data
+        return Data(bytes)
     }
 }
 

@@ -1,4 +1,12 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+#if canImport(Glibc)
+    import Glibc
+#endif
+import Dispatch
 import LineEditor
 import SMTPCatalog
 import SMTPClient
@@ -54,7 +62,7 @@ struct InteractiveSession {
             switch input {
             case .line(let line):
                 if session.isClosed {
-                    if line.trimmingCharacters(in: .whitespaces).isEmpty || LocalCommandLine(line)?.command == .quit { break loop }
+                    if line.trimmingSpaces.isEmpty || LocalCommandLine(line)?.command == .quit { break loop }
                     editor.print(renderer.warning(Words["session-connection-closed-leave"]))
                     continue
                 }

@@ -1,4 +1,12 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+#if canImport(Glibc)
+    import Glibc
+#endif
+import Dispatch
 import SMTPCatalog
 import SMTPClient
 import SMTPCore
@@ -178,7 +186,7 @@ final class MacroCommands: @unchecked Sendable {
             session.warn(error.description)
             return
         }
-        var runner = ScriptRunner(script: script, name: (path as NSString).lastPathComponent)
+        var runner = ScriptRunner(script: script, name: FilePath.lastComponent(of: path))
         runner.credentials = credentials
         runner.stopOnMismatch = true
         // The macro's parameters: given now, else the defaults of the session (`${to}` is the

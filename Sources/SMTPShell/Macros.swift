@@ -1,4 +1,12 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+#if canImport(Glibc)
+    import Glibc
+#endif
+import Dispatch
 import SMTPCatalog
 import SMTPClient
 import SMTPCore
@@ -61,14 +69,14 @@ struct MacroDefaults: Sendable {
 
     mutating func apply(config bytes: [UInt8], file: String) {
         for (offset, raw) in TextLines.split(bytes).enumerated() {
-            let line = raw.trimmingCharacters(in: .whitespaces)
+            let line = raw.trimmingSpaces
             if line.isEmpty || line.hasPrefix("#") { continue }
             guard let equals = line.firstIndex(of: "=") else {
                 problems.append(Words["config-bad-line", ["file": file, "line": String(offset + 1)]])
                 continue
             }
-            let key = line[..<equals].trimmingCharacters(in: .whitespaces).lowercased()
-            let value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+            let key = line[..<equals].trimmingSpaces.lowercased()
+            let value = line[line.index(after: equals)...].trimmingSpaces
             if let problem = set(key, value) {
                 problems.append(Words["config-bad-value", ["file": file, "line": String(offset + 1), "problem": problem]])
             }
@@ -97,7 +105,7 @@ struct MacroDefaults: Sendable {
             guard value.isEmpty || address(value) else { return invalid() }
             from = value
         case "to":
-            let list = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            let list = value.split(separator: ",").map { $0.trimmingSpaces }
             guard !list.isEmpty, list.allSatisfy(address) else { return invalid() }
             to = list
         case "subject":
@@ -190,7 +198,7 @@ enum MacroLibrary {
                 var description: String?
                 if let data = BoundedRead.contents(of: path, limit: 4096) {
                     for line in TextLines.split(Array(data)).prefix(20) where line.lowercased().hasPrefix("# description:") {
-                        description = line.dropFirst("# description:".count).trimmingCharacters(in: .whitespaces)
+                        description = line.dropFirst("# description:".count).trimmingSpaces
                     }
                 }
                 entries.append(Entry(name: name, path: path, description: description))

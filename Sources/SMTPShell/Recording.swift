@@ -1,4 +1,13 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+#if canImport(Glibc)
+    import Glibc
+#endif
+import Dispatch
+import NIOConcurrencyHelpers
 import SMTPCatalog
 import SMTPClient
 import SMTPCore
@@ -8,7 +17,7 @@ import SMTPCore
 /// write(2) the moment it happens: if smtpsh is killed, the file holds everything up to then.
 /// Secrets are already redacted in what the session reports (unless --show-secrets).
 final class TranscriptSinks: @unchecked Sendable {
-    private let lock = NSLock()
+    private let lock = NIOLock()
     private var recorder: TranscriptFile?
     private var json: TranscriptFile?
     /// Set once the connection is up (for the header of a recording started later).

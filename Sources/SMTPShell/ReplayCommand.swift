@@ -1,4 +1,12 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+#if canImport(Glibc)
+    import Glibc
+#endif
+import Dispatch
 import SMTPCatalog
 import SMTPClient
 import SMTPCore
@@ -58,7 +66,7 @@ struct ReplayCommand {
         var plans: [(file: String, runner: ScriptRunner, address: ServerAddress, options: ConnectionOptions)] = []
         for file in files {
             let script = try Self.load(file)
-            var runner = ScriptRunner(script: script, name: (file as NSString).lastPathComponent)
+            var runner = ScriptRunner(script: script, name: FilePath.lastComponent(of: file))
             runner.values = values
             runner.comparison = comparison
             runner.stopOnMismatch = false

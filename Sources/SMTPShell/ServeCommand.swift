@@ -1,4 +1,12 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+#if canImport(Glibc)
+    import Glibc
+#endif
+import Dispatch
 import SMTPCatalog
 import SMTPPracticeServer
 
@@ -222,7 +230,7 @@ struct ServeCommand {
                      "seed documents: its banner (220 my_esa.local ESMTP), its wording, and each documented reply.", ""]
         let width = BuiltInScenarios.all.map(\.name.count).max() ?? 10
         for scenario in BuiltInScenarios.all {
-            let name = scenario.name.padding(toLength: width, withPad: " ", startingAt: 0)
+            let name = scenario.name + String(repeating: " ", count: max(0, width - scenario.name.count))
             if let rule = scenario.rules.first {
                 lines.append("  \(name)  \(rule)")
                 lines.append("  \(String(repeating: " ", count: width))    \(scenario.description)")

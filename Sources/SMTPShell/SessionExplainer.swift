@@ -1,4 +1,13 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+#if canImport(Glibc)
+    import Glibc
+#endif
+import Dispatch
+import NIOConcurrencyHelpers
 import SMTPCatalog
 import SMTPClient
 import SMTPCore
@@ -16,7 +25,7 @@ import SMTPCore
 /// only used once the server has shown it is the appliance, by a reply only the appliance
 /// sends (`452 #4.3.1 queue full`, `250 sender <…> ok`).
 final class SessionExplainer: @unchecked Sendable {
-    private let lock = NSLock()
+    private let lock = NIOLock()
     private var enabled: Bool
     private var languagesValue: [Language]
     private var applianceRecognised = false

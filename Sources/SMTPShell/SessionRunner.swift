@@ -1,13 +1,18 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+#if canImport(Glibc)
+    import Glibc
+#endif
+import Dispatch
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import SMTPCatalog
 import SMTPClient
 import SMTPCore
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Connects to a server and runs a session: interactive at a terminal, or reading lines from
 /// standard input when it is not one.
@@ -211,7 +216,7 @@ extension SessionRunner {
 
 /// Where session output goes: stdout, or above the prompt once the line editor runs.
 final class OutputSink: @unchecked Sendable {
-    private let lock = NSLock()
+    private let lock = NIOLock()
     private var target: (@Sendable (String) -> Void)?
 
     func write(_ line: String) {

@@ -1,4 +1,12 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+#if canImport(Glibc)
+    import Glibc
+#endif
+import Dispatch
 import SMTPCatalog
 import SMTPClient
 import SMTPCore
@@ -243,15 +251,14 @@ struct StandardSession {
 
     /// Streams a message file (or standard input) after 354, 64 KiB at a time.
     static func stream(_ file: String, on session: ClientSession) -> Bool {
-        let handle = file == "-" ? FileHandle.standardInput : FileHandle(forReadingAtPath: file)
-        guard let handle else {
+        guard let input = InputFile(path: file) else {
             session.warn(Words["usage-cannot-read", ["file": VisibleTextShort.of(file)]])
             return false
         }
-        defer { if file != "-" { try? handle.close() } }
+        defer { input.close() }
         return session.streamMessage {
-            guard let chunk = try? handle.read(upToCount: 65_536), !chunk.isEmpty else { return nil }
-            return Array(chunk)
+            guard let chunk = input.read(upTo: 65_536), !chunk.isEmpty else { return nil }
+            return chunk
         }
     }
 
@@ -286,8 +293,8 @@ struct StandardSession {
         ]
         for header in headers {
             guard let colon = header.firstIndex(of: ":") else { continue }
-            let name = String(header[..<colon]).trimmingCharacters(in: .whitespaces)
-            let value = String(header[header.index(after: colon)...]).trimmingCharacters(in: .whitespaces)
+            let name = header[..<colon].trimmingSpaces
+            let value = header[header.index(after: colon)...].trimmingSpaces
             if let index = fields.firstIndex(where: { $0.0.lowercased() == name.lowercased() }) {
                 fields[index].1 = value
             } else {

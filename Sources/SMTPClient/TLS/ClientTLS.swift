@@ -1,4 +1,13 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+#if canImport(Glibc)
+    import Glibc
+#endif
+import Dispatch
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOSSL
 import SMTPCatalog
@@ -145,7 +154,7 @@ public final class ClientTLS: Sendable {
     /// RFC 6125: the name (or address) against the certificate's subject alternative names;
     /// `*.example.org` covers one label.
     static func matches(_ certificate: Certificate, name: String) -> Bool {
-        let wanted = name.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "."))
+        let wanted = name.lowercased().trimming { $0 == "." }
         for alternative in alternativeNames(certificate) {
             let candidate = alternative.lowercased()
             if candidate == wanted { return true }
@@ -194,7 +203,7 @@ public final class ClientTLS: Sendable {
 /// Where the verification callback leaves what it found (it runs on the event loop, the
 /// report is made after the handshake).
 final class VerdictBox: @unchecked Sendable {
-    private let lock = NSLock()
+    private let lock = NIOLock()
     private var chain: [Certificate] = []
     private var problem: CertificateProblem?
     private var checked = false
@@ -230,7 +239,7 @@ extension TLSVersion {
 /// does not pay for loading the trust roots).
 public final class LazyClientTLS: @unchecked Sendable {
     public let options: ClientTLSOptions
-    private let lock = NSLock()
+    private let lock = NIOLock()
     private var made: Result<ClientTLS, ConnectError>?
 
     public init(options: ClientTLSOptions) {

@@ -24,8 +24,13 @@ public enum TextLines {
 extension StringProtocol {
     /// Without leading and trailing spaces, tabs, CR and LF (no Foundation).
     public var trimmingSpaces: String {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" || $0 == "\r\n" }
-        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else {
+        trimming { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" || $0 == "\r\n" }
+    }
+
+    /// The text without the characters at either end that `isTrimmed` accepts
+    /// (`"..a.b.".trimming { $0 == "." }` is `"a.b"`).
+    public func trimming(_ isTrimmed: (Character) -> Bool) -> String {
+        guard let first = firstIndex(where: { !isTrimmed($0) }), let last = lastIndex(where: { !isTrimmed($0) }) else {
             return ""
         }
         return String(self[first...last])

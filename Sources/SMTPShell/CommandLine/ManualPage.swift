@@ -137,13 +137,13 @@ enum ManualPage {
 
     /// Text made safe for roff: backslashes, hyphens of options, a leading dot or quote.
     static func escape(_ text: String) -> String {
-        var out = text.replacingOccurrences(of: "\\", with: "\\e").replacingOccurrences(of: "-", with: "\\-")
+        var out = text.replacing("\\", with: "\\e").replacing("-", with: "\\-")
         // Typographic characters roff knows by name (a UTF-8 page is fine for man-db, not for every troff).
         for (character, name) in [("…", "..."), ("’", "\\(aq"), ("“", "\\(lq"), ("”", "\\(rq"), ("—", "\\(em"), ("–", "\\(en")] {
-            out = out.replacingOccurrences(of: character, with: name)
+            out = out.replacing(character, with: name)
         }
         if out.hasPrefix(".") || out.hasPrefix("'") { out = "\\&" + out }
-        return out.replacingOccurrences(of: "\n.", with: "\n\\&.")
+        return out.replacing("\n.", with: "\n\\&.")
     }
 }
 
@@ -232,7 +232,7 @@ enum CompletionScripts {
             out += "    \(command.name))\n      _arguments -s \\\n"
             for option in command.options {
                 let name = option.isShortOnly ? "-\(option.long)" : "--\(option.long)"
-                let help = zshQuote(Words[option.help]).replacingOccurrences(of: "[", with: "\\[").replacingOccurrences(of: "]", with: "\\]")
+                let help = zshQuote(Words[option.help]).replacing("[", with: "\\[").replacing("]", with: "\\]")
                 var action = ""
                 if let value = option.value {
                     if let values = choices[option.long] {
@@ -269,7 +269,7 @@ enum CompletionScripts {
             out += "complete -c smtpsh -n 'not __fish_seen_subcommand_from \(names)' -a \(command.name) -d '\(fishQuote(Words[command.abstract]))'\n"
         }
         for command in commands {
-            let condition = command.name == "connect" ? "not __fish_seen_subcommand_from \(names.replacingOccurrences(of: "connect ", with: ""))" : "__fish_seen_subcommand_from \(command.name)"
+            let condition = command.name == "connect" ? "not __fish_seen_subcommand_from \(names.replacing("connect ", with: ""))" : "__fish_seen_subcommand_from \(command.name)"
             for option in command.options {
                 var line = "complete -c smtpsh -n '\(condition)'"
                 if option.isShortOnly {
@@ -295,16 +295,16 @@ enum CompletionScripts {
     }
 
     private static func zshQuote(_ text: String) -> String {
-        firstSentence(text).replacingOccurrences(of: "'", with: "'\\''").replacingOccurrences(of: ":", with: "\\:")
+        firstSentence(text).replacing("'", with: "'\\''").replacing(":", with: "\\:")
     }
 
     private static func fishQuote(_ text: String) -> String {
-        firstSentence(text).replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'")
+        firstSentence(text).replacing("\\", with: "\\\\").replacing("'", with: "\\'")
     }
 
     /// Descriptions in completion menus are one short line.
     private static func firstSentence(_ text: String) -> String {
-        let end = text.range(of: ". ")?.lowerBound ?? text.range(of: "。")?.lowerBound ?? text.endIndex
+        let end = text.firstRange(of: ". ")?.lowerBound ?? text.firstRange(of: "。")?.lowerBound ?? text.endIndex
         var sentence = String(text[..<end])
         if sentence.hasSuffix(".") { sentence.removeLast() }
         return sentence.count > 80 ? String(sentence.prefix(77)) + "..." : sentence

@@ -1,4 +1,13 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+#if canImport(Glibc)
+    import Glibc
+#endif
+import Dispatch
+import NIOConcurrencyHelpers
 import SMTPCatalog
 import SMTPClient
 import SMTPCore
@@ -96,7 +105,7 @@ final class LessonGuide: @unchecked Sendable {
     let lesson: Lesson
     let number: Int
     let style: LessonStyle
-    private let lock = NSLock()
+    private let lock = NIOLock()
     private var index = 0
     private var mistakes = 0
     /// Whether the last reply came under TLS (from the transcript, which sees it first).
