@@ -37,7 +37,7 @@ func literal(_ text: String) -> String {
     return result + "\""
 }
 
-var files: [(name: String, text: String)] = []
+var files: [(name: String, text: String, path: String)] = []
 for path in arguments.dropFirst() {
     let url = URL(fileURLWithPath: path)
     guard let data = FileManager.default.contents(atPath: path) else {
@@ -48,7 +48,7 @@ for path in arguments.dropFirst() {
         FileHandle.standardError.write(Data("\(path):1: error: the catalogue file is not UTF-8 text\n".utf8))
         exit(1)
     }
-    files.append((url.lastPathComponent, text))
+    files.append((url.lastPathComponent, text, path))
 }
 files.sort { $0.name < $1.name }
 
@@ -80,6 +80,12 @@ for (position, file) in files.enumerated() {
     let (entries, _) = CatalogParser.parse(
         CatalogSource(name: file.name, text: file.text), sourceIndex: position, mode: .keysAndMatches)
     for entry in entries {
+        // smtpsh reads these keys without checking them again (CatalogValidator.index).
+        guard CatalogKey(entry.keyText) != nil else {
+            FileHandle.standardError.write(
+                Data("\(file.path):\(entry.location.line): error: '[\(entry.keyText)]' is not a known form of key (see Docs/catalog.md, Keys)\n".utf8))
+            exit(1)
+        }
         let fields = entry.fields.map { field -> String in
             precondition(field.kind == .match, "only match: fields are read at start-up")
             let continuations = field.text.continuations.map(literal).joined(separator: ", ")

@@ -78,8 +78,8 @@ public struct Catalog: Sendable {
         }
         var index: [String: Int] = [:]
         index.reserveCapacity(result.entries.count)
-        for (position, entry) in result.entries.enumerated() where index[entry.key.rawValue] == nil {
-            index[entry.key.rawValue] = position
+        for (position, entry) in result.entries.enumerated() where index[entry.keyText] == nil {
+            index[entry.keyText] = position
         }
         self.index = index
         self.patternsByCode = Dictionary(grouping: result.patterns, by: \.code).mapValues { patterns in

@@ -16,9 +16,14 @@ enum CatalogValidator {
     /// An entry as kept by the catalogue: its key, and where its fields are written (read
     /// when the entry is shown).
     struct StoredEntry: Sendable {
-        var key: CatalogKey
+        /// The key as written, known to be valid: checked by ``validate(_:sources:checks:)``,
+        /// or by catalog-embedder when smtpsh was built. Read into a ``CatalogKey`` only when
+        /// the entry is used (703 keys at every start-up cost more than the few looked up).
+        var keyText: String
         var location: CatalogLocation
         var body: CatalogParser.Body
+
+        var key: CatalogKey { CatalogKey(keyText)! }
 
         func entry(in sources: [CatalogSource]) -> CatalogEntry {
             var entry = CatalogEntry(key: key, meaning: [:], location: location)
@@ -45,22 +50,22 @@ enum CatalogValidator {
         var diagnostics: [CatalogDiagnostic] = []
     }
 
-    /// The entries and patterns of data the test suite has checked (the embedded catalogue,
-    /// indexed at build time): no check at all, nothing but what start-up needs. An entry
-    /// whose key or `match:` line cannot be read is left out, as ``validate(_:sources:checks:)``
-    /// leaves it out.
+    /// The entries and patterns of data already checked: the embedded catalogue, indexed at
+    /// build time by catalog-embedder, which refuses a key that ``CatalogKey`` cannot read (so
+    /// `StoredEntry.key` always can). Nothing but what start-up needs; the test suite runs the
+    /// checks of Docs/catalog.md over the same data.
     static func index(_ parsed: [CatalogParser.ParsedEntry], sources: [CatalogSource]) -> Result {
         var result = Result()
         result.entries.reserveCapacity(parsed.count)
         for item in parsed {
-            guard let key = CatalogKey(item.keyText) else { continue }
             for field in item.fields where field.kind == .match {
+                guard let key = CatalogKey(item.keyText) else { break }
                 let order = result.patterns.count
                 if let pattern = try? AppliancePattern(parsing: field.text.string(in: sources), key: key, order: order) {
                     result.patterns.append(pattern)
                 }
             }
-            result.entries.append(StoredEntry(key: key, location: item.location, body: item.body))
+            result.entries.append(StoredEntry(keyText: item.keyText, location: item.location, body: item.body))
         }
         return result
     }
@@ -106,7 +111,7 @@ enum CatalogValidator {
                 }
                 if field.kind == .match { matchFields.append(field) }
             }
-            let stored = StoredEntry(key: key, location: item.location, body: item.body)
+            let stored = StoredEntry(keyText: key.rawValue, location: item.location, body: item.body)
 
             var failure = key.failureClass
             var patterns: [AppliancePattern] = []

@@ -116,7 +116,7 @@ public struct CatalogKey: Hashable, Sendable, Comparable, CustomStringConvertibl
     /// The reply classes an entry may be shown for, so the checks know whether it needs a
     /// hint (every 4xx/5xx entry does). `nil` when it does not depend on a class (EHLO
     /// keywords, categories, messages). Appliance entries take the class of their `match:`.
-    var failureClass: Bool? {
+    package var failureClass: Bool? {
         switch kind {
         case .basic(let code): code >= 400
         case .replyClass(let digit), .enhancedClass(let digit): digit >= 4
@@ -127,7 +127,7 @@ public struct CatalogKey: Hashable, Sendable, Comparable, CustomStringConvertibl
     }
 
     /// Placeholders this kind of entry may use in its text.
-    var allowedPlaceholders: Set<String>? {
+    package var allowedPlaceholders: Set<String>? {
         switch kind {
         case .appliance: ["host", "arg"]
         case .ehloKeyword("SIZE"): ["size"]
