@@ -32,14 +32,19 @@ final class SessionExplainer: @unchecked Sendable {
     private var last: (reply: Reply, isEHLO: Bool)?
     private let renderer: Renderer
     private let columns: @Sendable () -> Int
-    private let catalog: Catalog
+    private let catalogSource: @Sendable () -> Catalog
+    /// Read when the first reply is explained (smtpsh loads it meanwhile: `Warm-up`).
+    private var catalog: Catalog { catalogSource() }
 
-    init(enabled: Bool, languages: [Language], renderer: Renderer, columns: @escaping @Sendable () -> Int, catalog: Catalog = .shared) {
+    init(
+        enabled: Bool, languages: [Language], renderer: Renderer, columns: @escaping @Sendable () -> Int,
+        catalog: @escaping @Sendable () -> Catalog = { Catalog.shared }
+    ) {
         self.enabled = enabled
         self.languagesValue = languages.isEmpty ? [.en] : languages
         self.renderer = renderer
         self.columns = columns
-        self.catalog = catalog
+        self.catalogSource = catalog
     }
 
     var isEnabled: Bool {

@@ -35,14 +35,25 @@ struct SessionRunner {
         !forcePiped && options.json != "-" && isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1
     }
 
+    /// The event loop of every client connection: one thread is all a session needs
+    /// (`MultiThreadedEventLoopGroup.singleton` starts one per core, after reading the
+    /// cgroup's CPU quota).
+    static let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+
     func run() async -> ExitStatus {
+        // The catalogue is read on another core while the connection is made: smtpsh's own
+        // words first ("Trying…"), then the replies' meanings (the greeting's explanation).
+        DispatchQueue.global(qos: .userInitiated).async {
+            _ = Catalog.words
+            if options.explain { _ = Catalog.shared }
+        }
         let interactive = self.interactive
         if options.credentials.passwordArgument != nil {
             Console.err(Renderer(color: false).warning(Words["auth-password-argument"]))
         }
         let color = options.color.enabled(isTerminal: isatty(STDOUT_FILENO) == 1, environment: Environment.variables)
         let renderer = Renderer(color: color)
-        let group = MultiThreadedEventLoopGroup.singleton
+        let group = Self.group
 
         // Until the prompt exists, lines go straight to stdout; then through the line editor.
         let sink = OutputSink()
