@@ -71,8 +71,9 @@ let package = Package(
             ]
         ),
 
-        // libedit's native API (histedit.h) with fixed-arity wrappers for its variadic calls.
-        .systemLibrary(name: "CLibEdit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
+        // libedit's native API (histedit.h, from libedit-dev) with fixed-arity wrappers for its
+        // variadic calls; libedit itself is opened with dlopen when a line editor starts.
+        .target(name: "CLibEdit", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
 
         // The interactive line editor: libedit, with server lines printed above the prompt
         // from any thread. No SwiftNIO. See Docs/line-editor.md.

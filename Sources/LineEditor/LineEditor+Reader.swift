@@ -150,7 +150,7 @@ extension LineEditor {
             }
         }
         if resized, let editLine {
-            el_resize(editLine)
+            smtpsh_el_resize(editLine)
             redraw(above: "", newPrompt: nil)
         }
         return outcome
@@ -189,7 +189,7 @@ extension LineEditor {
 
     /// The line being edited, as libedit holds it (`el_wline`).
     func currentLine() -> (scalars: [Unicode.Scalar], cursor: Int) {
-        guard let editLine, let info = el_wline(editLine),
+        guard let editLine, let info = smtpsh_el_wline(editLine),
             let buffer = info.pointee.buffer, let cursor = info.pointee.cursor, let end = info.pointee.lastchar
         else { return ([], 0) }
         let count = max(0, end - buffer)
@@ -260,12 +260,12 @@ extension LineEditor {
             Output.writeAll(eraseSequence() + listing)  // before the line changes: erase what is shown
         }
         if edit.deleteCount > 0 {
-            el_deletestr(editLine, Int32(edit.deleteCount))
+            smtpsh_el_deletestr(editLine, Int32(edit.deleteCount))
         }
         if !edit.insertion.isEmpty {
             var wide = edit.insertion.unicodeScalars.map { wchar_t(bitPattern: $0.value) }
             wide.append(0)
-            _ = el_winsertstr(editLine, &wide)
+            _ = smtpsh_el_winsertstr(editLine, &wide)
         }
         if !listing.isEmpty {
             _ = smtpsh_el_refresh(editLine)

@@ -92,6 +92,10 @@ public final class LineEditor: @unchecked Sendable {
     /// with a UTF-8 character type if the environment's is not.
     public init(configuration: Configuration) throws {
         guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else { throw NotATerminal() }
+        guard smtpsh_libedit_load() == 0 else {
+            let reason = smtpsh_libedit_error().map { String(cString: $0) } ?? "libedit.so.2"
+            throw LineEditorSetupFailed(step: "loading libedit: \(reason)")
+        }
         LineEditor.useUTF8Locale()
 
         let wakeUp = try WakePipe()
@@ -107,8 +111,8 @@ public final class LineEditor: @unchecked Sendable {
             signals.closeBothEnds()
             throw LineEditorSetupFailed(step: "el_init", errno: errno)
         }
-        guard let history = history_init() else {
-            el_end(editLine)
+        guard let history = smtpsh_history_init() else {
+            smtpsh_el_end(editLine)
             wakeUp.closeBothEnds()
             signals.closeBothEnds()
             throw LineEditorSetupFailed(step: "history_init", errno: errno)
@@ -160,7 +164,7 @@ public final class LineEditor: @unchecked Sendable {
         }
 
         if configuration.readEditrc {
-            _ = el_source(editLine, nil)
+            _ = smtpsh_el_source(editLine, nil)
         }
     }
 
@@ -177,7 +181,7 @@ public final class LineEditor: @unchecked Sendable {
         beginReading()
         var count: Int32 = 0
         var line: String?
-        if let text = el_gets(editLine, &count) {
+        if let text = smtpsh_el_gets(editLine, &count) {
             var scalars = String(cString: text).unicodeScalars
             if scalars.last == "\n" { scalars.removeLast() }
             line = String(scalars)
@@ -280,8 +284,8 @@ public final class LineEditor: @unchecked Sendable {
             return !isClosed
         }
         guard wasOpen else { return }
-        if let editLine { el_end(editLine) }
-        if let history { history_end(history) }
+        if let editLine { smtpsh_el_end(editLine) }
+        if let history { smtpsh_history_end(history) }
         editLine = nil
         history = nil
         wakeUpPipe.closeBothEnds()

@@ -30,20 +30,33 @@ public enum AddressResolver {
         port: Int,
         family: AddressFamilyPreference
     ) async throws(ConnectError) -> [SocketAddress] {
-        // An address literal needs no resolver (and no thread to wait on one).
-        if let literal = try? SocketAddress(ipAddress: host, port: port) {
-            switch (family, literal.protocol) {
-            case (.ipv4, .inet6): throw .nameNotFound(host + " (IPv4)")
-            case (.ipv6, .inet): throw .nameNotFound(host + " (IPv6)")
-            default: return [literal]
-            }
-        }
+        if let literal = try literal(host, port: port, family: family) { return [literal] }
         let result: Result<[SocketAddress], ConnectError> = await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
                 continuation.resume(returning: resolveBlocking(host, port: port, family: family))
             }
         }
         return try result.get()
+    }
+
+    /// The same, on the calling thread (getaddrinfo blocks it while it asks).
+    public static func resolveWaiting(
+        _ host: String,
+        port: Int,
+        family: AddressFamilyPreference
+    ) throws(ConnectError) -> [SocketAddress] {
+        if let literal = try literal(host, port: port, family: family) { return [literal] }
+        return try resolveBlocking(host, port: port, family: family).get()
+    }
+
+    /// An address literal needs no resolver: its address, or `nil` for a name.
+    private static func literal(_ host: String, port: Int, family: AddressFamilyPreference) throws(ConnectError) -> SocketAddress? {
+        guard let literal = try? SocketAddress(ipAddress: host, port: port) else { return nil }
+        switch (family, literal.protocol) {
+        case (.ipv4, .inet6): throw .nameNotFound(host + " (IPv4)")
+        case (.ipv6, .inet): throw .nameNotFound(host + " (IPv6)")
+        default: return literal
+        }
     }
 
     static func resolveBlocking(_ host: String, port: Int, family: AddressFamilyPreference) -> Result<[SocketAddress], ConnectError> {

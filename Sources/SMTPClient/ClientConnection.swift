@@ -44,7 +44,8 @@ public final class ClientConnection: Sendable {
     }
 
     /// Connects to the first address that answers, trying them in order. `progress` is told
-    /// of each attempt (telnet's "Trying 127.0.0.1...").
+    /// of each attempt (telnet's "Trying 127.0.0.1..."). Waits on the calling thread, which
+    /// must not be an event loop of `group`.
     public static func connect(
         to addresses: [SocketAddress],
         timeout: Double,
@@ -55,7 +56,7 @@ public final class ClientConnection: Sendable {
         limits: ReplyParser.Limits = .default,
         progress: @escaping @Sendable (ConnectProgress) -> Void,
         events: @escaping @Sendable (ConnectionEvent) -> Void
-    ) async throws(ConnectError) -> ClientConnection {
+    ) throws(ConnectError) -> ClientConnection {
         var failures: [ConnectError] = []
         // A TLS port: the set-up must work before any address is tried.
         let firstTLS = implicitTLS ? try tls?.get() : nil
@@ -77,7 +78,7 @@ public final class ClientConnection: Sendable {
                     }
                 }
             do {
-                let channel = try await bootstrap.connect(to: address).get()
+                let channel = try bootstrap.connect(to: address).wait()
                 let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
                 progress(.connected(address, milliseconds: elapsed))
                 return ClientConnection(channel: channel, remoteAddress: address, host: host, tls: tls, events: events)
@@ -122,13 +123,6 @@ public final class ClientConnection: Sendable {
         var buffer = channel.allocator.buffer(capacity: bytes.count)
         buffer.writeBytes(bytes)
         return channel.writeAndFlush(buffer)
-    }
-
-    /// Writes and waits until the bytes are handed to the kernel.
-    public func writeAndWait(_ bytes: [UInt8]) async throws {
-        var buffer = channel.allocator.buffer(capacity: bytes.count)
-        buffer.writeBytes(bytes)
-        try await channel.writeAndFlush(buffer).get()
     }
 
     public func close() {

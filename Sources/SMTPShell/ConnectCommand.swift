@@ -40,7 +40,7 @@ struct ConnectCommand {
         }
     }
 
-    func run() async -> ExitStatus {
-        await SessionRunner(address: address, options: connection).run()
+    func run() -> ExitStatus {
+        SessionRunner(address: address, options: connection).run()
     }
 }

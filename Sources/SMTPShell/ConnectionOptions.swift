@@ -49,7 +49,7 @@ struct ConnectionOptions: Sendable {
         if let ehlo { return ehlo }
         var buffer = [CChar](repeating: 0, count: 256)
         if gethostname(&buffer, buffer.count - 1) == 0 {
-            let name = String(cString: buffer)
+            let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             if !name.isEmpty { return name }
         }
         return "localhost"

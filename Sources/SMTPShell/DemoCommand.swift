@@ -46,31 +46,31 @@ struct DemoCommand {
         }
     }
 
-    func run() async throws(ShellError) -> ExitStatus {
+    func run() throws(ShellError) -> ExitStatus {
         // `smtpsh demo --tls`: the session speaks TLS from the first byte, on a port of its own.
-        let (server, listening) = try await Self.startServer(configuration, implicitTLS: connection.implicitTLS)
+        let (server, listening) = try Self.startServer(configuration, implicitTLS: connection.implicitTLS)
         let color = connection.color.enabled(isTerminal: isatty(STDOUT_FILENO) == 1, environment: Environment.variables)
         let runner = SessionRunner(
             address: ServerAddress(host: "127.0.0.1", port: connection.implicitTLS ? listening.tlsPort ?? listening.port : listening.port),
             options: connection,
             welcome: Self.welcome(port: listening.port, color: color, configuration: configuration)
         )
-        let status = await runner.run()
-        await server.stop()
+        let status = runner.run()
+        Blocking.wait { await server.stop() }
         return status
     }
 
     /// The practice server in-process, on free loopback ports (`demo`, `learn`).
-    static func startServer(_ configuration: PracticeServerConfiguration, implicitTLS: Bool = false) async throws(ShellError) -> (PracticeServer, PracticeServer.Listening) {
+    static func startServer(_ configuration: PracticeServerConfiguration, implicitTLS: Bool = false) throws(ShellError) -> (PracticeServer, PracticeServer.Listening) {
         var options = PracticeServer.Options()
         options.port = 0
         if implicitTLS { options.tlsPort = 0 }
         options.configuration = configuration
         let server = PracticeServer(options: options)
         do {
-            return (server, try await server.start())
+            return (server, try Blocking.wait { try await server.start() })
         } catch {
-            await server.stop()
+            Blocking.wait { await server.stop() }
             throw ShellError(Words["demo-cannot-start", ["error": "\(error)"]], status: .unavailable)
         }
     }

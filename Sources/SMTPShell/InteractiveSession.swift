@@ -24,7 +24,7 @@ struct InteractiveSession {
     var sinks = TranscriptSinks()
     var defaults: MacroDefaults
 
-    func run() async -> ExitStatus {
+    func run() -> ExitStatus {
         let editor: LineEditor
         do {
             editor = try LineEditor(configuration: .init(

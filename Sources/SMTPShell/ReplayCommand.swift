@@ -61,7 +61,7 @@ struct ReplayCommand {
         }
     }
 
-    func run() async throws(ShellError) -> ExitStatus {
+    func run() throws(ShellError) -> ExitStatus {
         // Every file is read and checked first: a bad one stops everything before anything is sent.
         var plans: [(file: String, runner: ScriptRunner, address: ServerAddress, options: ConnectionOptions)] = []
         for file in files {
@@ -103,7 +103,7 @@ struct ReplayCommand {
             var session = SessionRunner(address: address, options: options)
             session.forcePiped = true
             session.replay = run
-            let status = await session.run()
+            let status = session.run()
             let result = run.result
             rows.append(.init(file: shown, result: result, status: status))
             if status != .success && (worst == .success || worst == .replayDifferent) { worst = status }

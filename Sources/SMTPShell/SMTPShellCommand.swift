@@ -37,11 +37,12 @@ public enum SMTPShellCommand {
     static let commands = [ConnectCommand.spec, DemoCommand.spec, SendCommand.spec, ReplayCommand.spec, LearnCommand.spec, ServeCommand.spec, ExplainCommand.spec]
 
     /// Runs the command line (without the program name) and returns the exit status.
-    public static func run(_ arguments: [String]) async -> Int32 {
+    /// Runs on the calling thread (the main thread), synchronously: see ``Blocking``.
+    public static func run(_ arguments: [String]) -> Int32 {
         Words.language = Language.preferred(environment: Environment.locale)
         if let lang = LanguageOption.prescan(arguments) { _ = try? LanguageOption.parse(lang, command: nil) }
         do {
-            return try await dispatch(arguments).rawValue
+            return try dispatch(arguments).rawValue
         } catch let error as UsageError {
             Console.err("smtpsh: " + error.message)
             let spec = commands.first { $0.name == error.command } ?? spec
@@ -56,7 +57,7 @@ public enum SMTPShellCommand {
         }
     }
 
-    static func dispatch(_ arguments: [String]) async throws -> ExitStatus {
+    static func dispatch(_ arguments: [String]) throws -> ExitStatus {
         guard let first = arguments.first else {
             Console.out(HelpText.render(spec, columns: Environment.columns, subcommands: commands))
             return .success
@@ -106,23 +107,24 @@ public enum SMTPShellCommand {
         }
         switch name {
         case "demo":
-            return try await DemoCommand(parsed).run()
+            return try DemoCommand(parsed).run()
         case "serve":
-            return try await ServeCommand(parsed).run()
+            let command = try ServeCommand(parsed)
+            return try Blocking.wait { () async throws(ShellError) -> ExitStatus in try await command.run() }
         case "explain":
             return try ExplainCommand(parsed).run()
         case "send":
-            return try await SendCommand(parsed).run()
+            return try SendCommand(parsed).run()
         case "replay":
-            return try await ReplayCommand(parsed).run()
+            return try ReplayCommand(parsed).run()
         case "learn":
-            return try await LearnCommand(parsed).run()
+            return try LearnCommand(parsed).run()
         default:
             if parsed.positionals.isEmpty && parsed.value("mx") == nil {
                 // `smtpsh` with options only: what to type.
                 throw UsageError(Words["usage-no-host"], command: "connect")
             }
-            return try await ConnectCommand(parsed).run()
+            return try ConnectCommand(parsed).run()
         }
     }
 }

@@ -114,7 +114,7 @@ struct SendCommand {
         count = try parsed.integer("count", in: 1...1_000_000) ?? 1
     }
 
-    func run() async throws(ShellError) -> ExitStatus {
+    func run() throws(ShellError) -> ExitStatus {
         var auth: SASLExchange?
         if let mechanism, let user = connection.credentials.user {
             guard let exchange = try connection.credentials.exchange(mechanism, user: user) else {
@@ -144,7 +144,7 @@ struct SendCommand {
         var runner = SessionRunner(address: address, options: options)
         runner.forcePiped = true
         runner.standardSession = standard
-        return await runner.run()
+        return runner.run()
     }
 
     /// A file's lines (or standard input's, for `-`), without their line ends; at most 64 MiB.

@@ -40,9 +40,12 @@ struct SessionRunner {
     /// cgroup's CPU quota).
     static let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 
-    func run() async -> ExitStatus {
-        // The catalogue is read on another core while the connection is made: smtpsh's own
-        // words first ("Trying…"), then the replies' meanings (the greeting's explanation).
+    func run() -> ExitStatus {
+        // What the session needs first is made on other threads while this one sets the
+        // session up: the event loop (its thread starts, and Swift's runtime instantiates
+        // NIO's types), and the catalogue: smtpsh's own words first ("Trying…"), then the
+        // replies' meanings (the greeting's explanation).
+        DispatchQueue.global(qos: .userInitiated).async { _ = Self.group }
         DispatchQueue.global(qos: .userInitiated).async {
             _ = Catalog.words
             if options.explain { _ = Catalog.shared }
@@ -53,7 +56,6 @@ struct SessionRunner {
         }
         let color = options.color.enabled(isTerminal: isatty(STDOUT_FILENO) == 1, environment: Environment.variables)
         let renderer = Renderer(color: color)
-        let group = Self.group
 
         // Until the prompt exists, lines go straight to stdout; then through the line editor.
         let sink = OutputSink()
@@ -107,7 +109,7 @@ struct SessionRunner {
         }
         let connection: ClientConnection
         do {
-            connection = try await connect(group: group, progress: progress, note: say) { event in
+            connection = try connect(group: Self.group, progress: progress, note: say) { event in
                 session.handle(event)
             }
         } catch {
@@ -119,7 +121,7 @@ struct SessionRunner {
         for line in welcome { sink.write(line) }
         session.attach(connection)
 
-        let status = await runMode(session: session, sink: sink, sinks: sinks, renderer: renderer, explainer: explainer, interactive: interactive)
+        let status = runMode(session: session, sink: sink, sinks: sinks, renderer: renderer, explainer: explainer, interactive: interactive)
         // The recording ends with the close ("Connection closed by foreign host."): wait for
         // it before the files are closed.
         session.close()
@@ -129,7 +131,7 @@ struct SessionRunner {
 
     private func runMode(
         session: ClientSession, sink: OutputSink, sinks: TranscriptSinks, renderer: Renderer, explainer: SessionExplainer, interactive: Bool
-    ) async -> ExitStatus {
+    ) -> ExitStatus {
         if let standard = standardSession {
             return Self.send(standard, on: session)
         }
@@ -137,7 +139,7 @@ struct SessionRunner {
             return replay.run(on: session)
         }
         if interactive {
-            return await InteractiveSession(
+            return InteractiveSession(
                 session: session, sink: sink, renderer: renderer, explainer: explainer, target: address,
                 credentials: options.credentials, sinks: sinks, defaults: MacroDefaults.load(options: options, server: address.host)).run()
         }
@@ -185,7 +187,7 @@ extension SessionRunner {
         progress: @escaping @Sendable (ConnectProgress) -> Void,
         note: @escaping @Sendable (String) -> Void,
         events: @escaping @Sendable (ConnectionEvent) -> Void
-    ) async throws(ConnectError) -> ClientConnection {
+    ) throws(ConnectError) -> ClientConnection {
         var resolver: DNSResolver?
         if let server = options.dnsServer {
             resolver = DNSResolver(server: try! DNSResolver.parseServer(server), timeout: min(options.timeout, 10), group: group)
@@ -199,7 +201,9 @@ extension SessionRunner {
                     throw .dnsFailure(address.host, error.description)
                 }
             }
-            hosts = try await resolver!.mailExchangers(for: address.host)
+            let mxResolver = resolver!
+            let domain = address.host
+            hosts = try Blocking.wait { () async throws(ConnectError) -> [String] in try await mxResolver.mailExchangers(for: domain) }
             note(Words[hosts == [address.host] ? "connect-implicit-mx" : "connect-mx-list", ["domain": address.host, "hosts": hosts.joined(separator: ", ")]])
         }
         var failures: [ConnectError] = []
@@ -208,12 +212,15 @@ extension SessionRunner {
             do throws(ConnectError) {
                 let addresses: [SocketAddress]
                 if let resolver {
-                    addresses = try await resolver.addresses(of: host, port: address.port, family: options.family)
+                    let (port, family) = (address.port, options.family)
+                    addresses = try Blocking.wait { () async throws(ConnectError) -> [SocketAddress] in
+                        try await resolver.addresses(of: host, port: port, family: family)
+                    }
                 } else {
-                    addresses = try await AddressResolver.resolve(host, port: address.port, family: options.family)
+                    addresses = try AddressResolver.resolveWaiting(host, port: address.port, family: options.family)
                 }
                 if hosts.count > 1 { note("\(host):") }
-                return try await ClientConnection.connect(
+                return try ClientConnection.connect(
                     to: addresses, timeout: options.timeout, group: group, host: host, tls: tls,
                     implicitTLS: options.implicitTLS, progress: progress, events: events)
             } catch {

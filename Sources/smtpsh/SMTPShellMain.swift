@@ -6,7 +6,7 @@ import Glibc
 
 @main
 enum SMTPShellMain {
-    static func main() async {
-        exit(await SMTPShellCommand.run(Array(CommandLine.arguments.dropFirst())))
+    static func main() {
+        exit(SMTPShellCommand.run(Array(CommandLine.arguments.dropFirst())))
     }
 }

@@ -61,7 +61,7 @@ struct LearnCommand {
         connection.ehlo = connection.ehlo ?? "learner.example"
     }
 
-    func run() async throws(ShellError) -> ExitStatus {
+    func run() throws(ShellError) -> ExitStatus {
         if list {
             for (index, lesson) in Lesson.all.enumerated() {
                 Console.out(String(index + 1) + ". " + Words["lesson-\(lesson.name)-title"])
@@ -84,12 +84,12 @@ struct LearnCommand {
             } catch {
                 throw ShellError(error.description, status: .software)
             }
-            let (server, listening) = try await DemoCommand.startServer(configuration)
+            let (server, listening) = try DemoCommand.startServer(configuration)
             let guide = LessonGuide(lesson: lesson, number: number, style: style, continues: !only)
             var runner = SessionRunner(address: ServerAddress(host: "127.0.0.1", port: listening.port), options: connection)
             runner.lesson = guide
-            let status = await runner.run()
-            await server.stop()
+            let status = runner.run()
+            Blocking.wait { await server.stop() }
             // The learner left before the end (Ctrl-D, end of input): no next lesson.
             guard guide.isFinished else {
                 Console.out(Words["lesson-left", ["number": String(number)]])
