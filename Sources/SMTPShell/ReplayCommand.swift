@@ -122,11 +122,18 @@ struct ReplayCommand {
         guard data.count <= 64 << 20 else {
             throw ShellError(Words["script-too-big", ["file": VisibleTextShort.of(file)]], status: .dataError)
         }
+        let script: SessionScript
         do throws(SessionScriptError) {
-            return try SessionScriptParser.parse(data)
+            script = try SessionScriptParser.parse(data)
         } catch {
             throw ShellError(ScriptErrorText.describe(error, file: VisibleTextShort.of(file)), status: .dataError)
         }
+        // Text with no reply in it (any text reads as a telnet paste) has nothing to compare:
+        // a replay of it would "match" every time.
+        guard script.exchanges.contains(where: { $0.expectation != nil }) else {
+            throw ShellError(Words["replay-nothing-to-compare", ["file": VisibleTextShort.of(file)]], status: .dataError)
+        }
+        return script
     }
 }
 
@@ -179,6 +186,7 @@ final class ReplayRun: @unchecked Sendable {
         let summary = Words[result.allMatched ? "replay-all-matched" : "replay-summary", [
             "file": runner.name, "compared": String(result.compared), "matched": String(result.matched),
             "different": String(result.differences.count), "missing": String(result.notReached),
+            "expected": String(result.compared + result.notReached),
         ]]
         if result.allMatched { session.note(summary) } else { session.warn(summary) }
         if let tls = session.tlsFailureStatus { return tls }
@@ -192,11 +200,18 @@ final class ReplayRun: @unchecked Sendable {
 
     /// The summary table of several files.
     static func table(_ rows: [Row]) -> [String] {
-        let headers = [Words["replay-table-file"], Words["replay-table-compared"], Words["replay-table-matched"], Words["replay-table-different"], Words["replay-table-result"]]
+        let headers = [
+            Words["replay-table-file"], Words["replay-table-compared"], Words["replay-table-matched"], Words["replay-table-different"],
+            Words["replay-table-missing"], Words["replay-table-result"],
+        ]
         var cells = [headers]
         for row in rows {
             let verdict = row.status == .success ? Words["replay-table-ok"] : row.status == .replayDifferent ? Words["replay-table-differs"] : Words["replay-table-failed", ["status": String(row.status.rawValue)]]
-            cells.append([row.file, String(row.result.compared), String(row.result.matched), String(row.result.differences.count), verdict])
+            let result = row.result
+            cells.append([
+                row.file, String(result.compared + result.notReached), String(result.matched), String(result.differences.count),
+                String(result.notReached), verdict,
+            ])
         }
         var widths = [Int](repeating: 0, count: headers.count)
         for row in cells { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], DisplayWidth.of(cell)) } }

@@ -156,6 +156,17 @@ struct ScriptRunner {
             }
         }
 
+        // A file that does not start with the greeting (a macro, a recording begun with
+        // :record mid-session) still waits for it: the greeting is not the first command's reply.
+        if exchanges.first?.kind != .greeting, session.state.phase == .awaitingGreeting {
+            if settle() {
+                nextReply = session.replyCount
+            } else {
+                result.notReached = exchanges.filter { $0.expectation != nil && $0.kind != .unsolicited }.count
+                return result
+            }
+        }
+
         loop: while index < exchanges.count {
             let exchange = exchanges[index]
             // The server ended the session (421, or a close): nothing more can be sent.

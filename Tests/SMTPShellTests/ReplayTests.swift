@@ -301,9 +301,37 @@ import Testing
             #expect(result.status == 20, "\(result.stdout)")
             let lines = result.stdout.split(separator: "\n").map(String.init)
             let header = try #require(lines.firstIndex { $0.hasPrefix("file ") }, "\(result.stdout)")
-            #expect(lines[header].split(separator: " ", omittingEmptySubsequences: true) == ["file", "replies", "matched", "different", "result"])
-            #expect(lines[header + 1].split(separator: " ", omittingEmptySubsequences: true) == [Substring(good.lastPathComponent), "4", "4", "0", "ok"])
-            #expect(lines[header + 2].split(separator: " ", omittingEmptySubsequences: true) == [Substring(bad.lastPathComponent), "4", "3", "1", "differs"])
+            #expect(lines[header].split(separator: " ", omittingEmptySubsequences: true) == ["file", "replies", "matched", "different", "not", "received", "result"])
+            #expect(lines[header + 1].split(separator: " ", omittingEmptySubsequences: true) == [Substring(good.lastPathComponent), "4", "4", "0", "0", "ok"])
+            // RCPT before MAIL gets 503: one different; QUIT's 221 still comes.
+            #expect(lines[header + 2].split(separator: " ", omittingEmptySubsequences: true) == [Substring(bad.lastPathComponent), "4", "3", "1", "0", "differs"])
+        }
+    }
+
+    /// A file that does not start with the greeting (a macro, a session recorded with
+    /// :record after the greeting): the greeting is awaited, not taken for the first reply.
+    @Test func aFileWithoutTheGreetingReplaysCleanly() async throws {
+        let file = Self.temporaryFile("midsession.smtp")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try " -> EHLO rec.example\n<-  250 ok\n -> NOOP\n<-  250 ok\n".write(to: file, atomically: true, encoding: .utf8)
+        try await PipedSessionTests.withServer { port, _ in
+            let result = try BinaryRunner.run(["replay", file.path, "--host", "127.0.0.1:\(port)", "--no-explain"])
+            #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+            #expect(result.stdout.contains("=== \(file.lastPathComponent): all 2 replies as recorded"), "\(result.stdout)")
+            #expect(!result.stdout.contains("has not greeted"), "\(result.stdout)")
+        }
+    }
+
+    /// Text that holds no reply reads as a telnet paste with nothing to compare: refused,
+    /// not "all 0 replies as recorded".
+    @Test func textWithoutAnyReplyIsRefused() throws {
+        let file = Self.temporaryFile("words.txt")
+        defer { try? FileManager.default.removeItem(at: file) }
+        for text in ["just some words\nand more words\n", " -> EHLO x\n<-  25\n"] {
+            try text.write(to: file, atomically: true, encoding: .utf8)
+            let result = try BinaryRunner.run(["replay", file.path, "--host", "127.0.0.1:1"])
+            #expect(result.status == 65, "\(text): \(result.stdout)\(result.stderr)")
+            #expect(result.stderr == "smtpsh: \(file.path) holds no server reply to compare with: it is not a session file (see Docs/session-format.md)\n", "\(result.stderr)")
         }
     }
 
