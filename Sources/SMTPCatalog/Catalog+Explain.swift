@@ -87,7 +87,10 @@ extension Catalog {
     public func explain(authChallenge text: String, options: ExplainOptions = .concise) -> Explanation {
         let encoded = text.trimmingSpaces
         var decoded: String?
-        if let bytes = Base64.decode(encoded), let string = String(validating: bytes, as: UTF8.self),
+        var bytes = Base64.decode(encoded)
+        // Some servers end the prompt with a NUL (aiosmtpd: "User Name\0", "Password\0").
+        while bytes?.last == 0 { bytes?.removeLast() }
+        if let bytes, let string = String(validating: bytes, as: UTF8.self),
             !string.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
         {
             decoded = string

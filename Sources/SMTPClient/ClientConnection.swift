@@ -84,7 +84,8 @@ public final class ClientConnection: Sendable {
                 return ClientConnection(channel: channel, remoteAddress: address, host: host, tls: tls, events: events)
             } catch {
                 let failure = classify(error, address: address, timeout: timeout)
-                progress(.failed(address, failure))
+                // The last failure is the error the caller reports: said once, not twice.
+                if address != addresses.last { progress(.failed(address, failure)) }
                 failures.append(failure)
             }
         }

@@ -536,12 +536,14 @@ public final class ClientSession: @unchecked Sendable {
             }
         case .tlsEstablished(let report):
             tlsReport = report
+            // After STARTTLS the session starts over; implicit TLS (--tls) starts with it.
+            let afterStartTLS = machine.phase == .tlsNegotiating
             machine.tlsEstablished()
             for line in TLSReportText.lines(report) { emit(.note(line)) }
-            if let name = options.startTLSWithEHLO {
+            if afterStartTLS, let name = options.startTLSWithEHLO {
                 // Before anything typed meanwhile: the session starts over with EHLO.
                 enqueueAutomatic("EHLO " + name, first: true)
-            } else if options.remindEHLOAfterTLS {
+            } else if afterStartTLS, options.remindEHLOAfterTLS {
                 emit(.note(Words["tls-ehlo-again"]))
             }
             stateObservers.forEach { $0(machine) }

@@ -61,7 +61,7 @@ final class MacroCommands: @unchecked Sendable {
                 count = number
                 continue
             }
-            if let problem = settings.set(key, value) {
+            if let problem = settings.set(key, value, context: .call) {
                 session.warn(problem)
                 return
             }
@@ -137,7 +137,7 @@ final class MacroCommands: @unchecked Sendable {
         let pairs = MacroArguments.parse(arguments)
         var changed = defaults
         for (key, value) in pairs {
-            if let problem = changed.set(key, value) {
+            if let problem = changed.set(key, value, context: .configuration) {
                 session.warn(problem)
                 return
             }
@@ -163,8 +163,11 @@ final class MacroCommands: @unchecked Sendable {
             session.note(Words["macro-none", ["directory": defaults.macroDirectories.first ?? "-"]])
             return
         }
+        let width = entries.map { DisplayWidth.of(VisibleText.escape($0.name)) }.max() ?? 0
         for entry in entries {
-            session.note("  " + VisibleText.escape(entry.name) + (entry.description.map { "  " + VisibleText.escape($0) } ?? ""))
+            let name = VisibleText.escape(entry.name)
+            let padding = String(repeating: " ", count: width - DisplayWidth.of(name))
+            session.note("  " + name + (entry.description.map { padding + "  " + VisibleText.escape($0) } ?? ""))
         }
     }
 
@@ -193,6 +196,15 @@ final class MacroCommands: @unchecked Sendable {
         // default recipient), else the file's.
         var values: [String: String] = ["ehlo": defaults.ehlo, "from": defaults.from, "to": defaults.to.first ?? "", "subject": defaults.subject]
         for parameter in script.parameters where parameter.defaultValue != nil { values.removeValue(forKey: parameter.name) }
+        // A name the macro does not use is a typo (`tp=` for `to=`): running with the default
+        // instead would send where the user did not mean to.
+        let known = Set(script.variablesUsed + script.parameters.map(\.name))
+        let unknown = pairs.map(\.key).filter { !known.contains($0) }
+        guard unknown.isEmpty else {
+            let names = known.isEmpty ? "-" : known.sorted().joined(separator: ", ")
+            session.warn(Words["macro-unknown-values", ["name": name, "names": unknown.joined(separator: ", "), "known": names]])
+            return
+        }
         for (key, value) in pairs { values[key] = value }
         runner.values = values
         let missing = runner.missingVariables

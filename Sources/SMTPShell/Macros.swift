@@ -33,7 +33,17 @@ struct MacroDefaults: Sendable {
     /// Problems found in the configuration file (said once, at the start).
     var problems: [String] = []
 
-    static let keys = ["ehlo", "from", "to", "subject", "body", "starttls", "auth", "pipeline", "bdat", "quit", "macros"]
+    /// Where a setting is given: the configuration file and `:set` know every key; a call
+    /// (`:send to=…`) knows the message's and the session's, and `count`.
+    enum Context {
+        case configuration
+        case call
+    }
+
+    static func keys(_ context: Context) -> [String] {
+        let shared = ["ehlo", "from", "to", "subject", "body", "starttls", "auth", "pipeline", "bdat", "quit"]
+        return context == .configuration ? shared + ["macros"] : shared + ["count"]
+    }
 
     /// The configuration file's path, if there is one to read.
     static func configPath() -> String? {
@@ -77,14 +87,14 @@ struct MacroDefaults: Sendable {
             }
             let key = line[..<equals].trimmingSpaces.lowercased()
             let value = line[line.index(after: equals)...].trimmingSpaces
-            if let problem = set(key, value) {
+            if let problem = set(key, value, context: .configuration) {
                 problems.append(Words["config-bad-value", ["file": file, "line": String(offset + 1), "problem": problem]])
             }
         }
     }
 
     /// Sets one default (`to=a@b,c@d`, `starttls=yes`); returns what is wrong, if anything.
-    mutating func set(_ key: String, _ value: String) -> String? {
+    mutating func set(_ key: String, _ value: String, context: Context) -> String? {
         let key = key.lowercased()
         func yes() -> Bool? {
             switch value.lowercased() {
@@ -133,10 +143,10 @@ struct MacroDefaults: Sendable {
             } else {
                 return invalid()
             }
-        case "macros":
+        case "macros" where context == .configuration:
             macroDirectories = value.split(separator: ":").map { Self.expandHome(String($0)) }
         default:
-            return Words["macro-unknown-key", ["key": VisibleTextShort.of(key), "keys": Self.keys.joined(separator: ", ")]]
+            return Words["macro-unknown-key", ["key": VisibleTextShort.of(key), "keys": Self.keys(context).joined(separator: ", ")]]
         }
         return nil
     }

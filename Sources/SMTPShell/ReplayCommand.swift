@@ -65,7 +65,7 @@ struct ReplayCommand {
         // Every file is read and checked first: a bad one stops everything before anything is sent.
         var plans: [(file: String, runner: ScriptRunner, address: ServerAddress, options: ConnectionOptions)] = []
         for file in files {
-            let script = try Self.load(file)
+            let script = try Self.load(file, requireReplies: true)
             var runner = ScriptRunner(script: script, name: FilePath.lastComponent(of: file))
             runner.values = values
             runner.comparison = comparison
@@ -115,7 +115,8 @@ struct ReplayCommand {
     }
 
     /// Reads and parses a session file (at most 64 MiB); errors name the file and line.
-    static func load(_ file: String) throws(ShellError) -> SessionScript {
+    /// `requireReplies`: a replay needs a reply to compare with (a macro may only send).
+    static func load(_ file: String, requireReplies: Bool = false) throws(ShellError) -> SessionScript {
         guard let data = BoundedRead.contents(of: file, limit: 64 << 20 + 1) else {
             throw ShellError(Words["usage-cannot-read", ["file": VisibleTextShort.of(file)]], status: .usage)
         }
@@ -130,7 +131,7 @@ struct ReplayCommand {
         }
         // Text with no reply in it (any text reads as a telnet paste) has nothing to compare:
         // a replay of it would "match" every time.
-        guard script.exchanges.contains(where: { $0.expectation != nil }) else {
+        guard !requireReplies || script.exchanges.contains(where: { $0.expectation != nil }) else {
             throw ShellError(Words["replay-nothing-to-compare", ["file": VisibleTextShort.of(file)]], status: .dataError)
         }
         return script

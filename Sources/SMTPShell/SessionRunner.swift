@@ -157,6 +157,8 @@ extension SessionRunner {
     /// that failed (Docs/exit-status.md).
     static func send(_ standard: StandardSession, on session: ClientSession) -> ExitStatus {
         let outcome = standard.run(on: session)
+        // Said under the reply it is about, before QUIT and its 221.
+        if case .refused(let stage) = outcome { session.warn(Words["send-stopped", ["stage": stage.rawValue]]) }
         if !session.isClosed && session.state.phase != .closed {
             if session.inputMode == .command {
                 session.submit("QUIT")
@@ -170,7 +172,6 @@ extension SessionRunner {
             if let tls = session.tlsFailureStatus { return tls }
             return .success
         case .refused(let stage):
-            session.note(Words["send-stopped", ["stage": stage.rawValue]])
             return stage.exitStatus
         case .ended:
             if let tls = session.tlsFailureStatus { return tls }

@@ -338,7 +338,10 @@ import Testing
         ("334 VXNlcm5hbWU6", "auth-challenge.Username:", "“Username:”"),
         ("334 UGFzc3dvcmQ6", "auth-challenge.Password:", "“Password:”"),
         ("334 dXNlcm5hbWU6", "auth-challenge.Username:", "“username:”"),
-        ("334 VXNlciBOYW1lAA==", nil, nil),  // "User Name\0": not text, so not decoded
+        // aiosmtpd's prompts end with a NUL, which is dropped: "User Name\0", "Password\0".
+        ("334 VXNlciBOYW1lAA==", "auth-challenge.User Name", "“User Name”"),
+        ("334 UGFzc3dvcmQA", "auth-challenge.Password", "“Password”"),
+        ("334 YQBi", nil, nil),  // "a\0b": not text, so not decoded
         ("334 VXNlciBOYW1l", "auth-challenge.User Name", "“User Name”"),
     ])
     func aLoginChallengeIsDecoded(line: String, key: String?, label: String?) {

@@ -91,19 +91,24 @@ import Testing
         """
 
     @Test func aUserMacroWithParametersPassesAndFails() async throws {
-        let config = try Self.configDirectory(macros: ["probe": Self.probe])
+        let deliver = "# description: deliver one message\n -> MAIL FROM:<a@example.org>\n<- 250\n -> RSET\n<- 250\n"
+        let config = try Self.configDirectory(macros: ["probe": Self.probe, "deliver": deliver])
         defer { try? FileManager.default.removeItem(at: config) }
         try await PipedSessionTests.withServer({ options in
             options.configuration.rules.append(try! ScenarioRule(parsing: "RCPT 2: 550 5.1.1 no such user"))
         }) { port, _ in
             let result = try BinaryRunner.run(
                 ["127.0.0.1", String(port), "--no-explain", "--ehlo", "macro.example"],
-                stdin: Data(":macros\n:run probe rcpt=alice@example.org\n:run probe\n:run nosuch\nQUIT\n".utf8),
+                stdin: Data(":macros\n:run probe rcpt=alice@example.org\n:run probe rcp=typo@example.org\n:run probe\n:run nosuch\nQUIT\n".utf8),
                 environment: Self.environment(config))
             let out = result.stdout
-            #expect(out.contains("===   probe  is this recipient accepted?"), "\(out)")
+            #expect(out.contains("===   probe    is this recipient accepted?"), "\(out)")
+            #expect(out.contains("===   deliver  deliver one message"), "\(out)")
             #expect(out.contains(" -> RCPT TO:<alice@example.org>"))
             #expect(out.contains("=== the macro probe is done: 4 replies as expected"), "\(out)")
+            // A name the macro does not use is refused before anything is sent.
+            #expect(out.contains("*** the macro probe has no rcp (it uses: ehlo, from, rcpt): nothing was sent"), "\(out)")
+            #expect(!out.contains("typo@example.org>"), "\(out)")
             // The second run: the default parameter, refused, and the macro stops before RSET.
             #expect(out.contains(" -> RCPT TO:<nobody@example.org>\n<-  550 5.1.1 no such user"), "\(out)")
             #expect(out.contains("*** probe.smtp, line 8: expected 250|251, received 550"), "\(out)")
@@ -181,9 +186,13 @@ import Testing
         defer { try? FileManager.default.removeItem(at: config) }
         try await PipedSessionTests.withServer { port, directory in
             let result = try BinaryRunner.run(
-                ["127.0.0.1", String(port), "--no-explain"], stdin: Data(":send to=<bad>\n:send count=zero\nQUIT\n".utf8),
+                ["127.0.0.1", String(port), "--no-explain"],
+                stdin: Data(":send to=<bad>\n:send count=zero\n:send colour=red\n:send macros=/tmp\nQUIT\n".utf8),
                 environment: Self.environment(config))
-            #expect(result.stdout.contains("config, line 1: unknown setting colour"), "\(result.stdout)")
+            // The configuration file knows `macros`; a call knows `count` instead.
+            #expect(result.stdout.contains("config, line 1: unknown setting colour (known: ehlo, from, to, subject, body, starttls, auth, pipeline, bdat, quit, macros)"), "\(result.stdout)")
+            #expect(result.stdout.contains("*** unknown setting colour (known: ehlo, from, to, subject, body, starttls, auth, pipeline, bdat, quit, count)"), "\(result.stdout)")
+            #expect(result.stdout.contains("*** unknown setting macros (known: "), "\(result.stdout)")
             #expect(result.stdout.contains("config, line 2: expected name = value"), "\(result.stdout)")
             #expect(result.stdout.contains("*** to=<bad> is not a valid value"))
             #expect(result.stdout.contains("*** count=zero is not a valid value"))

@@ -118,6 +118,9 @@ import Testing
         let result = try BinaryRunner.run(["127.0.0.1", String(closedPort.port)], stdin: Data())
         #expect(result.status == 4)
         #expect(result.stderr.contains("connection refused by 127.0.0.1:\(closedPort.port)"))
+        // Said once: not also on standard output.
+        #expect(result.stderr.split(separator: "\n").count(where: { $0.contains("refused") }) == 1, "\(result.stderr)")
+        #expect(!result.stdout.contains("refused"), "\(result.stdout)")
         #expect(!result.stderr.contains("Fatal error"))
     }
 

@@ -73,6 +73,8 @@ import Testing
             #expect(result.stdout.contains("=== TLS 1.3 established"))
             #expect(result.stdout.contains("<~  220 practice.localhost"), "\(result.stdout)")
             #expect(result.stdout.contains("<~  221"))
+            // Nothing was offered before TLS: no "session starts over" reminder.
+            #expect(!result.stdout.contains("starts over"), "\(result.stdout)")
         }
     }
 
