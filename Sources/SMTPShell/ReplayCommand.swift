@@ -66,6 +66,14 @@ struct ReplayCommand {
         var plans: [(file: String, runner: ScriptRunner, address: ServerAddress, options: ConnectionOptions)] = []
         for file in files {
             let script = try Self.load(file, requireReplies: true)
+            // --starttls: smtpsh does EHLO, STARTTLS and EHLO after the greeting, then the file
+            // runs under TLS. A file with its own STARTTLS would do it a second time.
+            if connection.startTLS, let own = script.exchanges.first(where: {
+                if case .command(let text) = $0.kind { return text.trimmingSpaces.uppercased() == "STARTTLS" }
+                return false
+            }) {
+                throw ShellError(Words["replay-starttls-twice", ["file": VisibleTextShort.of(file), "line": String(own.line)]], status: .usage)
+            }
             var runner = ScriptRunner(script: script, name: FilePath.lastComponent(of: file))
             runner.values = values
             runner.comparison = comparison

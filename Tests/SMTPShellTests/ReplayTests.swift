@@ -322,6 +322,28 @@ import Testing
         }
     }
 
+    /// --starttls: a telnet paste made in clear replays against a server that wants TLS;
+    /// a file that says STARTTLS itself is refused with the option.
+    @Test func starttlsForAFileRecordedInClear() async throws {
+        let file = Self.temporaryFile("clear.txt")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try "220 mail.example.org ESMTP\nEHLO me.example\n250 mail.example.org\nMAIL FROM:<a@example.org>\n250 ok\nQUIT\n221 bye\n"
+            .write(to: file, atomically: true, encoding: .utf8)
+        try await PipedSessionTests.withServer({ options in options.configuration.requireTLS = true }) { port, _ in
+            let clear = try BinaryRunner.run(["replay", file.path, "--host", "127.0.0.1:\(port)", "--no-explain"])
+            #expect(clear.status == 20, "\(clear.stdout)")
+            #expect(clear.stdout.contains("expected 250, received 530"), "\(clear.stdout)")
+            let tls = try BinaryRunner.run(["replay", file.path, "--host", "127.0.0.1:\(port)", "--starttls", "--no-explain"])
+            #expect(tls.status == 0, "\(tls.stdout)\(tls.stderr)")
+            #expect(tls.stdout.contains(" ~> MAIL FROM:<a@example.org>\n<~  250"), "\(tls.stdout)")
+            #expect(tls.stdout.contains("all 4 replies as recorded"), "\(tls.stdout)")
+        }
+        try "220 mail.example.org ESMTP\nEHLO me.example\n250 ok\nSTARTTLS\n220 go ahead\nQUIT\n221 bye\n".write(to: file, atomically: true, encoding: .utf8)
+        let twice = try BinaryRunner.run(["replay", file.path, "--host", "127.0.0.1:1", "--starttls"])
+        #expect(twice.status == 64)
+        #expect(twice.stderr == "smtpsh: \(file.path) says STARTTLS itself (line 4): replay it without --starttls\n", "\(twice.stderr)")
+    }
+
     /// Text that holds no reply reads as a telnet paste with nothing to compare: refused,
     /// not "all 0 replies as recorded".
     @Test func textWithoutAnyReplyIsRefused() throws {
