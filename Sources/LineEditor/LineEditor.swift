@@ -173,7 +173,11 @@ public final class LineEditor: @unchecked Sendable {
     /// Blocks until the user enters a line (returned without its newline), with full
     /// editing. Ctrl-D on an empty line: `.endOfFile`. SIGTERM/SIGHUP: `.terminated`.
     /// Ctrl-C (SIGINT) discards the half-typed line and goes on reading.
-    public func readLine() -> Input {
+    ///
+    /// `redacting` sees the line entered before anything else is printed: when it returns a
+    /// text, the line on the screen (as typed, secret included) is replaced by that text
+    /// (`AUTH PLAIN ********`).
+    public func readLine(redacting: (String) -> String? = { _ in nil }) -> Input {
         if let signal = terminationSignal { return .terminated(signal: signal) }
         guard let editLine else { return .endOfFile }
         if lock.withLock({ finishRequested }) { return .endOfFile }
@@ -187,7 +191,15 @@ public final class LineEditor: @unchecked Sendable {
             line = String(scalars)
         }
         // libedit has moved to a new row after a line; not after Ctrl-D or a signal.
-        endReading(trailer: line == nil ? "\r\n" : "")
+        var trailer = line == nil ? "\r\n" : ""
+        if let line, let shown = redacting(line) {
+            // The cursor is on the row after the line: up to the prompt's row, down from there.
+            let end = TerminalLayout.endPosition(
+                prompt: displayedPrompt, line: line, columns: layoutColumns, width: LineEditor.systemWidth)
+            let prompt = displayedPrompt.replacing(String(TerminalLayout.promptEscapeMarker), with: "")
+            trailer = "\u{1B}[\(end.row + 1)A\r\u{1B}[J" + prompt + shown + "\r\n"
+        }
+        endReading(trailer: trailer)
 
         if let line { return .line(line) }
         if let signal = terminationSignal { return .terminated(signal: signal) }

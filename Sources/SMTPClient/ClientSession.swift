@@ -437,10 +437,34 @@ public final class ClientSession: @unchecked Sendable {
         }
         let command = (try? CommandParser.parse(bytes)) ?? .raw(bytes)
         machine.commandSent(command)
-        let secret = command.carriesSecret || (command.knownVerb == .auth && bytes.split(separator: 32).count > 2)
+        let secret = Self.carriesSecret(command, bytes: bytes)
         let display = secret && !options.showSecrets ? Self.redacted(text) : text
         let line = Outgoing(bytes: bytes + [13, 10], display: display, kind: .command, expectsReply: true, queuedLate: false)
         return (line, advice, secret)
+    }
+
+    /// An AUTH line with its initial response (`AUTH PLAIN dXNlcg==`): a secret.
+    private static func carriesSecret(_ command: Command, bytes: [UInt8]) -> Bool {
+        command.carriesSecret || (command.knownVerb == .auth && bytes.split(separator: 32).count > 2)
+    }
+
+    /// How a line typed now would be shown if it carries a secret (`AUTH PLAIN ********`, or
+    /// `********` for an answer to a challenge); `nil` for any other line, and with
+    /// `--show-secrets`. The prompt replaces the line on the screen with it.
+    public func redactedForm(ofTyped text: String) -> String? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !options.showSecrets else { return nil }
+        switch machine.inputMode {
+        case .saslResponse:
+            return "********"
+        case .messageBody:
+            return nil
+        case .command:
+            let bytes = Array(text.utf8)
+            let command = (try? CommandParser.parse(bytes)) ?? .raw(bytes)
+            return Self.carriesSecret(command, bytes: bytes) ? Self.redacted(text) : nil
+        }
     }
 
     /// `AUTH PLAIN dXNlcg==` → `AUTH PLAIN ********`.

@@ -58,7 +58,11 @@ struct InteractiveSession {
         var status = ExitStatus.success
         loop: while true {
             refreshPrompt(editor)
-            let input = editor.readLine()
+            // A secret typed on the line (AUTH PLAIN with its credentials, an answer to a
+            // challenge) does not stay on the screen: the line is shown redacted.
+            let input = editor.readLine { [session] line in
+                LocalCommandLine(line) != nil && session.inputMode == .command ? nil : session.redactedForm(ofTyped: LocalCommandLine.unescaped(line))
+            }
             switch input {
             case .line(let line):
                 if session.isClosed {

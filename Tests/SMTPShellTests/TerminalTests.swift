@@ -245,6 +245,9 @@ import Testing
             try tmux.type("AUTH PLAIN \(typed)", delay: 0.005)
             try tmux.keys("Enter")
             screen = tmux.waitFor { $0.contains("503") }
+            // On the screen too, once entered: the line typed is shown redacted.
+            #expect(!screen.contains(typed), "\(screen)")
+            #expect(screen.contains("AUTH PLAIN ********"), "\(screen)")
             try tmux.keys("C-d")
             let saved = Self.waitForFile(history, containing: ":auth")
             #expect(saved.contains(":auth\\040plain\\040student"), "\(saved)")
