@@ -37,6 +37,7 @@ extension LineEditor {
             }
             isReading = true
         }
+        promptErased = false
         _ = wakeUpPipe.drain()
         _ = signalPipe.drain()
         signalForwarding = SignalForwarding.install(writingTo: signalPipe.writeEnd)
@@ -107,6 +108,9 @@ extension LineEditor {
                 _ = wakeUpPipe.drain()
                 showQueuedOutput()
                 if lock.withLock({ finishRequested }) {
+                    // The session is over: the prompt goes, no "closed>" is left on the screen.
+                    Output.writeAll(eraseSequence())
+                    promptErased = true
                     character.pointee = 0
                     return 0
                 }

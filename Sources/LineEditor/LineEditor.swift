@@ -80,6 +80,8 @@ public final class LineEditor: @unchecked Sendable {
     }
     var queuedOutputBytes = 0
     var finishRequested = false
+    /// The reader erased the prompt when the read was finished from another thread.
+    var promptErased = false
     var queuedPrompt: String?
     var isReading = false
     var isClosed = false
@@ -191,7 +193,7 @@ public final class LineEditor: @unchecked Sendable {
             line = String(scalars)
         }
         // libedit has moved to a new row after a line; not after Ctrl-D or a signal.
-        var trailer = line == nil ? "\r\n" : ""
+        var trailer = line == nil && !promptErased ? "\r\n" : ""
         if let line, let shown = redacting(line) {
             // The cursor is on the row after the line: up to the prompt's row, down from there.
             let end = TerminalLayout.endPosition(

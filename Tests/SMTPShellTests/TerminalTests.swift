@@ -204,8 +204,12 @@ import Testing
             try tmux.type("NOOP", delay: 0.01)
             try tmux.keys("Enter")
             screen = tmux.waitFor { $0.contains(" -> NOOP") || $0.contains("> NOOP") }
-            try tmux.keys("C-d")
-            screen = tmux.waitFor { $0.contains("<-  221") }
+            // QUIT typed: the server closes, the session ends, and no prompt is left behind.
+            try tmux.type("QUIT", delay: 0.01)
+            try tmux.keys("Enter")
+            screen = tmux.waitFor { $0.contains("Connection closed by foreign host.") }
+            #expect(screen.contains("<-  221"), "\(screen)")
+            #expect(!screen.contains("closed>"), "\(screen)")
             #expect(PipedSessionTests.stored(directory).first?.contains("\r\nSubject: at the prompt\r\n") == true)
             let recorded = Self.waitForFile(recording, containing: "<-  221")
             #expect(recorded.hasPrefix("# smtpsh session\n"), "\(recorded)")
