@@ -68,7 +68,7 @@ public struct ExplanationRenderer: Sendable {
             hints.count > 1 ? Dictionary(hints.map { ($0.label, $0.text) }, uniquingKeysWith: { a, _ in a }) : [:]
         for meaning in meanings {
             let labelColumns = DisplayWidth.of(meaning.label)
-            if labelWidth > 0 && labelColumns <= labelWidth {
+            if labelColumns > 0 && labelColumns <= labelWidth {
                 let prefix = meaning.label + String(repeating: " ", count: labelWidth - labelColumns + 2)
                 emitWrapped(meaning.text, firstPrefix: prefix, column: textColumn - margin, emit)
             } else if labelColumns > 0 {
@@ -78,9 +78,9 @@ public struct ExplanationRenderer: Sendable {
                     meaning.text, firstPrefix: String(repeating: " ", count: textColumn - margin),
                     column: textColumn - margin, emit)
             } else {
-                emitWrapped(
-                    meaning.text, firstPrefix: String(repeating: " ", count: textColumn - margin),
-                    column: textColumn - margin, emit)
+                // No label (a vendor's own text, the headline): at the margin, not indented
+                // under the labels' text as if it continued something above it.
+                emitWrapped(meaning.text, firstPrefix: "", column: 0, emit)
             }
             if let hint = hintByLabel[meaning.label] {
                 let column = textColumn - margin

@@ -26,6 +26,15 @@ import Testing
         #expect(lines.last?.hasPrefix("      ") == true)
     }
 
+    /// The vendor's text above a labelled part (`221 my_esa.local` after the appliance was
+    /// recognised): at the margin too, not under the label's text.
+    @Test func aVendorTextBesideALabelStaysAtTheMargin() {
+        let renderer = ExplanationRenderer(columns: 80, languages: [.en])
+        let lines = renderer.render(catalog.explain(Self.reply("221 my_esa.local"), options: .init(detail: .concise, genericVendorTexts: true)))
+        #expect(lines.first?.hasPrefix("      The appliance my_esa.local acknowledges QUIT") == true, "\(lines)")
+        #expect(lines.contains { $0.hasPrefix("      221  Service closing transmission channel") }, "\(lines)")
+    }
+
     /// Japanese under a reply in a 40-column terminal: a kanji takes two columns.
     @Test(arguments: [20, 40, 41, 57])
     func japaneseInANarrowTerminal(columns: Int) {
