@@ -65,42 +65,37 @@ var source = """
 for file in files {
     source += "        CatalogSource(name: \(literal(file.name)), text: \(literal(file.text))),\n"
 }
-source += """
-        ]
+source += "    ]\n\n"
 
-        /// The entries of ``embeddedSources`` as `CatalogParser.parse(_:sourceIndex:mode: .keysAndMatches)`
-        /// reads them, read when smtpsh was built.
-        package static let embeddedEntries: [CatalogParser.ParsedEntry] = [
-
-    """
-
-func literal(_ range: Range<Int>) -> String { "\(range.lowerBound)..<\(range.upperBound)" }
-
+// Every entry as the parser reads it at start-up, checked and written as one string
+// (CatalogIndex): nothing is parsed when smtpsh starts.
+var entries: [CatalogParser.ParsedEntry] = []
 for (position, file) in files.enumerated() {
-    let (entries, _) = CatalogParser.parse(
+    let (parsed, _) = CatalogParser.parse(
         CatalogSource(name: file.name, text: file.text), sourceIndex: position, mode: .keysAndMatches)
-    for entry in entries {
+    for entry in parsed {
         // smtpsh reads these keys without checking them again (CatalogValidator.index).
         guard CatalogKey(entry.keyText) != nil else {
             FileHandle.standardError.write(
                 Data("\(file.path):\(entry.location.line): error: '[\(entry.keyText)]' is not a known form of key (see Docs/catalog.md, Keys)\n".utf8))
             exit(1)
         }
-        let fields = entry.fields.map { field -> String in
-            precondition(field.kind == .match, "only match: fields are read at start-up")
-            let continuations = field.text.continuations.map(literal).joined(separator: ", ")
-            return "CatalogParser.Field(kind: .match, text: TextSlice(source: \(field.text.source), "
-                + "range: \(literal(field.text.range)), continuations: [\(continuations)]), "
-                + "location: CatalogLocation(file: \(literal(field.location.file)), line: \(field.location.line)))"
-        }
-        source += "        CatalogParser.ParsedEntry(keyText: \(literal(entry.keyText)), "
-            + "location: CatalogLocation(file: \(literal(entry.location.file)), line: \(entry.location.line)), "
-            + "fields: [\(fields.joined(separator: ", "))], "
-            + "body: CatalogParser.Body(source: \(entry.body.source), range: \(literal(entry.body.range)), "
-            + "firstLine: \(entry.body.firstLine))),\n"
     }
+    entries += parsed
 }
-source += "    ]\n}\n"
+do {
+    let index = try CatalogIndex.encode(entries)
+    source += """
+            /// The entries of ``embeddedSources`` as `CatalogParser` reads them at start-up
+            /// (`.keysAndMatches`), read when smtpsh was built (`CatalogIndex`).
+            package static let embeddedIndex = \(literal(index))
+        }
+
+        """
+} catch {
+    FileHandle.standardError.write(Data("\(output): error: \(error)\n".utf8))
+    exit(1)
+}
 
 do {
     try Data(source.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)

@@ -30,6 +30,9 @@ public struct Catalog: Sendable {
     /// and makes sure the index is what the parser reads.
     public static let shared = Catalog(sources: embeddedSources, parsed: embeddedEntries)
 
+    /// The entries of the embedded files, from the index the build wrote (``embeddedIndex``).
+    package static let embeddedEntries = CatalogIndex.decode(embeddedIndex, sources: embeddedSources)
+
     /// The files of smtpsh's own words (`message.*` entries only), loaded apart from the
     /// replies' meanings: a session says "Trying 192.0.2.1:25..." before any reply needs
     /// explaining, and these files are a fraction of the whole.

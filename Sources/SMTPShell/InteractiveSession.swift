@@ -82,6 +82,10 @@ struct InteractiveSession {
                 }
                 let mode = session.inputMode
                 let submission = session.submit(LocalCommandLine.unescaped(line))
+                // Typed lines are not shown again; a doubled dot is worth seeing once it is sent.
+                if mode == .messageBody && line.hasPrefix(".") && line != "." {
+                    editor.print(renderer.note(Words["session-dot-doubled", ["line": VisibleText.escape("." + line)]]))
+                }
                 // History never holds AUTH lines (with or without credentials) or SASL responses.
                 let isAuth = line.split(separator: " ").first?.uppercased() == "AUTH"
                 if !submission.isSecret && !isAuth && mode == .command && !line.isEmpty {

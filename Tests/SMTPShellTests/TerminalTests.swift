@@ -204,6 +204,14 @@ import Testing
             try tmux.type("NOOP", delay: 0.01)
             try tmux.keys("Enter")
             screen = tmux.waitFor { $0.contains(" -> NOOP") || $0.contains("> NOOP") }
+            // A message typed line by line: a line that starts with a dot is said to go out doubled.
+            for line in ["MAIL FROM:<a@example.org>", "RCPT TO:<b@example.org>", "DATA", ".sig", "."] {
+                try tmux.type(line, delay: 0.005)
+                try tmux.keys("Enter")
+                if line == "DATA" { tmux.waitFor { $0.contains("<-  354") } }
+            }
+            screen = tmux.waitFor { $0.contains("OK: message 2 accepted") }
+            #expect(screen.contains("=== sent as ..sig: a line that starts with a dot gets a second one"), "\(screen)")
             // QUIT typed: the server closes, the session ends, and no prompt is left behind.
             try tmux.type("QUIT", delay: 0.01)
             try tmux.keys("Enter")
@@ -211,6 +219,7 @@ import Testing
             #expect(screen.contains("<-  221"), "\(screen)")
             #expect(!screen.contains("closed>"), "\(screen)")
             #expect(PipedSessionTests.stored(directory).first?.contains("\r\nSubject: at the prompt\r\n") == true)
+            #expect(PipedSessionTests.stored(directory).last?.hasSuffix("\r\n.sig\r\n") == true)
             let recorded = Self.waitForFile(recording, containing: "<-  221")
             #expect(recorded.hasPrefix("# smtpsh session\n"), "\(recorded)")
             #expect(recorded.contains("\n -> EHLO tmux.example\n<-  250-"), "\(recorded)")
