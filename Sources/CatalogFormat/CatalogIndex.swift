@@ -43,64 +43,112 @@ package enum CatalogIndex {
     }
 
     /// The entries of an index written by ``encode(_:)`` for `sources`. A line that cannot be
-    /// read (never, for an index the build wrote) is left out.
+    /// read (never, for an index the build wrote) is left out. One pass over the bytes: this
+    /// runs at every start.
     package static func decode(_ text: String, sources: [CatalogSource]) -> [CatalogParser.ParsedEntry] {
-        var entries: [CatalogParser.ParsedEntry] = []
-        for line in text.utf8.split(separator: 10) {
-            let fields = line.split(separator: 9, omittingEmptySubsequences: false)
-            guard fields.count >= 6, let numbers = Self.numbers(fields[1...5]), sources.indices.contains(numbers[1]),
-                numbers[2] <= numbers[3]
-            else { continue }
+        var text = text
+        return text.withUTF8 { bytes in
+            var reader = Reader(bytes: bytes)
+            var entries: [CatalogParser.ParsedEntry] = []
+            entries.reserveCapacity(bytes.count / 40)
+            while !reader.atEnd {
+                if let entry = reader.entry(sources: sources) { entries.append(entry) }
+                reader.skipLine()
+            }
+            return entries
+        }
+    }
+
+    /// Reads one line of the index at a time.
+    private struct Reader {
+        let bytes: UnsafeBufferPointer<UInt8>
+        var position = 0
+
+        var atEnd: Bool { position >= bytes.count }
+
+        /// To the start of the next line.
+        mutating func skipLine() {
+            while position < bytes.count && bytes[position] != 10 { position += 1 }
+            position += 1
+        }
+
+        /// The bytes up to the next tab or line end (not consumed: the separator stays).
+        mutating func field() -> Range<Int> {
+            let start = position
+            while position < bytes.count && bytes[position] != 9 && bytes[position] != 10 { position += 1 }
+            return start..<position
+        }
+
+        /// A tab, consumed; false at a line end.
+        mutating func tab() -> Bool {
+            guard position < bytes.count, bytes[position] == 9 else { return false }
+            position += 1
+            return true
+        }
+
+        /// Digits up to `stop` (consumed, not the stop).
+        mutating func number(until stops: (UInt8, UInt8)) -> Int? {
+            let start = position
+            var value = 0
+            while position < bytes.count, bytes[position] != stops.0, bytes[position] != stops.1, bytes[position] != 9,
+                bytes[position] != 10
+            {
+                let digit = bytes[position]
+                guard (48...57).contains(digit), position - start < 12 else { return nil }
+                value = value * 10 + Int(digit - 48)
+                position += 1
+            }
+            return position > start ? value : nil
+        }
+
+        mutating func entry(sources: [CatalogSource]) -> CatalogParser.ParsedEntry? {
+            let key = field()
+            guard !key.isEmpty else { return nil }
+            var numbers: [Int] = []
+            for _ in 0..<5 {
+                guard tab(), let value = number(until: (9, 10)) else { return nil }
+                numbers.append(value)
+            }
+            guard sources.indices.contains(numbers[1]), numbers[2] <= numbers[3] else { return nil }
             let file = sources[numbers[1]].name
             var matches: [CatalogParser.Field] = []
-            for field in fields.dropFirst(6) {
-                guard let match = Self.match(field, source: numbers[1], file: file) else { continue }
-                matches.append(match)
+            while tab() {
+                let start = position
+                if let match = match(source: numbers[1], file: file) {
+                    matches.append(match)
+                } else {
+                    position = start
+                    _ = field()
+                }
             }
-            entries.append(
-                CatalogParser.ParsedEntry(
-                    keyText: String(decoding: fields[0], as: UTF8.self),
-                    location: CatalogLocation(file: file, line: numbers[0]),
-                    fields: matches,
-                    body: CatalogParser.Body(source: numbers[1], range: numbers[2]..<numbers[3], firstLine: numbers[4])
-                ))
+            return CatalogParser.ParsedEntry(
+                keyText: String(decoding: UnsafeBufferPointer(rebasing: bytes[key]), as: UTF8.self),
+                location: CatalogLocation(file: file, line: numbers[0]),
+                fields: matches,
+                body: CatalogParser.Body(source: numbers[1], range: numbers[2]..<numbers[3], firstLine: numbers[4])
+            )
         }
-        return entries
-    }
 
-    /// `LINE:START-END[+START-END…]`.
-    private static func match(_ field: Substring.UTF8View.SubSequence, source: Int, file: String) -> CatalogParser.Field? {
-        guard let colon = field.firstIndex(of: UInt8(ascii: ":")), let line = number(field[..<colon]) else { return nil }
-        var ranges: [Range<Int>] = []
-        for piece in field[field.index(after: colon)...].split(separator: UInt8(ascii: "+")) {
-            let bounds = piece.split(separator: UInt8(ascii: "-"))
-            guard bounds.count == 2, let lower = number(bounds[0]), let upper = number(bounds[1]), lower <= upper else {
-                return nil
-            }
-            ranges.append(lower..<upper)
+        /// `LINE:START-END[+START-END…]`, up to the next tab or line end.
+        mutating func match(source: Int, file: String) -> CatalogParser.Field? {
+            let colon = UInt8(ascii: ":")
+            let dash = UInt8(ascii: "-")
+            let plus = UInt8(ascii: "+")
+            guard let line = number(until: (colon, colon)), position < bytes.count, bytes[position] == colon else { return nil }
+            position += 1
+            var ranges: [Range<Int>] = []
+            repeat {
+                guard let lower = number(until: (dash, dash)), position < bytes.count, bytes[position] == dash else { return nil }
+                position += 1
+                guard let upper = number(until: (plus, plus)), lower <= upper else { return nil }
+                ranges.append(lower..<upper)
+                guard position < bytes.count, bytes[position] == plus else { break }
+                position += 1
+            } while true
+            guard position >= bytes.count || bytes[position] == 9 || bytes[position] == 10 else { return nil }
+            return CatalogParser.Field(
+                kind: .match, text: TextSlice(source: source, range: ranges[0], continuations: Array(ranges.dropFirst())),
+                location: CatalogLocation(file: file, line: line))
         }
-        guard let first = ranges.first else { return nil }
-        return CatalogParser.Field(
-            kind: .match, text: TextSlice(source: source, range: first, continuations: Array(ranges.dropFirst())),
-            location: CatalogLocation(file: file, line: line))
-    }
-
-    private static func numbers<Fields: Collection<Substring.UTF8View.SubSequence>>(_ fields: Fields) -> [Int]? {
-        var values: [Int] = []
-        for field in fields {
-            guard let value = number(field) else { return nil }
-            values.append(value)
-        }
-        return values
-    }
-
-    private static func number(_ digits: Substring.UTF8View.SubSequence) -> Int? {
-        guard !digits.isEmpty, digits.count <= 12 else { return nil }
-        var value = 0
-        for digit in digits {
-            guard (48...57).contains(digit) else { return nil }
-            value = value * 10 + Int(digit - 48)
-        }
-        return value
     }
 }

@@ -22,7 +22,7 @@ public struct Catalog: Sendable {
     let stored: [CatalogValidator.StoredEntry]
     let index: [String: Int]
     /// Appliance patterns by reply code, most specific first.
-    let patternsByCode: [Int: [AppliancePattern]]
+    let patterns: PatternTable
 
     /// The catalogue built into smtpsh. Nothing is parsed at start-up: the build indexed the
     /// files (``embeddedEntries``, written by catalog-embedder), and the checks are not run
@@ -85,15 +85,7 @@ public struct Catalog: Sendable {
             index[entry.keyText] = position
         }
         self.index = index
-        self.patternsByCode = Dictionary(grouping: result.patterns, by: \.code).mapValues { patterns in
-            patterns.map { ($0, $0.literalLength, $0.placeholderCount) }
-                .sorted { a, b in
-                    if a.1 != b.1 { return a.1 > b.1 }  // more literal text
-                    if a.2 != b.2 { return a.2 < b.2 }  // fewer placeholders
-                    return a.0.order < b.0.order
-                }
-                .map(\.0)
-        }
+        self.patterns = PatternTable(patterns: result.patterns, pending: result.pendingPatterns, sources: sources)
     }
 
     /// Every entry, in the order of the files (sorted by name) and of the entries in them.
@@ -126,7 +118,7 @@ public struct Catalog: Sendable {
     public func applianceMatch(_ line: String) -> (entry: CatalogEntry, values: [String: String], isGeneric: Bool)? {
         let words = AppliancePattern.words(of: line)
         guard let first = words.first, first.utf8.count == 3, let code = Int(first) else { return nil }
-        for pattern in patternsByCode[code] ?? [] {
+        for pattern in patterns.patterns(for: code) {
             if let values = pattern.match(words), let entry = self[pattern.key] {
                 return (entry, values, pattern.literalWordCount <= 1)
             }

@@ -29,7 +29,10 @@ import Testing
         }
         let checked = Catalog(sources: Catalog.embeddedSources)
         #expect(Catalog.shared.keys == checked.keys)
-        #expect(Catalog.shared.patternsByCode.mapValues { $0.map(\.text) } == checked.patternsByCode.mapValues { $0.map(\.text) })
+        // The patterns read when their code comes are the checked catalogue's, in the same order.
+        let patterns = checked.patterns.all.mapValues { $0.map(\.text) }
+        #expect(Catalog.shared.patterns.all.mapValues { $0.map(\.text) } == patterns)
+        #expect(patterns.values.reduce(0) { $0 + $1.count } == Catalog.embeddedEntries.flatMap(\.fields).count)
         #expect(Catalog.words.keys == checked.keys.filter { Catalog.words[$0] != nil })
         #expect(Catalog.words.keys.count > 100 && Catalog.words.keys.allSatisfy { $0.rawValue.hasPrefix("message.") })
     }
