@@ -131,7 +131,7 @@ import Testing
             ["send", "127.0.0.1", String(hanging.port), "--from", "a@example.org", "--to", "b@example.org"] + Self.client, timeout: 40)
         Self.expectClean(send, limitSeconds: 40)
         #expect(send.status == 5, "\(send)")
-        // The warning, then the failure. (A "1 line(s) typed were not sent" may follow: the
+        // The warning, then the failure. (A "lines typed but not sent: 1" may follow: the
         // QUIT smtpsh itself queued behind the greeting that never ended.)
         #expect(Self.lines(send.stdout, starting: "*** ").prefix(2).last == "*** no reply to the greeting after 2 s (timed out)", "\(send)")
         #expect(hangingRead.value, "smtpsh read the whole line, then waited --timeout")

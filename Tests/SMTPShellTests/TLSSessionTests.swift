@@ -44,7 +44,7 @@ import Testing
             #expect(result.stdout.contains("=== TLS 1.3 established with 127.0.0.1"), "\(result.stdout)")
             #expect(result.stdout.contains("=== certificate: O=smtpsh practice server,CN=practice.localhost"))
             #expect(result.stdout.contains("names: practice.localhost, localhost, 127.0.0.1, ::1; valid from"), "\(result.stdout)")
-            #expect(result.stdout.contains("chain: 1 certificate(s); verification: failed (self-signed certificate)"))
+            #expect(result.stdout.contains("chain length: 1; verification: failed (self-signed certificate)"))
             #expect(result.stdout.contains("=== the session starts over under TLS: send EHLO again"))
             // After the handshake, lines are marked as encrypted; the server offers AUTH under TLS.
             #expect(result.stdout.contains(" ~> EHLO me.example"))

@@ -49,8 +49,8 @@ import Testing
     static func neutral(_ line: String, port: Int) -> String {
         var text = line.replacingOccurrences(of: "127.0.0.1:\(port)", with: "127.0.0.1:2525")
         let patterns: [(String, String)] = [
-            (#"\(\d+(\.\d+)? (ms|s)\)"#, "(N ms)"),
-            (#"\d+(\.\d+)? ms"#, "N ms"),
+            (#"\(\d+([.,]\d+)? (ms|s)\)"#, "(N ms)"),
+            (#"\d+([.,]\d+)? ms"#, "N ms"),
             (#"127\.0\.0\.1:\d+"#, "127.0.0.1:PORT"),
             (#"(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d+ \w+ \d{4} \d\d:\d\d:\d\d [+-]\d{4}"#, "DATE"),
             (#"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z"#, "TIME"),

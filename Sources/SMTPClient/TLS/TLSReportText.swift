@@ -16,7 +16,7 @@ import SMTPCore
 /// === TLS 1.3 with mail.example.org
 /// === certificate: CN=mail.example.org, issued by CN=R11,O=Let's Encrypt,C=US
 /// === names: mail.example.org, smtp.example.org; valid from 2026-10-01 to 2026-12-30
-/// === chain: 2 certificates; verification: trusted
+/// === chain length: 2; verification: trusted
 /// ```
 public enum TLSReportText {
     public static func lines(_ report: TLSReport, wholeChain: Bool = false) -> [String] {
