@@ -73,6 +73,9 @@ import Testing
         #expect(try complete(["smtpsh", "--color", "a"]) == ["auto", "always"])
         #expect(try complete(["smtpsh", "repl"]).contains("replay"))
         #expect(try complete(["smtpsh", "learn", "--la"]) == ["--large", "--lang"])
+        // A scenario is a built-in name (or a file: files in the current directory come too).
+        #expect(try complete(["smtpsh", "serve", "--scenario", "queue-f"]).contains("queue-full"))
+        #expect(try complete(["smtpsh", "demo", "--scenario", "too-many-r"]).contains("too-many-recipients"))
     }
 
     @Test(.enabled(if: ManualAndCompletionTests.which("fish") != nil, "fish is not installed"))

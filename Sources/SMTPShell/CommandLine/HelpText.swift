@@ -33,6 +33,8 @@ enum HelpText {
             lines.append("")
             lines.append(Words["help-commands"])
             rows = subcommands.map { ($0.name, Words[$0.abstract]) }
+            // Not commands with options of their own, but there to be found.
+            rows += [("manual", Words["help-manual-abstract"]), ("completions bash|zsh|fish", Words["help-completions-abstract"])]
             lines += table(rows, columns: columns)
         }
         if !spec.arguments.isEmpty {

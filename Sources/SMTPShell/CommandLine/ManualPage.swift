@@ -1,4 +1,5 @@
 import SMTPCatalog
+import SMTPPracticeServer
 import SMTPCore
 
 /// `smtpsh manual`: the man page, and `smtpsh completions bash|zsh|fish`: the shell
@@ -158,6 +159,10 @@ enum CompletionScripts {
         "style": ["standard", "appliance"],
         "lesson": ["1", "2", "3", "4", "5", "6"],
     ]
+    /// Options whose value is a name of a list or a file (`--scenario queue-full`, `--scenario my.scenario`).
+    static let choicesOrFiles: [String: [String]] = [
+        "scenario": BuiltInScenarios.all.map(\.name)
+    ]
     /// Options whose value is a file.
     static let fileOptions: Set<String> = ["ca", "tls-cert", "tls-key", "password-file", "record", "json", "body", "data", "cert", "key", "maildir"]
 
@@ -188,6 +193,9 @@ enum CompletionScripts {
             """
         for (name, values) in choices.sorted(by: { $0.key < $1.key }) {
             out += "        --\(name)) COMPREPLY=($(compgen -W \"\(values.joined(separator: " "))\" -- \"$cur\")); return ;;\n"
+        }
+        for (name, values) in choicesOrFiles.sorted(by: { $0.key < $1.key }) {
+            out += "        --\(name)) COMPREPLY=($(compgen -W \"\(values.joined(separator: " "))\" -- \"$cur\") $(compgen -f -- \"$cur\")); return ;;\n"
         }
         out += "        " + fileOptions.sorted().map { "--\($0)" }.joined(separator: "|") + ") COMPREPLY=($(compgen -f -- \"$cur\")); return ;;\n"
         out += "    esac\n    local options\n    case \"$command\" in\n"
@@ -237,6 +245,8 @@ enum CompletionScripts {
                 if let value = option.value {
                     if let values = choices[option.long] {
                         action = ":\(value):(\(values.joined(separator: " ")))"
+                    } else if let values = choicesOrFiles[option.long] {
+                        action = ":\(value):{_alternative \"names:\(value):(\(values.joined(separator: " ")))\" \"files:file:_files\"}"
                     } else if fileOptions.contains(option.long) {
                         action = ":\(value):_files"
                     } else {
@@ -280,6 +290,8 @@ enum CompletionScripts {
                 if option.value != nil {
                     if let values = choices[option.long] {
                         line += " -x -a '\(values.joined(separator: " "))'"
+                    } else if let values = choicesOrFiles[option.long] {
+                        line += " -r -F -a '\(values.joined(separator: " "))'"
                     } else if fileOptions.contains(option.long) {
                         line += " -r -F"
                     } else {
