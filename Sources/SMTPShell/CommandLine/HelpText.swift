@@ -34,7 +34,7 @@ enum HelpText {
             lines.append(Words["help-commands"])
             rows = subcommands.map { ($0.name, Words[$0.abstract]) }
             // Not commands with options of their own, but there to be found.
-            rows += [("manual", Words["help-manual-abstract"]), ("completions bash|zsh|fish", Words["help-completions-abstract"])]
+            rows += [("manual", Words["help-manual-abstract"]), ("completions", Words["help-completions-abstract"])]
             lines += table(rows, columns: columns)
         }
         if !spec.arguments.isEmpty {
