@@ -227,7 +227,8 @@ struct LessonStyle: Sendable {
 
     func step(_ label: String, _ text: String, example: String) -> [String] {
         var lines = [""]
-        lines += wrap(label + " " + text, indent: "  ").map { paint($0, "\u{1B}[1;36m") }
+        // No space after a fullwidth colon (`ステップ 1/5：`), which has its own.
+        lines += wrap(label + DisplayWidth.space(after: label) + text, indent: "  ").map { paint($0, "\u{1B}[1;36m") }
         lines.append(paint("      " + example, "\u{1B}[1;33m"))
         if large { lines.append("") }
         return lines
