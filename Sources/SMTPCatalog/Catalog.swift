@@ -23,6 +23,8 @@ public struct Catalog: Sendable {
     let index: [String: Int]
     /// Appliance patterns by reply code, most specific first.
     let patterns: PatternTable
+    /// Entries decoded so far, by position in ``stored``.
+    let decoded = DecodedEntries()
 
     /// The catalogue built into smtpsh. Nothing is parsed at start-up: the build indexed the
     /// files (``embeddedEntries``, written by catalog-embedder), and the checks are not run
@@ -95,9 +97,11 @@ public struct Catalog: Sendable {
     /// The keys of every entry, in order, without decoding any text.
     public var keys: [CatalogKey] { stored.map(\.key) }
 
-    /// The entry with this key (`basic.550`, `enhanced.1.1`, `ehlo.SIZE`…).
+    /// The entry with this key (`basic.550`, `enhanced.1.1`, `ehlo.SIZE`…). Decoded the first
+    /// time it is asked for, then kept: a session explains `250` again and again.
     public subscript(key: String) -> CatalogEntry? {
-        index[key].map { stored[$0].entry(in: sources) }
+        guard let position = index[key] else { return nil }
+        return decoded.entry(at: position) { stored[position].entry(in: sources) }
     }
 
     public subscript(key: CatalogKey) -> CatalogEntry? { self[key.rawValue] }

@@ -48,7 +48,7 @@ public enum TextWrapper {
         return lines
     }
 
-    struct Segment {
+    struct Segment: Equatable {
         var text: String
         var width: Int
         var isSpace: Bool
@@ -56,6 +56,11 @@ public enum TextWrapper {
 
     /// The text cut at every place a line may break; spaces are segments of their own.
     static func segments(of text: String) -> [Segment] {
+        text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) ? asciiSegments(of: text) : anySegments(of: text)
+    }
+
+    /// Any text: by characters, with the display width of each, and Japanese rules.
+    static func anySegments(of text: String) -> [Segment] {
         var segments: [Segment] = []
         var current = Segment(text: "", width: 0, isSpace: false)
         var previous: Character?
@@ -85,6 +90,17 @@ public enum TextWrapper {
             previous = character
         }
         if !current.text.isEmpty { segments.append(current) }
+        return segments
+    }
+
+    /// The same for printable ASCII (English), where only spaces break and every byte is a
+    /// column: no grapheme breaking, no width lookups.
+    static func asciiSegments(of text: String) -> [Segment] {
+        var segments: [Segment] = []
+        for (index, word) in text.utf8.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false).enumerated() {
+            if index > 0 { segments.append(Segment(text: " ", width: 1, isSpace: true)) }
+            if !word.isEmpty { segments.append(Segment(text: String(Substring(word)), width: word.count, isSpace: false)) }
+        }
         return segments
     }
 

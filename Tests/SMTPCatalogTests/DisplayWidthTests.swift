@@ -41,6 +41,16 @@ import Testing
         }
     }
 
+    /// Printable ASCII takes a shorter way; it must cut text exactly as the general one does.
+    @Test(arguments: [
+        "", " ", "a", " a", "a ", "a  b", "  Requested action done: the command was accepted.  ",
+        "MAIL FROM:<a@example.org> SIZE=1000 BODY=8BITMIME", "x-y.z,(w)! ?",
+    ])
+    func asciiIsCutAsAnyTextIs(text: String) {
+        #expect(TextWrapper.asciiSegments(of: text) == TextWrapper.anySegments(of: text))
+        #expect(DisplayWidth.of(text) == text.unicodeScalars.reduce(0) { $0 + DisplayWidth.of($1) })
+    }
+
     @Test func latinBreaksAtSpacesOnly() {
         #expect(TextWrapper.wrap("one two three four", width: 9) == ["one two", "three", "four"])
         #expect(TextWrapper.wrap("SCRAM-SHA-256 is good", width: 14) == ["SCRAM-SHA-256", "is good"])
