@@ -21,7 +21,8 @@ import SMTPCore
 /// the message or SASL lines typed after it are dropped, never sent as commands.
 ///
 /// Thread-safe: the network calls ``handle(_:)`` on its event loop, the user's side calls
-/// ``submit(_:)``; output goes to `output` in order, one line at a time.
+/// ``submit(_:)``; output goes to `output` in order: one or more lines at a time, joined by
+/// `\n` (what one write to the network or one read from it produced leaves in one call).
 public final class ClientSession: @unchecked Sendable {
     public struct Options: Sendable {
         /// Seconds to wait for each reply (and for the greeting).
@@ -69,6 +70,8 @@ public final class ClientSession: @unchecked Sendable {
         var pipelined = false
         /// What else to record after `display` (a BDAT chunk's lines).
         var extraDisplay: [String] = []
+        /// Said after the lines (how many more a message had).
+        var trailingNote: String?
     }
 
     public enum Settled: Hashable, Sendable {
@@ -130,7 +133,10 @@ public final class ClientSession: @unchecked Sendable {
         return lastReplyValue
     }
     private let renderer: Renderer
-    private let output: @Sendable (String) -> Void
+    private let outputLines: @Sendable (String) -> Void
+    /// Lines gathered while a batch is written or a read is handled (lock held), given to
+    /// `outputLines` together at the end: one write(2) instead of one per line.
+    private var gatheredOutput: [String]?
     public let options: Options
     private var timer: RepeatedTask?
     /// Called for every event of the transcript, in order, with the session's lock held.
@@ -141,7 +147,7 @@ public final class ClientSession: @unchecked Sendable {
     public init(options: Options, renderer: Renderer, implicitTLS: Bool = false, output: @escaping @Sendable (String) -> Void) {
         self.options = options
         self.renderer = renderer
-        self.output = output
+        self.outputLines = output
         self.machine = SessionStateMachine(implicitTLS: implicitTLS)
         sentTimes = [DispatchTime.now().uptimeNanoseconds]
     }
@@ -415,6 +421,26 @@ public final class ClientSession: @unchecked Sendable {
 
     /// Sends `BDAT <size> [LAST]` and the chunk that follows it (RFC 3030), as one unit,
     /// shown as sent with the chunk's lines. `pipelined` as for ``submit(_:shown:pipelined:)``.
+    /// A whole message after 354, already encoded (dot-stuffed, CRLF line ends, without the
+    /// final dot), as one item of the queue: with writes held, it leaves in the same write as
+    /// its dot and the next pipelined envelope. Shown and recorded as `streamMessage` shows a
+    /// message: its first `shownLines` lines as sent, then how many more there were.
+    public func submitMessageData(_ encoded: [UInt8], shownLines: Int = 200) {
+        guard !encoded.isEmpty else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        var lines = TextLines.split(encoded)
+        let more = max(0, lines.count - shownLines)
+        lines.removeLast(more)
+        var line = Outgoing(bytes: encoded, display: lines.first ?? "", kind: .messageLine, expectsReply: false, queuedLate: false)
+        line.automatic = true
+        line.extraDisplay = Array(lines.dropFirst())
+        if more > 0 {
+            line.trailingNote = Words["session-message-more-lines", ["count": String(more), "octets": String(encoded.count)]]
+        }
+        enqueue(line)
+    }
+
     public func submitChunk(_ chunk: [UInt8], last: Bool, pipelined: Bool = false) {
         lock.lock()
         defer { lock.unlock() }
@@ -481,8 +507,31 @@ public final class ClientSession: @unchecked Sendable {
         pump()
     }
 
+    /// Gives a line to the output now, or at the end of the batch being gathered. Lock held.
+    private func output(_ line: String) {
+        if gatheredOutput != nil {
+            gatheredOutput!.append(line)
+        } else {
+            outputLines(line)
+        }
+    }
+
+    /// Runs `body` with the output gathered, then gives it out in one call. Lock held.
+    private func gatheringOutput(_ body: () -> Void) {
+        guard gatheredOutput == nil else { return body() }
+        gatheredOutput = []
+        body()
+        let lines = gatheredOutput!
+        gatheredOutput = nil
+        if !lines.isEmpty { outputLines(lines.joined(separator: "\n")) }
+    }
+
     /// Sends what may be sent now. Lock held.
     private func pump() {
+        gatheringOutput(pumpGathered)
+    }
+
+    private func pumpGathered() {
         guard let connection, !isClosed, !holdWrites else { return }
         var batch: [UInt8] = []
         // Nothing goes out between STARTTLS's 220 and the end of the handshake.
@@ -504,6 +553,7 @@ public final class ClientSession: @unchecked Sendable {
             if show && head.extraDisplay.count > 200 {
                 output(renderer.note(Words["session-chunk-more-lines", ["count": String(head.extraDisplay.count - 200)]]))
             }
+            if let note = head.trailingNote { emit(.note(note), show: show) }
             if head.expectsReply {
                 awaitingReplies += 1
                 sentTimes.append(DispatchTime.now().uptimeNanoseconds)
@@ -526,6 +576,11 @@ public final class ClientSession: @unchecked Sendable {
             early.append(event)
             return
         }
+        // A reply and its explanation, or what a reply set off, in one write.
+        gatheringOutput { handleLocked(event) }
+    }
+
+    private func handleLocked(_ event: ConnectionEvent) {
         lastActivity = DispatchTime.now().uptimeNanoseconds
         switch event {
         case .line(let line):

@@ -96,9 +96,17 @@ struct StandardSession {
             session.note(Words["send-no-chunking"])
         }
         var checks: [Check] = []
+        // A --data file of up to 64 KiB is read and encoded once, and each message leaves
+        // with its dot (and the next pipelined envelope) in one write; a larger one, or
+        // standard input, is streamed.
+        let encoded = dataFile.flatMap { $0 == "-" ? nil : Self.encodedIfSmall($0) }
         for number in 0..<max(count, 1) {
             let last = number == max(count, 1) - 1
-            if let stop = transaction(on: session, message: numbered(number), pipelined: pipelined, checks: &checks, last: last) { return stop }
+            if let stop = transaction(
+                on: session, message: numbered(number), encoded: encoded, pipelined: pipelined, checks: &checks, last: last)
+            {
+                return stop
+            }
             if quitAfter == .mail || quitAfter == .rcpt { break }
         }
         return .completed
@@ -169,7 +177,9 @@ struct StandardSession {
         return copy
     }
 
-    private func transaction(on session: ClientSession, message: [String], pipelined: Bool, checks: inout [Check], last: Bool) -> Outcome? {
+    private func transaction(
+        on session: ClientSession, message: [String], encoded: [UInt8]?, pipelined: Bool, checks: inout [Check], last: Bool
+    ) -> Outcome? {
         var number = checks.last.map { $0.reply + 1 } ?? session.replyCount
         func expect(_ stage: Stage, intermediate: Bool = false) {
             checks.append(Check(reply: number, stage: stage, intermediate: intermediate))
@@ -237,16 +247,34 @@ struct StandardSession {
         // The message goes out after 354, so DATA's reply (and the envelope's) come first.
         if let stop = verify() { return stop }
         number = session.replyCount
-        if let dataFile {
+        if let dataFile, encoded == nil {
             guard Self.stream(dataFile, on: session) else { return .ended }
         }
         // The message, its dot and (pipelined) the next envelope leave in one write.
         session.holdWritesUntilReleased()
-        if dataFile == nil { session.submit(lines: message, shown: true, content: true) }
+        if let encoded {
+            session.submitMessageData(encoded)
+        } else if dataFile == nil {
+            session.submit(lines: message, shown: true, content: true)
+        }
         session.submit(".", shown: true)
         expect(.dot)
         // Pipelined, the next envelope follows the dot at once: its replies are checked together.
         return pipelined && !last ? nil : verify()
+    }
+
+    /// A message file of 64 KiB at most, as it goes after 354: dot-stuffed, CRLF line ends,
+    /// without the final dot; `nil` for a larger file or one that cannot be read (streamed,
+    /// or refused, when the time comes).
+    static func encodedIfSmall(_ file: String) -> [UInt8]? {
+        guard let data = BoundedRead.contents(of: file, limit: 65_537), data.count <= 65_536 else { return nil }
+        var encoder = MessageDataEncoder()
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(data.count + data.count / 16 + 5)
+        encoder.encode(Array(data), into: &bytes)
+        encoder.finish(into: &bytes)
+        bytes.removeLast(3)  // ".\r\n": the caller's
+        return bytes
     }
 
     /// Streams a message file (or standard input) after 354, 64 KiB at a time.
