@@ -70,6 +70,7 @@ public final class ClientConnection: Sendable {
                     channel.eventLoop.makeCompletedFuture {
                         if let tls = firstTLS {
                             let verdict = VerdictBox()
+                            try channel.pipeline.syncOperations.addHandler(ServerHelloWatcher(verdict: verdict))
                             try channel.pipeline.syncOperations.addHandler(tls.makeHandler(host: host, verdict: verdict))
                             try channel.pipeline.syncOperations.addHandler(
                                 TLSWatcher(verdict: verdict, serverName: tls.options.serverName ?? host, requireVerification: tls.options.requireVerification, events: events))
@@ -151,6 +152,8 @@ public final class ClientConnection: Sendable {
             let verdict = VerdictBox()
             let handler = try tls.makeHandler(host: host, verdict: verdict)
             try channel.pipeline.syncOperations.addHandler(handler, position: .first)
+            // Before the TLS handler: it sees the server's bytes as they come, in clear.
+            try channel.pipeline.syncOperations.addHandler(ServerHelloWatcher(verdict: verdict), position: .first)
             try channel.pipeline.syncOperations.addHandler(
                 TLSWatcher(verdict: verdict, serverName: tls.options.serverName ?? host, requireVerification: tls.options.requireVerification, events: events),
                 position: .after(handler))
@@ -288,6 +291,7 @@ final class TLSWatcher: ChannelInboundHandler, RemovableChannelHandler {
             let found = verdict.result
             events(.tlsEstablished(TLSReport(
                 protocolVersion: version?.displayName ?? "TLS",
+                cipher: verdict.cipher,
                 chain: found.chain.map(ClientTLS.summary),
                 problem: found.checked ? found.problem : .other(Words["tls-not-checked"]),
                 serverName: serverName

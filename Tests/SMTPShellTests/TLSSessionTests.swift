@@ -71,6 +71,8 @@ import Testing
             let result = try BinaryRunner.run(["127.0.0.1", String(tls), "--tls", "--no-explain"], stdin: Data("EHLO me.example\nQUIT\n".utf8))
             #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
             #expect(result.stdout.contains("=== TLS 1.3 established"))
+            // The suite the server chose, read from its ServerHello.
+            #expect(result.stdout.contains("=== cipher: TLS_AES_128_GCM_SHA256\n"), "\(result.stdout)")
             #expect(result.stdout.contains("<~  220 practice.localhost"), "\(result.stdout)")
             #expect(result.stdout.contains("<~  221"))
             // Nothing was offered before TLS: no "session starts over" reminder.

@@ -51,6 +51,8 @@ public struct TLSReport: Sendable {
     }
 
     public var protocolVersion: String
+    /// The cipher suite the server chose (from its ServerHello), when it could be read.
+    public var cipher: String?
     public var chain: [CertificateSummary]
     /// `nil`: trusted (the chain leads to a trusted root and the name matches).
     public var problem: CertificateProblem?
@@ -207,6 +209,13 @@ final class VerdictBox: @unchecked Sendable {
     private var chain: [Certificate] = []
     private var problem: CertificateProblem?
     private var checked = false
+    private var cipherName: String?
+
+    func setCipher(_ name: String) {
+        lock.withLock { cipherName = name }
+    }
+
+    var cipher: String? { lock.withLock { cipherName } }
 
     func setChain(_ chain: [Certificate]) {
         lock.withLock { self.chain = chain }

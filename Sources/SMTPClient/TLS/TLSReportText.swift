@@ -13,7 +13,8 @@ import SMTPCore
 /// The report after a TLS handshake, in the user's language:
 ///
 /// ```
-/// === TLS 1.3 with mail.example.org
+/// === TLS 1.3 established with mail.example.org
+/// === cipher: TLS_AES_128_GCM_SHA256
 /// === certificate: CN=mail.example.org, issued by CN=R11,O=Let's Encrypt,C=US
 /// === names: mail.example.org, smtp.example.org; valid from 2026-10-01 to 2026-12-30
 /// === chain length: 2; verification: trusted
@@ -23,6 +24,7 @@ public enum TLSReportText {
         // Everything from the certificate is the server's text: escaped, never raw on a terminal.
         let e = VisibleText.escape
         var lines = [Words["tls-established", ["version": report.protocolVersion, "server": e(report.serverName ?? "?")]]]
+        if let cipher = report.cipher { lines.append(Words["tls-cipher", ["cipher": e(cipher)]]) }
         if let leaf = report.chain.first {
             lines.append(Words["tls-certificate", ["subject": e(leaf.subject), "issuer": e(leaf.issuer)]])
             lines.append(Words["tls-names-validity", [
