@@ -86,13 +86,11 @@ package enum CatalogIndex {
             return true
         }
 
-        /// Digits up to `stop` (consumed, not the stop).
-        mutating func number(until stops: (UInt8, UInt8)) -> Int? {
+        /// Digits up to `stop`, a tab or a line end (consumed, not what stops them).
+        mutating func number(until stop: UInt8 = 9) -> Int? {
             let start = position
             var value = 0
-            while position < bytes.count, bytes[position] != stops.0, bytes[position] != stops.1, bytes[position] != 9,
-                bytes[position] != 10
-            {
+            while position < bytes.count, bytes[position] != stop, bytes[position] != 9, bytes[position] != 10 {
                 let digit = bytes[position]
                 guard (48...57).contains(digit), position - start < 12 else { return nil }
                 value = value * 10 + Int(digit - 48)
@@ -106,7 +104,7 @@ package enum CatalogIndex {
             guard !key.isEmpty else { return nil }
             var numbers: [Int] = []
             for _ in 0..<5 {
-                guard tab(), let value = number(until: (9, 10)) else { return nil }
+                guard tab(), let value = number() else { return nil }
                 numbers.append(value)
             }
             guard sources.indices.contains(numbers[1]), numbers[2] <= numbers[3] else { return nil }
@@ -134,13 +132,13 @@ package enum CatalogIndex {
             let colon = UInt8(ascii: ":")
             let dash = UInt8(ascii: "-")
             let plus = UInt8(ascii: "+")
-            guard let line = number(until: (colon, colon)), position < bytes.count, bytes[position] == colon else { return nil }
+            guard let line = number(until: colon), position < bytes.count, bytes[position] == colon else { return nil }
             position += 1
             var ranges: [Range<Int>] = []
             repeat {
-                guard let lower = number(until: (dash, dash)), position < bytes.count, bytes[position] == dash else { return nil }
+                guard let lower = number(until: dash), position < bytes.count, bytes[position] == dash else { return nil }
                 position += 1
-                guard let upper = number(until: (plus, plus)), lower <= upper else { return nil }
+                guard let upper = number(until: plus), lower <= upper else { return nil }
                 ranges.append(lower..<upper)
                 guard position < bytes.count, bytes[position] == plus else { break }
                 position += 1

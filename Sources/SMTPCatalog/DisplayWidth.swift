@@ -26,6 +26,12 @@ public enum DisplayWidth {
         label.unicodeScalars.last.map { of($0) >= 2 ? "" : " " } ?? " "
     }
 
+    /// `text` followed by the spaces that make it `columns` wide (as it is, if it is wider):
+    /// for columns of names and descriptions.
+    public static func padded(_ text: String, to columns: Int) -> String {
+        text + String(repeating: " ", count: max(0, columns - of(text)))
+    }
+
     public static func of(_ text: some StringProtocol) -> Int {
         // Printable ASCII (most of what smtpsh prints): a column a byte.
         if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return text.utf8.count }

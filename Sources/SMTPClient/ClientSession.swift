@@ -419,8 +419,6 @@ public final class ClientSession: @unchecked Sendable {
         return true
     }
 
-    /// Sends `BDAT <size> [LAST]` and the chunk that follows it (RFC 3030), as one unit,
-    /// shown as sent with the chunk's lines. `pipelined` as for ``submit(_:shown:pipelined:)``.
     /// A whole message after 354, already encoded (dot-stuffed, CRLF line ends, without the
     /// final dot), as one item of the queue: with writes held, it leaves in the same write as
     /// its dot and the next pipelined envelope. Shown and recorded as `streamMessage` shows a
@@ -441,6 +439,8 @@ public final class ClientSession: @unchecked Sendable {
         enqueue(line)
     }
 
+    /// Sends `BDAT <size> [LAST]` and the chunk that follows it (RFC 3030), as one unit,
+    /// shown as sent with the chunk's lines. `pipelined` as for ``submit(_:shown:pipelined:)``.
     public func submitChunk(_ chunk: [UInt8], last: Bool, pipelined: Bool = false) {
         lock.lock()
         defer { lock.unlock() }

@@ -166,8 +166,7 @@ final class MacroCommands: @unchecked Sendable {
         let width = entries.map { DisplayWidth.of(VisibleText.escape($0.name)) }.max() ?? 0
         for entry in entries {
             let name = VisibleText.escape(entry.name)
-            let padding = String(repeating: " ", count: width - DisplayWidth.of(name))
-            session.note("  " + name + (entry.description.map { padding + "  " + VisibleText.escape($0) } ?? ""))
+            session.note("  " + (entry.description.map { DisplayWidth.padded(name, to: width) + "  " + VisibleText.escape($0) } ?? name))
         }
     }
 

@@ -226,7 +226,7 @@ final class ReplayRun: @unchecked Sendable {
         for row in cells { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], DisplayWidth.of(cell)) } }
         return cells.map { row in
             row.enumerated().map { index, cell in
-                index == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[index] - DisplayWidth.of(cell) + 2)
+                index == row.count - 1 ? cell : DisplayWidth.padded(cell, to: widths[index] + 2)
             }.joined()
         }
     }

@@ -162,7 +162,7 @@ struct ScriptRunner {
             if settle() {
                 nextReply = session.replyCount
             } else {
-                result.notReached = exchanges.filter { $0.expectation != nil && $0.kind != .unsolicited }.count
+                result.notReached = Self.awaitedReplies(exchanges[...])
                 return result
             }
         }
@@ -246,11 +246,14 @@ struct ScriptRunner {
         session.releaseWrites()
         // What the file expected after the point where it stopped.
         if result.stopped != nil {
-            let rest = exchanges[min(index + 1, exchanges.count)...]
-            result.notReached += rest.filter { $0.expectation != nil && $0.kind != .unsolicited }.count
+            result.notReached += Self.awaitedReplies(exchanges[min(index + 1, exchanges.count)...])
         }
         return result
+    }
 
+    /// The replies these exchanges wait for (an unsolicited one is not waited for).
+    private static func awaitedReplies(_ exchanges: ArraySlice<SessionScript.Exchange>) -> Int {
+        exchanges.count { $0.expectation != nil && $0.kind != .unsolicited }
     }
 
     /// Whether commands written one after the other without waiting may go out together:

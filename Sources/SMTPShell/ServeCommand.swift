@@ -228,9 +228,9 @@ struct ServeCommand {
     static func scenarioTable() -> String {
         var lines = ["Built-in scenarios (smtpsh serve --scenario NAME). They reproduce the security appliance of the",
                      "seed documents: its banner (220 my_esa.local ESMTP), its wording, and each documented reply.", ""]
-        let width = BuiltInScenarios.all.map(\.name.count).max() ?? 10
+        let width = BuiltInScenarios.all.map { DisplayWidth.of($0.name) }.max() ?? 10
         for scenario in BuiltInScenarios.all {
-            let name = scenario.name + String(repeating: " ", count: max(0, width - scenario.name.count))
+            let name = DisplayWidth.padded(scenario.name, to: width)
             if let rule = scenario.rules.first {
                 lines.append("  \(name)  \(rule)")
                 lines.append("  \(String(repeating: " ", count: width))    \(scenario.description)")

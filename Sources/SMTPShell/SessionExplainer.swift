@@ -32,19 +32,14 @@ final class SessionExplainer: @unchecked Sendable {
     private var last: (reply: Reply, isEHLO: Bool)?
     private let renderer: Renderer
     private let columns: @Sendable () -> Int
-    private let catalogSource: @Sendable () -> Catalog
-    /// Read when the first reply is explained (smtpsh loads it meanwhile: `Warm-up`).
-    private var catalog: Catalog { catalogSource() }
+    /// Read when the first reply is explained (`SessionRunner.run` loads it meanwhile).
+    private var catalog: Catalog { .shared }
 
-    init(
-        enabled: Bool, languages: [Language], renderer: Renderer, columns: @escaping @Sendable () -> Int,
-        catalog: @escaping @Sendable () -> Catalog = { Catalog.shared }
-    ) {
+    init(enabled: Bool, languages: [Language], renderer: Renderer, columns: @escaping @Sendable () -> Int) {
         self.enabled = enabled
         self.languagesValue = languages.isEmpty ? [.en] : languages
         self.renderer = renderer
         self.columns = columns
-        self.catalogSource = catalog
     }
 
     var isEnabled: Bool {

@@ -268,13 +268,7 @@ struct StandardSession {
     /// or refused, when the time comes).
     static func encodedIfSmall(_ file: String) -> [UInt8]? {
         guard let data = BoundedRead.contents(of: file, limit: 65_537), data.count <= 65_536 else { return nil }
-        var encoder = MessageDataEncoder()
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(data.count + data.count / 16 + 5)
-        encoder.encode(Array(data), into: &bytes)
-        encoder.finish(into: &bytes)
-        bytes.removeLast(3)  // ".\r\n": the caller's
-        return bytes
+        return Array(MessageDataEncoder.encode(data).dropLast(3))  // ".\r\n": the caller's
     }
 
     /// Streams a message file (or standard input) after 354, 64 KiB at a time.
