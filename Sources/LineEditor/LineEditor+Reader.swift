@@ -237,6 +237,9 @@ extension LineEditor {
         output += "\r"
         if end.column > 0 { output += "\u{1B}[\(end.column)C" }
         output += "^C\r\n"
+        if let interrupted = configuration.interrupted {
+            for text in interrupted(String(String.UnicodeScalarView(line.scalars))) { output += LineEditor.terminalText(text) + "\r\n" }
+        }
         Output.writeAll(output)
         return UInt8(CC_FATAL)
     }

@@ -32,6 +32,9 @@ public final class LineEditor: @unchecked Sendable {
         /// Called on Tab with the text before the cursor; returns candidates that replace the
         /// current word (the text after the last space). See `CompletionEdit`.
         public var completion: (@Sendable (_ lineBeforeCursor: String) -> [String])?
+        /// Called on Ctrl-C (on the reading thread) with the line it discards; the lines it
+        /// returns are shown under the `^C` (what was dropped, how to leave).
+        public var interrupted: (@Sendable (_ discardedLine: String) -> [String])?
 
         public init(
             programName: String,
@@ -39,7 +42,8 @@ public final class LineEditor: @unchecked Sendable {
             historyFile: String? = nil,
             historySize: Int = 1000,
             readEditrc: Bool = true,
-            completion: (@Sendable (_ lineBeforeCursor: String) -> [String])? = nil
+            completion: (@Sendable (_ lineBeforeCursor: String) -> [String])? = nil,
+            interrupted: (@Sendable (_ discardedLine: String) -> [String])? = nil
         ) {
             self.programName = programName
             self.prompt = prompt
@@ -47,6 +51,7 @@ public final class LineEditor: @unchecked Sendable {
             self.historySize = historySize
             self.readEditrc = readEditrc
             self.completion = completion
+            self.interrupted = interrupted
         }
     }
 

@@ -72,6 +72,27 @@ public final class ClientSession: @unchecked Sendable {
         var extraDisplay: [String] = []
         /// Said after the lines (how many more a message had).
         var trailingNote: String?
+        /// The ticket its reply is kept for (``ReplyTicket``), when the caller asked for one.
+        var ticket: Int?
+        /// Octets of a BDAT chunk typed by hand: they follow their BDAT at once.
+        var chunk = false
+    }
+
+    /// Names the reply to a line submitted with `track: true` (or to an AUTH exchange smtpsh
+    /// leads): ``reply(for:)`` gives it, whatever the timing and whatever else was pipelined,
+    /// so a caller checks each reply against its own command, never by counting.
+    public struct ReplyTicket: Hashable, Sendable {
+        let id: Int
+    }
+
+    /// What became of a ticket's line.
+    public enum TicketState: Sendable {
+        /// Not answered yet (queued, or sent and awaiting its reply).
+        case waiting
+        case answered(Reply)
+        /// Never sent (dropped after a refused DATA or AUTH, or the session ended first), or
+        /// sent and the connection closed before its reply.
+        case unanswered
     }
 
     public enum Settled: Hashable, Sendable {
@@ -82,6 +103,14 @@ public final class ClientSession: @unchecked Sendable {
 
     private let lock = NIOLock()
     private let settled = WakeUpSignal()
+    private var nextTicket = 0
+    /// Tickets of the lines on the wire awaiting a reply, in the order sent (beside `sentTimes`;
+    /// `nil` for an untracked line and for the greeting).
+    private var inFlight: [Int?] = [nil]
+    /// Tracked tickets and what became of them; a caller takes each once (``reply(for:)``).
+    private var tickets: [Int: TicketState] = [:]
+    /// The greeting, once it came.
+    private var greetingValue: Reply?
     private var machine: SessionStateMachine
     private var connection: ClientConnection?
     private var queue: [Outgoing] = []
@@ -103,34 +132,36 @@ public final class ClientSession: @unchecked Sendable {
     private var sasl: SASLExchange?
     /// What the connection reported before ``attach(_:)``.
     private var early: [ConnectionEvent] = []
-    private var lastReplyValue: Reply?
     /// ``close()`` was called: a close not after 221/421 is smtpsh's, not the server's.
     private var closedByUs = false
-    /// The most recent replies (at most 4096), for scripts that compare them; `replyCount`
-    /// numbers them from the greeting.
-    private var recentReplies: [Reply] = []
-    private var replyCountValue = 0
 
-    /// How many replies have been received (the greeting is number 0).
-    public var replyCount: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return replyCountValue
+    /// The server's greeting, once it came.
+    public var greeting: Reply? {
+        lock.withLock { greetingValue }
     }
 
-    /// The replies numbered `from` and later (those still kept).
-    public func replies(from index: Int) -> [Reply] {
-        lock.lock()
-        defer { lock.unlock() }
-        let firstKept = replyCountValue - recentReplies.count
-        return Array(recentReplies.suffix(from: min(recentReplies.count, max(0, index - firstKept))))
+    /// What became of a ticket's line. An answer, or `.unanswered`, is given once: the ticket
+    /// is then forgotten.
+    public func reply(for ticket: ReplyTicket) -> TicketState {
+        lock.withLock {
+            let state = tickets[ticket.id] ?? .unanswered
+            if case .waiting = state { return state }
+            tickets[ticket.id] = nil
+            return state
+        }
     }
 
-    /// The last complete reply received.
-    public var lastReply: Reply? {
-        lock.lock()
-        defer { lock.unlock() }
-        return lastReplyValue
+    /// A new ticket, waiting. Lock held.
+    private func newTicket() -> Int {
+        nextTicket += 1
+        tickets[nextTicket] = .waiting
+        return nextTicket
+    }
+
+    /// Says what became of a ticket's line. Lock held.
+    private func resolve(_ ticket: Int?, _ state: TicketState) {
+        guard let ticket, tickets[ticket] != nil else { return }
+        tickets[ticket] = state
     }
     private let renderer: Renderer
     private let outputLines: @Sendable (String) -> Void
@@ -238,6 +269,17 @@ public final class ClientSession: @unchecked Sendable {
         return machine.inputMode
     }
 
+    /// What a line typed now would wait for before it goes out (the name of the command whose
+    /// reply is awaited, "TLS" during the handshake), or `nil` when it would go out at once.
+    public var awaitedReplyName: String? {
+        lock.withLock {
+            if machine.phase == .tlsNegotiating { return "TLS" }
+            if case .chunkData = machine.inputMode, queue.isEmpty { return nil }
+            guard awaitingReplies > 0 || !queue.isEmpty else { return nil }
+            return machine.pending.first.map(Self.name) ?? Words["pending-server"]
+        }
+    }
+
     public var queuedLineCount: Int {
         lock.lock()
         defer { lock.unlock() }
@@ -254,17 +296,23 @@ public final class ClientSession: @unchecked Sendable {
         public var queued: Bool
         /// The line carries a secret (keep it out of history).
         public var isSecret: Bool
+        /// Names its reply, when submitted with `track: true` and it gets one of its own
+        /// (a command, a SASL response, the lone dot that ends a message).
+        public var ticket: ReplyTicket?
     }
 
     /// Records and sends (or queues) a line the user typed, without its line end. `shown`:
     /// show it as sent even if it goes out at once (a macro's lines); `pipelined`: a command
     /// that may go out before the replies to the commands before it (RFC 2920); `content`: in
-    /// DATA, a line of the message even if it is a lone `.` (sent as `..`).
+    /// DATA, a line of the message even if it is a lone `.` (sent as `..`); `track`: keep its
+    /// reply for ``reply(for:)`` (the submission's ticket).
     @discardableResult
-    public func submit(_ text: String, shown: Bool = false, pipelined: Bool = false, content: Bool = false) -> Submission {
+    public func submit(_ text: String, shown: Bool = false, pipelined: Bool = false, content: Bool = false, track: Bool = false)
+        -> Submission
+    {
         lock.lock()
         defer { lock.unlock() }
-        return submitLocked(text, shown: shown, pipelined: pipelined, content: content)
+        return submitLocked(text, shown: shown, pipelined: pipelined, content: content, track: track)
     }
 
     /// Submits several lines at once (a message from a file): they go out in one write.
@@ -272,7 +320,7 @@ public final class ClientSession: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         holdWrites = true
-        for line in lines { submitLocked(line, shown: shown, pipelined: false, content: content) }
+        for line in lines { submitLocked(line, shown: shown, pipelined: false, content: content, track: false) }
         holdWrites = writesHeld
         pump()
     }
@@ -303,7 +351,7 @@ public final class ClientSession: @unchecked Sendable {
     }
 
     @discardableResult
-    private func submitLocked(_ text: String, shown: Bool, pipelined: Bool, content: Bool) -> Submission {
+    private func submitLocked(_ text: String, shown: Bool, pipelined: Bool, content: Bool, track: Bool) -> Submission {
         let mode = machine.inputMode
         let bytes = Array(text.utf8)
         switch mode {
@@ -317,33 +365,73 @@ public final class ClientSession: @unchecked Sendable {
             // Shown and recorded as sent (`..line`): a lone "." in a recording is always the end.
             var line = Outgoing(bytes: wire, display: stuffed ? "." + text : text, kind: .messageLine, expectsReply: isEnd, queuedLate: false)
             line.automatic = shown
+            line.ticket = track && isEnd ? newTicket() : nil
             enqueue(line)
-            return Submission(kind: .messageLine, advice: [], queued: !queue.isEmpty, isSecret: false)
+            return Submission(kind: .messageLine, advice: [], queued: !queue.isEmpty, isSecret: false, ticket: line.ticket.map(ReplyTicket.init))
+        case .chunkData(let remaining, _):
+            // BDAT typed by hand: the line is the chunk's next octets, its CRLF counted; what
+            // goes past the size announced is not sent (the server would read it as commands).
+            var wire = bytes + [13, 10]
+            var rest: [UInt8] = []
+            if UInt64(wire.count) > remaining {
+                rest = Array(wire[Int(remaining)...])
+                wire.removeLast(wire.count - Int(remaining))
+            }
+            machine.chunkOctetsSent(UInt64(wire.count))
+            let complete = machine.chunkRemaining == 0
+            let shownText = wire.suffix(2) == [13, 10] ? wire.dropLast(2) : wire[...]
+            var line = Outgoing(
+                bytes: wire, display: String(decoding: shownText, as: UTF8.self), kind: .messageLine, expectsReply: complete,
+                queuedLate: false)
+            line.automatic = shown
+            line.chunk = true
+            line.ticket = track && complete ? newTicket() : nil
+            enqueue(line)
+            if !rest.isEmpty {
+                if rest.suffix(2) == [13, 10] { rest.removeLast(2) }
+                emit(.warning(Words["session-chunk-overflow", [
+                    "size": String(wire.count), "octets": String(rest.count), "text": VisibleText.escape(String(decoding: rest.prefix(64), as: UTF8.self)),
+                ]]))
+            }
+            return Submission(kind: .messageLine, advice: [], queued: !queue.isEmpty, isSecret: false, ticket: line.ticket.map(ReplyTicket.init))
         case .saslResponse:
             machine.saslResponseSent()
             let display = options.showSecrets ? text : "********"
             var line = Outgoing(bytes: bytes + [13, 10], display: display, kind: .saslResponse, expectsReply: true, queuedLate: false)
             line.automatic = shown
+            line.ticket = track ? newTicket() : nil
             enqueue(line)
-            return Submission(kind: .saslResponse, advice: [], queued: !queue.isEmpty, isSecret: true)
+            return Submission(kind: .saslResponse, advice: [], queued: !queue.isEmpty, isSecret: true, ticket: line.ticket.map(ReplyTicket.init))
         case .command:
             var (line, advice, secret) = commandLine(text, warn: true)
             line.automatic = shown
             line.pipelined = pipelined
+            if case .chunkData(let size, _) = machine.inputMode {
+                // `BDAT <size>` typed: its reply comes after the chunk, which the next lines are.
+                line.expectsReply = false
+                emit(.note(Words["session-chunk-follows", ["size": String(size)]]))
+            } else {
+                line.ticket = track ? newTicket() : nil
+            }
             enqueue(line)
-            return Submission(kind: .command, advice: advice, queued: !queue.isEmpty, isSecret: secret)
+            return Submission(kind: .command, advice: advice, queued: !queue.isEmpty, isSecret: secret, ticket: line.ticket.map(ReplyTicket.init))
         }
     }
 
     /// Starts an AUTH exchange that smtpsh leads: the AUTH line now (shown redacted when it
-    /// carries the secret), then the answer to each 334 as it comes.
-    public func authenticate(_ exchange: SASLExchange) {
+    /// carries the secret), then the answer to each 334 as it comes. `adviceShown`: the
+    /// mistakes the AUTH would make were said before the secret was asked for (``credentialRisks(for:certificateVouchedFor:)``).
+    /// The ticket names the reply that ends the exchange (235, 535…), not the 334 challenges.
+    @discardableResult
+    public func authenticate(_ exchange: SASLExchange, adviceShown: Bool = false) -> ReplyTicket {
         lock.lock()
         defer { lock.unlock() }
         sasl = exchange
-        var (line, _, _) = commandLine(exchange.command, warn: true)
+        var (line, _, _) = commandLine(exchange.command, warn: !adviceShown)
         line.automatic = true
+        line.ticket = newTicket()
         enqueue(line)
+        return ReplyTicket(id: line.ticket!)
     }
 
     /// After 354: streams a message read a chunk at a time (`next` returns `nil` at its end),
@@ -440,17 +528,22 @@ public final class ClientSession: @unchecked Sendable {
     }
 
     /// Sends `BDAT <size> [LAST]` and the chunk that follows it (RFC 3030), as one unit,
-    /// shown as sent with the chunk's lines. `pipelined` as for ``submit(_:shown:pipelined:)``.
-    public func submitChunk(_ chunk: [UInt8], last: Bool, pipelined: Bool = false) {
+    /// shown as sent with the chunk's lines. `pipelined` as for ``submit(_:shown:pipelined:)``;
+    /// the ticket names BDAT's reply.
+    @discardableResult
+    public func submitChunk(_ chunk: [UInt8], last: Bool, pipelined: Bool = false) -> ReplyTicket {
         lock.lock()
         defer { lock.unlock() }
         let text = "BDAT \(chunk.count)" + (last ? " LAST" : "")
         var (line, _, _) = commandLine(text, warn: true)
         line.bytes += chunk
+        machine.chunkOctetsSent(UInt64(chunk.count))
         line.automatic = true
         line.pipelined = pipelined
         line.extraDisplay = TextLines.split(chunk)
+        line.ticket = newTicket()
         enqueue(line)
+        return ReplyTicket(id: line.ticket!)
     }
 
     /// A command line recorded in the state machine (after the warnings it deserves, with
@@ -484,7 +577,7 @@ public final class ClientSession: @unchecked Sendable {
         switch machine.inputMode {
         case .saslResponse:
             return "********"
-        case .messageBody:
+        case .messageBody, .chunkData:
             return nil
         case .command:
             let bytes = Array(text.utf8)
@@ -537,7 +630,9 @@ public final class ClientSession: @unchecked Sendable {
         // Nothing goes out between STARTTLS's 220 and the end of the handshake.
         if machine.phase == .tlsNegotiating { return }
         while let head = queue.first {
-            if head.kind == .messageLine {
+            if head.chunk {
+                // A chunk's octets follow their BDAT, which has left.
+            } else if head.kind == .messageLine {
                 guard machine.phase == .data else { break }
             } else if awaitingReplies > 0 && !head.pipelined {
                 break
@@ -556,6 +651,7 @@ public final class ClientSession: @unchecked Sendable {
             if let note = head.trailingNote { emit(.note(note), show: show) }
             if head.expectsReply {
                 awaitingReplies += 1
+                inFlight.append(head.ticket)
                 sentTimes.append(DispatchTime.now().uptimeNanoseconds)
                 lastActivity = DispatchTime.now().uptimeNanoseconds
                 if awaitingReplies == 1 { firstLineOfReply = true }
@@ -648,8 +744,11 @@ public final class ClientSession: @unchecked Sendable {
             }
             if !queue.isEmpty {
                 emit(.warning(Words["session-lines-not-sent", ["count": String(queue.count)]]))
+                for line in queue { resolve(line.ticket, .unanswered) }
                 queue.removeAll()
             }
+            for ticket in inFlight { resolve(ticket, .unanswered) }
+            inFlight.removeAll()
             timer?.cancel()
             stateObservers.forEach { $0(machine) }
             signalSettled()
@@ -657,13 +756,18 @@ public final class ClientSession: @unchecked Sendable {
     }
 
     private func received(_ reply: Reply) {
+        // A reply after a timeout: the session goes on (it ends with the status of how it ends).
+        timedOut = false
         let solicited = awaitingReplies > 0
         let answered = solicited ? machine.pending.first : nil
         let outcome = machine.replyReceived(reply, solicited: solicited)
+        var ticket: Int?
         if solicited {
             awaitingReplies -= 1
             if !sentTimes.isEmpty { sentTimes.removeFirst() }
+            if !inFlight.isEmpty { ticket = inFlight.removeFirst() }
         }
+        if case .greeting? = answered { greetingValue = reply }
         for violation in reply.violations {
             emit(.warning(Self.describe(violation)))
         }
@@ -673,10 +777,6 @@ public final class ClientSession: @unchecked Sendable {
             emit(.warning(Words["session-unexpected-code", ["code": "\(reply.code)", "command": Self.name(answered)]]))
         }
         if !reply.replyClass.isPositive && negativeReplies.count < 1000 { negativeReplies.append(reply) }
-        lastReplyValue = reply
-        recentReplies.append(reply)
-        if recentReplies.count > 4096 { recentReplies.removeFirst(1024) }
-        replyCountValue += 1
         for observer in replyObservers {
             for line in observer(reply, outcome) { output(line) }
         }
@@ -701,7 +801,8 @@ public final class ClientSession: @unchecked Sendable {
             sasl = nil
         }
         if answeredAuth && reply.code == .authChallenge, var exchange = sasl {
-            // smtpsh leads this exchange: the answer goes out at once, redacted on screen.
+            // smtpsh leads this exchange: the answer goes out at once, redacted on screen; the
+            // exchange's ticket waits for the reply that ends it.
             let response = exchange.respond(to: reply.lines.first?.textString ?? "")
             sasl = exchange
             machine.saslResponseSent()
@@ -709,7 +810,10 @@ public final class ClientSession: @unchecked Sendable {
                 bytes: Array(response.utf8) + [13, 10], display: options.showSecrets ? response : "********",
                 kind: .saslResponse, expectsReply: true, queuedLate: false)
             line.automatic = true
+            line.ticket = ticket
             queue.insert(line, at: 0)
+        } else {
+            resolve(ticket, .answered(reply))
         }
         if outcome.phaseAfter == .tlsNegotiating && outcome.phaseBefore != .tlsNegotiating, let connection {
             emit(.note(Words["tls-starting"]))
@@ -727,6 +831,7 @@ public final class ClientSession: @unchecked Sendable {
             // 221 or 421: the server will close; say nothing more.
             if !queue.isEmpty {
                 emit(.warning(Words["session-lines-after-end-not-sent", ["count": String(queue.count)]]))
+                for line in queue { resolve(line.ticket, .unanswered) }
                 queue.removeAll()
             }
         }
@@ -752,6 +857,7 @@ public final class ClientSession: @unchecked Sendable {
             }
             if kind == .saslResponse { machine.withdrawPending(.saslResponse) }
             if line.kind == .messageLine && line.expectsReply { dropping = false }
+            resolve(line.ticket, .unanswered)
             return true
         }
         if queue.count < before { emit(.warning(reason)) }
@@ -861,6 +967,29 @@ public final class ClientSession: @unchecked Sendable {
         closedByUs = true
         lock.unlock()
         connection?.close()
+    }
+
+    /// Takes back the lines typed but not sent yet (Ctrl-C at the prompt): they are dropped,
+    /// and the session forgets them. Not in the middle of a chunk typed after BDAT, whose
+    /// octets the server is counting. Returns how many were dropped.
+    @discardableResult
+    public func dropQueuedLines() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !queue.isEmpty, machine.chunkRemaining == 0, !queue.contains(where: \.chunk), sasl == nil else { return 0 }
+        let dropped = queue
+        queue.removeAll()
+        // The state machine counted each command, SASL response and end of message when typed.
+        let recorded = dropped.count { $0.kind != .messageLine || $0.expectsReply }
+        machine.withdrawLast(recorded)
+        for line in dropped { resolve(line.ticket, .unanswered) }
+        let shown = dropped.prefix(3).map { VisibleText.escape($0.display) }.joined(separator: ", ")
+        emit(.warning(Words[dropped.count > 3 ? "session-queue-dropped-more" : "session-queue-dropped", [
+            "count": String(dropped.count), "lines": shown, "more": String(dropped.count - min(3, dropped.count)),
+        ]]))
+        stateObservers.forEach { $0(machine) }
+        if awaitingReplies == 0 { signalSettled() }
+        return dropped.count
     }
 
     /// Emits a local note through the same output (in order with replies).

@@ -97,6 +97,11 @@ public struct Renderer: Sendable {
         paint("*** ", .dim) + paint(text, .red, .bold)
     }
 
+    /// Text of less weight (a mark beside a typed line), dimmed.
+    public func dim(_ text: String) -> String {
+        paint(text, .dim)
+    }
+
     /// A line of explanation under a reply (already indented), dimmed.
     public func explanation(_ text: String) -> String {
         paint(text, .dim)

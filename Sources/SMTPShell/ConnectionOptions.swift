@@ -41,6 +41,8 @@ struct ConnectionOptions: Sendable {
     var showSecrets = false
     /// `--record FILE`: the session written as it goes (Docs/session-format.md).
     var record: String?
+    /// `--force`: a recording replaces an existing file.
+    var replaceRecording = false
     /// `--json FILE|-`: the session's events as JSON lines (`-`: on stdout, instead of the transcript).
     var json: String?
 
@@ -75,8 +77,10 @@ struct ConnectionOptions: Sendable {
         .value("user", "name", help: "option-auth-user"),
         .value("password-file", "file", help: "option-password-file"),
         .value("password", "secret", help: "option-auth-password"),
+        .flag("auth-insecure", help: "option-auth-insecure"),
         .flag("show-secrets", help: "option-show-secrets"),
         .value("record", "file", help: "option-record"),
+        .flag("force", help: "option-force"),
         .value("json", "file|-", help: "option-json"),
     ]
 
@@ -117,11 +121,13 @@ struct ConnectionOptions: Sendable {
         }
         showSecrets = parsed.flag("show-secrets")
         record = parsed.value("record")
+        replaceRecording = parsed.flag("force")
         json = parsed.value("json")
         if let record, record == json { throw UsageError(Words["usage-record-and-json"], command: parsed.spec.name) }
         credentials.user = parsed.value("user")
         credentials.passwordFile = parsed.value("password-file")
         credentials.passwordArgument = parsed.value("password")
+        credentials.allowInsecure = parsed.flag("auth-insecure")
         for file in [tls.caFile, tls.clientCertificateFile, tls.clientKeyFile, credentials.passwordFile].compactMap({ $0 })
         where access(file, R_OK) != 0 {
             throw UsageError(Words["usage-cannot-read", ["file": VisibleTextShort.of(file)]], command: parsed.spec.name)
@@ -165,6 +171,11 @@ struct Credentials: Sendable {
     var user: String?
     var passwordFile: String?
     var passwordArgument: String?
+    /// `--auth-insecure`: send credentials even where ``CredentialGate`` finds a risk.
+    var allowInsecure = false
+    /// `demo` and `learn`: the server is the practice server smtpsh started, whose
+    /// self-signed certificate it made itself.
+    var certificateVouchedFor = false
 
     /// The secret without asking, or `nil`; a file that cannot be read is an error.
     func secret() throws(ShellError) -> String? {

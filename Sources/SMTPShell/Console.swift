@@ -151,6 +151,12 @@ public enum ExitStatus: Int32, Sendable {
     case messageRefused = 17
     /// `smtpsh replay`: a reply differed from the recorded one (or never came).
     case replayDifferent = 20
+    /// A script's local command (`:auth` without a secret, `:send` refused, `:run` that
+    /// stopped…) could not do its job.
+    case localCommandFailed = 9
+    /// Credentials were not sent: the connection was not safe for them (no TLS, AUTH or the
+    /// mechanism not offered, a certificate that did not verify) and `--auth-insecure` was not given.
+    case credentialsWithheld = 18
     /// A session or macro file that cannot be read as one (EX_DATAERR).
     case dataError = 65
     case usage = 64

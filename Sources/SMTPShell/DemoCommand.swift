@@ -35,6 +35,8 @@ struct DemoCommand {
 
     init(_ parsed: ParsedCommandLine) throws(UsageError) {
         connection = try ConnectionOptions(parsed)
+        // The server is the one smtpsh starts here: its self-signed certificate is smtpsh's own.
+        connection.credentials.certificateVouchedFor = connection.tls.caFile == nil
         if let extra = parsed.positional(0) {
             throw UsageError(Words["usage-unexpected-argument", ["argument": VisibleTextShort.of(extra)]], command: "demo")
         }

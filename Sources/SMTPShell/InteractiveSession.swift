@@ -35,6 +35,15 @@ struct InteractiveSession {
                 readEditrc: ProcessInfo.processInfo.environment["SMTPSH_NO_EDITRC"] == nil,
                 completion: { [session, defaults] line in
                     Completion.candidates(for: line, state: session.state) { MacroLibrary.entries(in: defaults.macroDirectories).map(\.name) }
+                },
+                interrupted: { [session, renderer] line in
+                    // Ctrl-C on an empty line: takes back what is queued, or says how to leave.
+                    guard line.isEmpty else { return [] }
+                    if case .chunkData(let remaining, _) = session.inputMode {
+                        return [renderer.note(Words["session-ctrl-c-chunk", ["remaining": String(remaining)]])]
+                    }
+                    if session.dropQueuedLines() > 0 { return [] }
+                    return [renderer.note(Words["session-ctrl-c-hint"])]
                 }
             ))
         } catch {
@@ -44,7 +53,8 @@ struct InteractiveSession {
         sink.redirect { line in editor.print(line) }
         let macros = MacroCommands(
             session: session, sinks: sinks, defaults: defaults, credentials: credentials,
-            askSecret: { prompt in editor.readSecret(prompt: prompt) })
+            askSecret: { prompt in editor.readSecret(prompt: prompt) },
+            confirm: { question in confirm(question, editor: editor) })
         session.addStateObserver { [target, renderer] state in
             editor.setPrompt(Self.prompt(for: state, target: target, renderer: renderer))
             // As telnet does: when the connection is gone, the session is over.
@@ -60,8 +70,12 @@ struct InteractiveSession {
             refreshPrompt(editor)
             // A secret typed on the line (AUTH PLAIN with its credentials, an answer to a
             // challenge) does not stay on the screen: the line is shown redacted.
-            let input = editor.readLine { [session] line in
-                LocalCommandLine(line) != nil && session.inputMode == .command ? nil : session.redactedForm(ofTyped: LocalCommandLine.unescaped(line))
+            // A line typed while a reply is awaited is marked as queued until it goes out.
+            let input = editor.readLine { [session, renderer] line in
+                if LocalCommandLine(line) != nil && session.inputMode == .command { return nil }
+                let shown = session.redactedForm(ofTyped: LocalCommandLine.unescaped(line))
+                guard let awaited = session.awaitedReplyName else { return shown }
+                return (shown ?? line) + "  " + renderer.dim(Words["session-queued-mark", ["what": awaited]])
             }
             switch input {
             case .line(let line):
@@ -112,7 +126,7 @@ struct InteractiveSession {
         guard !session.isClosed else { return }
         if session.state.phase != .closed {
             if session.inputMode != .command {
-                editor.print(renderer.warning(Words["session-leaving-mid", ["command": session.inputMode == .messageBody ? "DATA" : "AUTH"]]))
+                editor.print(renderer.warning(Words["session-leaving-mid", ["command": Self.unfinished(session.inputMode)]]))
             } else {
                 editor.print(renderer.sent("QUIT", tls: session.state.isTLS))
                 session.submit("QUIT")
@@ -124,63 +138,11 @@ struct InteractiveSession {
     }
 
     private func perform(_ command: LocalCommand, editor: LineEditor, macros: MacroCommands) {
-        switch command {
-        case .send, .hello, .envelope, .data, .set, .macros, .run, .record:
-            _ = macros.perform(command)
-        case .help(let verb):
-            for line in VerbHelp.text(for: verb) { editor.print(renderer.note(line)) }
-        case .state:
-            for line in StateReport.lines(session.state, queued: session.queuedLineCount, target: target) {
-                editor.print(renderer.note(line))
-            }
-        case .clear:
-            editor.print("\u{1B}[H\u{1B}[2J")
-        case .quit:
-            break
-        case .unknown(let text):
-            editor.print(renderer.warning(Words["session-unknown-local", ["command": VisibleText.escape(String(text.split(separator: " ").first ?? ""))]]))
-        case .explain(let argument):
-            explain(argument, editor: editor)
-        case .tls:
-            if let report = session.tlsReport {
-                for line in TLSReportText.lines(report, wholeChain: true) { editor.print(renderer.note(line)) }
-            } else {
-                editor.print(renderer.note(Words["tls-none-yet"]))
-            }
-        case .startTLS:
-            editor.print(renderer.sent("STARTTLS", tls: session.state.isTLS))
-            session.submit("STARTTLS")
-        case .auth(let argument):
-            authenticate(argument, editor: editor)
-        case .lang(let argument):
-            language(argument, editor: editor)
-        }
-    }
-
-    /// `:explain` (the last reply, in full), `:explain on|off`, `:explain CODE|LINE`.
-    private func explain(_ argument: String?, editor: LineEditor) {
-        switch argument?.lowercased() {
-        case nil:
-            if let lines = explainer.explainLast() {
-                lines.forEach { editor.print($0) }
-            } else {
-                editor.print(renderer.note(Words["session-explain-nothing-yet"]))
-            }
-        case "on"?:
-            explainer.isEnabled = true
-            editor.print(renderer.note(Words["session-explain-on"]))
-        case "off"?:
-            explainer.isEnabled = false
-            editor.print(renderer.note(Words["session-explain-off"]))
-        case .some:
-            let input = argument ?? ""
-            if let lines = explainer.explain(input: input) {
-                lines.forEach { editor.print($0) }
-            } else {
-                let shown = VisibleTextShort.of(input, limit: 80)
-                editor.print(renderer.warning(Words["explain-unknown-input", ["input": shown]]))
-            }
-        }
+        if case .auth(let argument) = command { return authenticate(argument, editor: editor) }
+        if macros.perform(command) != nil { return }
+        let commands = SessionCommands(
+            session: session, explainer: explainer, renderer: renderer, target: target, show: { editor.print($0) }, terminal: true)
+        _ = commands.perform(command)
     }
 
     /// `:auth MECH [user]`: the user from the argument, --user, or a question; the secret from
@@ -188,6 +150,12 @@ struct InteractiveSession {
     private func authenticate(_ argument: String?, editor: LineEditor) {
         guard let request = AuthRequest(argument) else {
             editor.print(renderer.warning(AuthRequest.usage))
+            return
+        }
+        // What is unsafe is said before anything is asked for: nothing is typed in vain.
+        let gate = CredentialGate(credentials: credentials, confirm: { question in confirm(question, editor: editor) })
+        guard gate.check(session, mechanism: request.mechanism) == .go else {
+            editor.print(renderer.warning(Words["auth-cancelled"]))
             return
         }
         var user = request.user ?? credentials.user
@@ -214,27 +182,15 @@ struct InteractiveSession {
             editor.print(renderer.warning(Words["auth-cancelled"]))
             return
         }
-        session.authenticate(SASLExchange(mechanism: request.mechanism, user: user, secret: secret))
+        session.authenticate(SASLExchange(mechanism: request.mechanism, user: user, secret: secret), adviceShown: true)
     }
 
-    /// `:lang` (which languages), `:lang fr`, `:lang en,ja`.
-    private func language(_ argument: String?, editor: LineEditor) {
-        if let argument {
-            do throws(UnknownLanguage) {
-                let languages = try Language.list(parsing: argument)
-                explainer.languages = languages
-                Words.language = languages[0]
-                refreshPrompt(editor)
-            } catch {
-                editor.print(renderer.warning(Words["unknown-language", [
-                    "input": VisibleText.escape(error.input),
-                    "languages": Language.allCases.map(\.rawValue).joined(separator: ", "),
-                ]]))
-                return
-            }
-        }
-        let names = explainer.languages.map { "\($0.nativeName) (\($0.rawValue))" }.joined(separator: ", ")
-        editor.print(renderer.note(Words["session-languages", ["languages": names]]))
+    /// A yes/no question at the prompt; anything but a yes (Ctrl-C, Ctrl-D, Enter) is no.
+    private func confirm(_ question: String, editor: LineEditor) -> Bool {
+        editor.setPrompt(question)
+        defer { refreshPrompt(editor) }
+        guard case .line(let answer) = editor.readLine() else { return false }
+        return CredentialGate.Decision.isYes(answer)
     }
 
     /// Sets the prompt from the state under the session's lock: a reply arriving meanwhile
@@ -247,9 +203,22 @@ struct InteractiveSession {
 
     private func prompt() -> String { Self.prompt(for: session.state, target: target, renderer: renderer) }
 
-    /// `localhost ready> `, `localhost TLS DATA (end with a lone .)> `; coloured when colour is on.
+    /// What a session left in the middle of is in: DATA, BDAT's chunk or AUTH.
+    static func unfinished(_ mode: SessionStateMachine.InputMode) -> String {
+        switch mode {
+        case .messageBody: "DATA"
+        case .chunkData: "BDAT"
+        case .saslResponse, .command: "AUTH"
+        }
+    }
+
+    /// `localhost ready> `, `localhost TLS DATA (end with a lone .)> `, `localhost ready,
+    /// waiting for NOOP> `; coloured when colour is on.
     static func prompt(for state: SessionStateMachine, target: ServerAddress, renderer: Renderer) -> String {
-        let label = StateReport.phaseLabel(state.phase, mode: state.inputMode)
+        var label = StateReport.phaseLabel(state.phase, mode: state.inputMode)
+        if state.inputMode == .command, state.phase != .awaitingGreeting, let first = state.pending.first {
+            label = Words["phase-waiting", ["phase": label, "what": ClientSession.name(first)]]
+        }
         let tls = state.isTLS ? " TLS" : ""
         let text = "\(target.host)\(tls) \(label)> "
         guard renderer.color else { return text }
@@ -274,6 +243,9 @@ extension LocalCommand {
 enum StateReport {
     static func phaseLabel(_ phase: SessionStateMachine.Phase, mode: SessionStateMachine.InputMode) -> String {
         if mode == .messageBody { return Words["phase-message-body"] }
+        if case .chunkData(let remaining, let size) = mode {
+            return Words["phase-chunk", ["remaining": String(remaining), "size": String(size)]]
+        }
         if mode == .saslResponse { return "AUTH" }
         switch phase {
         case .awaitingGreeting: return Words["phase-awaiting-greeting"]

@@ -21,18 +21,25 @@ final class MacroCommands: @unchecked Sendable {
     let credentials: Credentials
     /// Asks for a secret without echo (at a terminal), or `nil`.
     let askSecret: ((String) -> String?)?
+    /// Asks a yes/no question (at a terminal), or `nil`.
+    let confirm: (@Sendable (String) -> Bool)?
 
-    init(session: ClientSession, sinks: TranscriptSinks, defaults: MacroDefaults, credentials: Credentials, askSecret: ((String) -> String?)?) {
+    init(
+        session: ClientSession, sinks: TranscriptSinks, defaults: MacroDefaults, credentials: Credentials,
+        askSecret: ((String) -> String?)?, confirm: (@Sendable (String) -> Bool)? = nil
+    ) {
         self.session = session
         self.sinks = sinks
         self.defaults = defaults
         self.credentials = credentials
         self.askSecret = askSecret
+        self.confirm = confirm
         for problem in defaults.problems { session.warn(problem) }
     }
 
-    /// Runs the command if it is one of these; returns false otherwise.
-    func perform(_ command: LocalCommand) -> Bool {
+    /// Runs the command if it is one of these (`nil` otherwise): `true` when it did its job,
+    /// `false` when it could not (said on screen; a script then exits 9, Docs/exit-status.md).
+    func perform(_ command: LocalCommand) -> Bool? {
         switch command {
         case .send(let arguments): standard([.hello, .envelope, .message], arguments)
         case .hello(let arguments): standard([.hello], arguments)
@@ -42,37 +49,39 @@ final class MacroCommands: @unchecked Sendable {
         case .macros: listMacros()
         case .run(let arguments): runMacro(arguments)
         case .record(let argument): record(argument)
-        default: return false
+        default: nil
         }
-        return true
     }
 
     // MARK: - The standard session
 
-    private func standard(_ parts: Set<StandardSession.Part>, _ arguments: String?) {
+    private func standard(_ parts: Set<StandardSession.Part>, _ arguments: String?) -> Bool {
         var settings = defaults
         var count = 1
         for (key, value) in MacroArguments.parse(arguments) {
             if key.lowercased() == "count" {
                 guard let number = Int(value), (1...100_000).contains(number) else {
                     session.warn(Words["macro-bad-value", ["key": key, "value": VisibleTextShort.of(value)]])
-                    return
+                    return false
                 }
                 count = number
                 continue
             }
             if let problem = settings.set(key, value, context: .call) {
                 session.warn(problem)
-                return
+                return false
             }
         }
-        var auth: SASLExchange?
+        var auth: StandardSession.Authentication?
         if parts.contains(.hello), let mechanism = settings.auth, !session.state.isAuthenticated {
-            guard let exchange = authExchange(mechanism) else {
-                session.warn(Words["auth-cancelled"])
-                return
+            // A user is needed before anything is sent; the secret is asked for after the gate.
+            guard credentials.user != nil else {
+                session.warn(Words["macro-auth-needs-user"])
+                return false
             }
-            auth = exchange
+            auth = .init(mechanism: mechanism, gate: CredentialGate(credentials: credentials, confirm: confirm)) { [self] in
+                authExchange(mechanism)
+            }
         }
         var message: [String] = []
         if parts.contains(.message) {
@@ -82,7 +91,7 @@ final class MacroCommands: @unchecked Sendable {
                     body = try SendCommand.lines(of: file)
                 } catch {
                     session.warn(error.description)
-                    return
+                    return false
                 }
             }
             let domain = settings.ehlo.contains(".") ? settings.ehlo : "localhost.localdomain"
@@ -107,10 +116,17 @@ final class MacroCommands: @unchecked Sendable {
                 session.submit("QUIT", shown: true)
                 _ = session.waitUntilSettled(limit: min(session.options.replyTimeout, 5))
             }
+            return true
         case .refused(let stage):
-            session.warn(Words["macro-stopped", ["stage": stage.rawValue.uppercased()]])
+            // Closed meanwhile (a 421, or smtpsh ended a pipelined DATA on purpose): said once.
+            let closed = session.isClosed || session.state.phase == .closed
+            session.warn(Words[closed ? "macro-stopped-closed" : "macro-stopped", ["stage": stage.rawValue.uppercased()]])
+            return false
         case .ended:
-            break
+            return false
+        case .authNotSent:
+            session.warn(Words["auth-cancelled"])
+            return false
         }
     }
 
@@ -133,13 +149,13 @@ final class MacroCommands: @unchecked Sendable {
         return SASLExchange(mechanism: mechanism, user: user, secret: secret)
     }
 
-    private func set(_ arguments: String?) {
+    private func set(_ arguments: String?) -> Bool {
         let pairs = MacroArguments.parse(arguments)
         var changed = defaults
         for (key, value) in pairs {
             if let problem = changed.set(key, value, context: .configuration) {
                 session.warn(problem)
-                return
+                return false
             }
         }
         defaults = changed
@@ -153,43 +169,46 @@ final class MacroCommands: @unchecked Sendable {
             session.note(Words["macro-defaults", ["file": MacroDefaults.configPath() ?? "~/.config/smtpsh/config"]])
             for line in lines { session.note("  " + VisibleText.escape(line)) }
         }
+        return true
     }
 
     // MARK: - User macros
 
-    private func listMacros() {
+    private func listMacros() -> Bool {
         let entries = MacroLibrary.entries(in: defaults.macroDirectories)
         if entries.isEmpty {
             session.note(Words["macro-none", ["directory": defaults.macroDirectories.first ?? "-"]])
-            return
+            return true
         }
         let width = entries.map { DisplayWidth.of(VisibleText.escape($0.name)) }.max() ?? 0
         for entry in entries {
             let name = VisibleText.escape(entry.name)
             session.note("  " + (entry.description.map { DisplayWidth.padded(name, to: width) + "  " + VisibleText.escape($0) } ?? name))
         }
+        return true
     }
 
-    private func runMacro(_ arguments: String?) {
+    private func runMacro(_ arguments: String?) -> Bool {
         var pairs = MacroArguments.parse(arguments)
         guard !pairs.isEmpty, pairs[0].value == "yes", !arguments!.hasPrefix("\"") else {
             session.warn(Words["macro-run-usage"])
-            return
+            return false
         }
         let name = pairs.removeFirst().key
         guard let path = MacroLibrary.find(name, in: defaults.macroDirectories) else {
             session.warn(Words["macro-not-found", ["name": VisibleTextShort.of(name), "directory": defaults.macroDirectories.first ?? "-"]])
-            return
+            return false
         }
         let script: SessionScript
         do throws(ShellError) {
             script = try ReplayCommand.load(path)
         } catch {
             session.warn(error.description)
-            return
+            return false
         }
         var runner = ScriptRunner(script: script, name: FilePath.lastComponent(of: path))
         runner.credentials = credentials
+        runner.confirm = confirm
         runner.stopOnMismatch = true
         // The macro's parameters: given now, else the defaults of the session (`${to}` is the
         // default recipient), else the file's.
@@ -202,30 +221,32 @@ final class MacroCommands: @unchecked Sendable {
         guard unknown.isEmpty else {
             let names = known.isEmpty ? "-" : known.sorted().joined(separator: ", ")
             session.warn(Words["macro-unknown-values", ["name": name, "names": unknown.joined(separator: ", "), "known": names]])
-            return
+            return false
         }
         for (key, value) in pairs { values[key] = value }
         runner.values = values
         let missing = runner.missingVariables
         guard missing.isEmpty else {
             session.warn(Words["macro-missing-values", ["name": name, "names": missing.joined(separator: ", ")]])
-            return
+            return false
         }
         session.note(Words["macro-running", ["name": VisibleTextShort.of(name)]])
         let result = runner.run(on: session)
         switch result.stopped {
         case .mismatch?:
             session.warn(Words["macro-run-stopped", ["name": name]])
+            return false
         case nil:
             session.note(Words["macro-run-done", ["name": name, "count": String(result.matched)]])
+            return true
         default:
-            break
+            return false
         }
     }
 
     // MARK: - Recording
 
-    private func record(_ argument: String?) {
+    private func record(_ argument: String?) -> Bool {
         switch argument {
         case nil:
             if let path = sinks.recordingPath {
@@ -239,13 +260,21 @@ final class MacroCommands: @unchecked Sendable {
             } else {
                 session.note(Words["record-off-already"])
             }
-        case let path?:
+        case let argument?:
+            // `:record FILE --force` (or `--force FILE`) replaces an existing file.
+            var words = argument.split(separator: " ").map(String.init)
+            let replace = words.contains("--force")
+            words.removeAll { $0 == "--force" }
+            let path = words.joined(separator: " ")
             do throws(ShellError) {
-                try sinks.startRecording(MacroDefaults.expandHome(path), tlsActive: session.state.isTLS)
+                try sinks.startRecording(
+                    MacroDefaults.expandHome(path), tlsActive: session.state.isTLS, replace: replace, existsMessage: "record-exists-local")
                 session.note(Words["record-started", ["file": VisibleText.escape(path)]])
             } catch {
                 session.warn(error.description)
+                return false
             }
         }
+        return true
     }
 }

@@ -39,9 +39,12 @@ final class TranscriptSinks: @unchecked Sendable {
     var isRecording: Bool { lock.withLock { recorder != nil } }
     var recordingPath: String? { lock.withLock { recorder?.path } }
 
-    /// Starts a recording (replacing the file). The header says what, where and when.
-    func startRecording(_ path: String, tlsActive: Bool = false) throws(ShellError) {
-        let file = try TranscriptFile(path: path)
+    /// Starts a recording. An existing file is kept unless `replace` (`--force`): a recording
+    /// is often the baseline a replay compares with. The header says what, where and when.
+    func startRecording(_ path: String, tlsActive: Bool = false, replace: Bool = false, existsMessage: String = "record-exists")
+        throws(ShellError)
+    {
+        let file = try TranscriptFile(path: path, replace: replace, existsMessage: existsMessage)
         lock.lock()
         defer { lock.unlock() }
         recorder?.close()
@@ -167,8 +170,14 @@ final class TranscriptFile: @unchecked Sendable {
     private var descriptor: Int32
     private let owned: Bool
 
-    init(path: String) throws(ShellError) {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+    /// Opens `path` for writing, created with mode 0600. Without `replace`, a file that exists
+    /// is left as it is and the error is the message named `existsMessage`.
+    init(path: String, replace: Bool = true, existsMessage: String = "record-exists") throws(ShellError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (replace ? O_TRUNC : O_EXCL), 0o600)
+        if fd < 0 && errno == EEXIST {
+            // The whole name, so that the command the message gives can be copied as it is.
+            throw ShellError(Words[existsMessage, ["file": VisibleText.escape(path)]], status: .usage)
+        }
         guard fd >= 0 else {
             throw ShellError(Words["record-cannot-open", ["file": VisibleTextShort.of(path), "error": String(cString: strerror(errno))]], status: .usage)
         }

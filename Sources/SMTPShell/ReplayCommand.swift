@@ -194,8 +194,8 @@ final class ReplayRun: @unchecked Sendable {
         session.waitUntilClosed(limit: 2)
         let summary = Words[result.allMatched ? "replay-all-matched" : "replay-summary", [
             "file": runner.name, "compared": String(result.compared), "matched": String(result.matched),
-            "different": String(result.differences.count), "missing": String(result.notReached),
-            "expected": String(result.compared + result.notReached),
+            "different": String(result.differences.count), "missing": String(result.notReceived.count),
+            "expected": String(result.expected),
         ]]
         if result.allMatched { session.note(summary) } else { session.warn(summary) }
         if let tls = session.tlsFailureStatus { return tls }
@@ -203,6 +203,7 @@ final class ReplayRun: @unchecked Sendable {
         case .closed?: return result.differences.isEmpty ? .connectionLost : .replayDifferent
         case .timedOut?: return .timedOut
         case .missingVariable?, .noCredentials?: return .usage
+        case .credentialsWithheld?: return .credentialsWithheld
         case .mismatch?, nil: return result.allMatched ? .success : .replayDifferent
         }
     }
@@ -218,8 +219,8 @@ final class ReplayRun: @unchecked Sendable {
             let verdict = row.status == .success ? Words["replay-table-ok"] : row.status == .replayDifferent ? Words["replay-table-differs"] : Words["replay-table-failed", ["status": String(row.status.rawValue)]]
             let result = row.result
             cells.append([
-                row.file, String(result.compared + result.notReached), String(result.matched), String(result.differences.count),
-                String(result.notReached), verdict,
+                row.file, String(result.expected), String(result.matched), String(result.differences.count),
+                String(result.notReceived.count), verdict,
             ])
         }
         var widths = [Int](repeating: 0, count: headers.count)

@@ -32,10 +32,13 @@ struct ScriptRunner {
         var differences: [Difference] = []
         /// Why it stopped before the end, if it did (already said on screen).
         var stopped: Stop?
-        /// Replies in the file that could not be compared (the session ended first, a message skipped).
-        var notReached = 0
+        /// The lines of the file whose reply never came (the session ended first, a message
+        /// skipped after a refused DATA, the script stopped before them).
+        var notReceived: [Int] = []
 
-        var allMatched: Bool { differences.isEmpty && stopped == nil && notReached == 0 }
+        var allMatched: Bool { differences.isEmpty && stopped == nil && notReceived.isEmpty }
+        /// Every reply the file expects: as recorded, different, or not received.
+        var expected: Int { matched + differences.count + notReceived.count }
     }
 
     struct Difference: Sendable, Equatable {
@@ -50,6 +53,8 @@ struct ScriptRunner {
         case timedOut
         case missingVariable(String, line: Int)
         case noCredentials(line: Int)
+        /// The ``CredentialGate`` kept the credentials back (exit status 18).
+        case credentialsWithheld(line: Int)
     }
 
     /// The values for the variables: given ones, then the parameters' defaults.
@@ -62,13 +67,23 @@ struct ScriptRunner {
         script.variablesUsed.filter { resolvedValue($0) == nil }
     }
 
+    /// Asks a yes/no question (`:run` at a terminal), or `nil`.
+    var confirm: (@Sendable (String) -> Bool)?
+
+    /// A reply the file expects, and the ticket of the line it answers (or the greeting).
+    private enum Awaited {
+        case ticket(ClientSession.ReplyTicket)
+        case greeting
+    }
+
     func run(on session: ClientSession) -> Result {
         var result = Result()
         let exchanges = script.exchanges
         var index = 0
-        /// The checks waiting for replies: (exchange index, reply number expected).
-        var checks: [(exchange: Int, reply: Int)] = []
-        var nextReply = session.replyCount
+        /// The checks waiting for replies: the exchange, and what names its reply.
+        var checks: [(exchange: Int, awaited: Awaited)] = []
+        /// Whether the exchange at `index` was sent (its reply then has a check).
+        var currentSent = false
 
         func settle() -> Bool {
             session.releaseWrites()
@@ -86,20 +101,22 @@ struct ScriptRunner {
             }
         }
 
-        /// Compares the replies that came with the checks waiting; false to stop.
+        /// Compares each reply that came with the expectation of its own exchange; false to stop.
         func compareChecks() -> Bool {
-            guard !checks.isEmpty else { return true }
-            let first = checks[0].reply
-            let replies = session.replies(from: first)
+            defer { checks = [] }
             var keepGoing = true
             for check in checks {
-                let offset = check.reply - first
-                guard let expectation = exchanges[check.exchange].expectation else { continue }
-                guard offset < replies.count else {
-                    result.notReached += 1
+                let reply: Reply?
+                switch check.awaited {
+                case .greeting: reply = session.greeting
+                case .ticket(let ticket):
+                    if case .answered(let answer) = session.reply(for: ticket) { reply = answer } else { reply = nil }
+                }
+                guard keepGoing, let expectation = exchanges[check.exchange].expectation else { continue }
+                guard let reply else {
+                    result.notReceived.append(expectation.line)
                     continue
                 }
-                let reply = replies[offset]
                 result.compared += 1
                 if expectation.matches(reply, comparison: comparison) {
                     result.matched += 1
@@ -114,20 +131,16 @@ struct ScriptRunner {
                     if stopOnMismatch {
                         result.stopped = .mismatch(line: expectation.line)
                         keepGoing = false
-                        break
                     }
                 }
             }
-            checks = []
             return keepGoing
         }
 
         /// After sending: wait now, unless the next exchange was pipelined behind this one.
-        func finishStep(expectsReply: Bool) -> Bool {
-            if expectsReply {
-                checks.append((index, nextReply))
-                nextReply += 1
-            }
+        func finishStep(_ ticket: ClientSession.ReplyTicket?) -> Bool {
+            if let ticket { checks.append((index, .ticket(ticket))) }
+            currentSent = true
             let next = index + 1 < exchanges.count ? exchanges[index + 1] : nil
             if let next, next.pipelined, pipeliningAllowed(session) {
                 // What follows leaves in the same write (see ClientSession.holdWritesUntilReleased).
@@ -138,12 +151,9 @@ struct ScriptRunner {
         }
 
         func settleAndCompare() -> Bool {
-            guard settle() else {
-                _ = compareChecks()
-                return false
-            }
-            nextReply = session.replyCount
-            return compareChecks()
+            let settled = settle()
+            let same = compareChecks()
+            return settled && same
         }
 
         func substitute(_ text: String, line: Int) -> String? {
@@ -158,17 +168,15 @@ struct ScriptRunner {
 
         // A file that does not start with the greeting (a macro, a recording begun with
         // :record mid-session) still waits for it: the greeting is not the first command's reply.
-        if exchanges.first?.kind != .greeting, session.state.phase == .awaitingGreeting {
-            if settle() {
-                nextReply = session.replyCount
-            } else {
-                result.notReached = Self.awaitedReplies(exchanges[...])
-                return result
-            }
+        if exchanges.first?.kind != .greeting, session.state.phase == .awaitingGreeting, !settle() {
+            result.notReceived = Self.awaitedLines(exchanges[...])
+            reportNotReceived(result, on: session)
+            return result
         }
 
         loop: while index < exchanges.count {
             let exchange = exchanges[index]
+            currentSent = false
             // The server ended the session (421, or a close): nothing more can be sent.
             if exchange.kind != .greeting && exchange.kind != .unsolicited && (session.isClosed || session.state.phase == .closed) {
                 result.stopped = .closed
@@ -176,32 +184,38 @@ struct ScriptRunner {
             }
             switch exchange.kind {
             case .greeting:
-                guard settle() else { break loop }
-                checks.append((index, 0))
-                nextReply = session.replyCount
-                if !compareChecks() { break loop }
+                checks.append((index, .greeting))
+                currentSent = true
+                if !settleAndCompare() { break loop }
             case .unsolicited:
                 // A reply the server sent by itself then (a 421 before closing): not expected now.
                 break
             case .command(let raw):
                 guard session.inputMode == .command else {
-                    result.notReached += 1
+                    if let expectation = exchange.expectation { result.notReceived.append(expectation.line) }
                     break
                 }
                 if let auth = redactedAuth(at: index) {
-                    guard runAuth(auth, session: session, result: &result, checks: &checks, nextReply: &nextReply) else { break loop }
-                    if !settleAndCompare() { break loop }
+                    // Only the reply that ends the exchange is compared (the challenges depend on the server).
+                    let ticket = runAuth(auth, session: session, result: &result)
                     index = auth.last
+                    guard let ticket else { break loop }
+                    checks.append((index, .ticket(ticket)))
+                    currentSent = true
+                    if !settleAndCompare() { break loop }
                     break
                 }
                 guard let text = substitute(raw, line: exchange.line) else { break loop }
+                // An AUTH the file holds with its credentials goes through the gate too.
+                if let mechanism = Self.authMechanism(of: text), !mayAuthenticate(mechanism, line: exchange.line, session: session, result: &result) {
+                    break loop
+                }
                 let pipelined = exchange.pipelined && pipeliningAllowed(session)
-                session.submit(text, shown: true, pipelined: pipelined)
-                if !finishStep(expectsReply: true) { break loop }
+                if !finishStep(session.submit(text, shown: true, pipelined: pipelined, track: true).ticket) { break loop }
             case .message(let lines):
                 guard session.inputMode == .messageBody else {
                     // DATA was refused: the message is not sent.
-                    if exchange.expectation != nil { result.notReached += 1 }
+                    if let expectation = exchange.expectation { result.notReceived.append(expectation.line) }
                     break
                 }
                 session.holdWritesUntilReleased()
@@ -212,16 +226,13 @@ struct ScriptRunner {
                 }
                 session.submit(lines: texts, shown: true, content: true)
                 if lines.last == "." {
-                    session.submit(".", shown: true)
+                    if !finishStep(session.submit(".", shown: true, track: true).ticket) { break loop }
                 } else {
                     session.releaseWrites()
                 }
-                if lines.last == "." {
-                    if !finishStep(expectsReply: true) { break loop }
-                }
             case .chunk(let command, let lines):
                 guard session.inputMode == .command else {
-                    result.notReached += 1
+                    if let expectation = exchange.expectation { result.notReceived.append(expectation.line) }
                     break
                 }
                 var bytes: [UInt8] = []
@@ -230,30 +241,73 @@ struct ScriptRunner {
                     bytes += Array(text.utf8) + [13, 10]
                 }
                 let last = command.uppercased().split(separator: " ").contains("LAST")
-                session.submitChunk(bytes, last: last, pipelined: exchange.pipelined && pipeliningAllowed(session))
-                if !finishStep(expectsReply: true) { break loop }
+                if !finishStep(session.submitChunk(bytes, last: last, pipelined: exchange.pipelined && pipeliningAllowed(session))) { break loop }
             case .saslResponse(let raw):
                 guard session.inputMode == .saslResponse else {
-                    result.notReached += 1
+                    if let expectation = exchange.expectation { result.notReceived.append(expectation.line) }
                     break
                 }
                 guard let text = substitute(raw, line: exchange.line) else { break loop }
-                session.submit(text, shown: true)
-                if !finishStep(expectsReply: true) { break loop }
+                if !finishStep(session.submit(text, shown: true, track: true).ticket) { break loop }
             }
             index += 1
         }
         session.releaseWrites()
-        // What the file expected after the point where it stopped.
-        if result.stopped != nil {
-            result.notReached += Self.awaitedReplies(exchanges[min(index + 1, exchanges.count)...])
+        // Checks still open when it stopped (a pipelined group cut short), then what the file
+        // expected after the point where it stopped.
+        if !checks.isEmpty {
+            _ = session.waitUntilSettled()
+            let stopped = result.stopped
+            _ = compareChecks()
+            result.stopped = result.stopped ?? stopped
         }
+        if result.stopped != nil {
+            let from = currentSent ? index + 1 : index
+            result.notReceived += Self.awaitedLines(exchanges[min(from, exchanges.count)...])
+        }
+        reportNotReceived(result, on: session)
         return result
     }
 
-    /// The replies these exchanges wait for (an unsolicited one is not waited for).
-    private static func awaitedReplies(_ exchanges: ArraySlice<SessionScript.Exchange>) -> Int {
-        exchanges.count { $0.expectation != nil && $0.kind != .unsolicited }
+    /// Names the lines of the file whose replies never came: a few by number, then how many more.
+    private func reportNotReceived(_ result: Result, on session: ClientSession) {
+        guard !result.notReceived.isEmpty else { return }
+        let shown = result.notReceived.prefix(5).map(String.init).joined(separator: ", ")
+        let more = result.notReceived.count - min(5, result.notReceived.count)
+        let key = more > 0 ? "script-not-received-more" : result.notReceived.count > 1 ? "script-not-received-lines" : "script-not-received"
+        session.warn(Words[key, [
+            "file": name, "lines": shown, "count": String(more),
+        ]])
+    }
+
+    /// The mechanism of an `AUTH` line, when smtpsh knows it.
+    static func authMechanism(of line: String) -> SASLMechanism? {
+        let words = line.split(separator: " ")
+        guard words.count >= 2, words[0].uppercased() == "AUTH" else { return nil }
+        return SASLMechanism(name: String(words[1]))
+    }
+
+    /// The ``CredentialGate`` before an AUTH of the file; false (and the stop recorded) when
+    /// the credentials must not go.
+    private func mayAuthenticate(_ mechanism: SASLMechanism, line: Int, session: ClientSession, result: inout Result) -> Bool {
+        switch CredentialGate(credentials: credentials, confirm: confirm).check(session, mechanism: mechanism) {
+        case .go:
+            return true
+        case .cancelled, .withheld:
+            let state = session.state
+            let hint =
+                state.capabilities == nil
+                ? "script-auth-without-ehlo" : (!state.isTLS && state.capabilities?.supports(Capability.startTLS) == true)
+                    ? "script-auth-before-starttls" : "script-auth-not-sent"
+            session.warn(Words[hint, ["file": name, "line": String(line)]])
+            result.stopped = .credentialsWithheld(line: line)
+            return false
+        }
+    }
+
+    /// The lines of the replies these exchanges wait for (an unsolicited one is not waited for).
+    private static func awaitedLines(_ exchanges: ArraySlice<SessionScript.Exchange>) -> [Int] {
+        exchanges.compactMap { $0.kind == .unsolicited ? nil : $0.expectation?.line }
     }
 
     /// Whether commands written one after the other without waiting may go out together:
@@ -285,10 +339,11 @@ struct ScriptRunner {
         return redacted ? RedactedAuth(mechanism: mechanism, first: index, last: last, line: script.exchanges[index].line) : nil
     }
 
-    private func runAuth(
-        _ auth: RedactedAuth, session: ClientSession, result: inout Result, checks: inout [(exchange: Int, reply: Int)], nextReply: inout Int
-    ) -> Bool {
+    /// Leads a redacted AUTH again with the user and secret given now; its ticket names the
+    /// reply that ends the exchange (the challenges depend on the server and are not compared).
+    private func runAuth(_ auth: RedactedAuth, session: ClientSession, result: inout Result) -> ClientSession.ReplyTicket? {
         session.releaseWrites()
+        guard mayAuthenticate(auth.mechanism, line: auth.line, session: session, result: &result) else { return nil }
         var secret: String?
         do throws(ShellError) {
             secret = values["password"]
@@ -299,15 +354,8 @@ struct ScriptRunner {
         guard let user = values["user"] ?? credentials.user, let secret else {
             session.warn(Words["script-auth-needs-secret", ["file": name, "line": String(auth.line)]])
             result.stopped = .noCredentials(line: auth.line)
-            return false
+            return nil
         }
-        session.authenticate(SASLExchange(mechanism: auth.mechanism, user: user, secret: secret))
-        // Only the reply that ends the exchange is compared: the challenges depend on the server.
-        let before = session.replyCount
-        _ = session.waitUntilSettled()
-        let count = session.replyCount - before
-        checks.append((auth.last, before + max(count - 1, 0)))
-        nextReply = session.replyCount
-        return true
+        return session.authenticate(SASLExchange(mechanism: auth.mechanism, user: user, secret: secret), adviceShown: true)
     }
 }

@@ -115,12 +115,13 @@ struct SendCommand {
     }
 
     func run() throws(ShellError) -> ExitStatus {
-        var auth: SASLExchange?
+        var auth: StandardSession.Authentication?
         if let mechanism, let user = connection.credentials.user {
             guard let exchange = try connection.credentials.exchange(mechanism, user: user) else {
                 throw ShellError(Words["send-no-secret"], status: .usage)
             }
-            auth = exchange
+            // Sent only if the gate finds the connection safe for it (or --auth-insecure).
+            auth = .init(mechanism: mechanism, gate: CredentialGate(credentials: connection.credentials, confirm: nil)) { exchange }
         }
         var message: [String] = []
         var dataFile: String?

@@ -65,7 +65,7 @@ struct SessionRunner {
         let startTLS = options.startTLS || standardSession?.startTLS == true
         sinks.setServer("\(address)", tls: options.implicitTLS ? "implicit" : startTLS ? "starttls" : "none")
         do throws(ShellError) {
-            if let record = options.record { try sinks.startRecording(record) }
+            if let record = options.record { try sinks.startRecording(record, replace: options.replaceRecording) }
             if let json = options.json {
                 try sinks.startJSON(json)
                 if json == "-" { sink.redirect { _ in } }
@@ -145,6 +145,8 @@ struct SessionRunner {
         }
         var piped = PipedSession(session: session, renderer: renderer)
         piped.credentials = options.credentials
+        piped.commands = SessionCommands(
+            session: session, explainer: explainer, renderer: renderer, target: address, show: { line in sink.write(line) })
         piped.macros = MacroCommands(
             session: session, sinks: sinks, defaults: MacroDefaults.load(options: options, server: address.host),
             credentials: options.credentials, askSecret: nil)
@@ -177,6 +179,8 @@ extension SessionRunner {
             if let tls = session.tlsFailureStatus { return tls }
             if session.hasTimedOut { return .timedOut }
             return .connectionLost
+        case .authNotSent:
+            return .credentialsWithheld
         }
     }
 
@@ -265,6 +269,17 @@ struct PipedSession {
     var credentials = Credentials()
     /// `:send`, `:run`, `:record`… in a script.
     var macros: MacroCommands?
+    /// `:state`, `:help`, `:explain`, `:lang`, `:tls`, `:starttls` in a script.
+    var commands: SessionCommands?
+    /// The worst that happened to a local command of the script (exit status 9 or 18).
+    private final class LocalFailure {
+        var status: ExitStatus?
+        func note(_ status: ExitStatus) {
+            // Withheld credentials (18) say more than a command that could not run (9).
+            if self.status != .credentialsWithheld { self.status = status }
+        }
+    }
+    private let localFailure = LocalFailure()
 
     /// Waits for the replies to what was sent: `nil` while the session goes on, else how it ended.
     private func waitForReplies() -> ExitStatus? {
@@ -303,18 +318,21 @@ struct PipedSession {
                 if case .quit = local.command {
                     break
                 }
-                if let macros, macros.perform(local.command) {
+                if let done = macros?.perform(local.command) ?? commands?.perform(local.command) {
+                    if !done { localFailure.note(.localCommandFailed) }
                     if let ended = waitForReplies() { return ended }
                     continue
                 }
                 guard case .auth(let argument) = local.command else {
-                    session.warn(Words["piped-local-command", ["command": local.text]])
+                    session.warn(Words["session-unknown-local", ["command": VisibleText.escape(local.text)]])
+                    localFailure.note(.localCommandFailed)
                     continue
                 }
                 // `:auth MECH [user]` in a script: the secret from --password-file,
                 // SMTPSH_PASSWORD or --password.
                 guard let request = AuthRequest(argument), let user = request.user ?? credentials.user else {
                     session.warn(AuthRequest.usage)
+                    localFailure.note(.localCommandFailed)
                     continue
                 }
                 let exchange: SASLExchange?
@@ -322,18 +340,26 @@ struct PipedSession {
                     exchange = try credentials.exchange(request.mechanism, user: user)
                 } catch {
                     session.warn(error.description)
+                    localFailure.note(.localCommandFailed)
                     continue
                 }
                 guard let exchange else {
                     session.warn(Words["auth-no-secret"])
+                    localFailure.note(.localCommandFailed)
                     continue
                 }
-                session.authenticate(exchange)
+                guard CredentialGate(credentials: credentials, confirm: nil).check(session, mechanism: request.mechanism) == .go else {
+                    localFailure.note(.credentialsWithheld)
+                    continue
+                }
+                session.authenticate(exchange, adviceShown: true)
                 if let ended = waitForReplies() { return ended }
                 continue
             }
             let submission = session.submit(LocalCommandLine.unescaped(line))
             if submission.kind == .messageLine && line != "." { continue }
+            // BDAT typed in the script: the next lines are its chunk, until the size is reached.
+            if case .chunkData = session.inputMode { continue }
             if let ended = waitForReplies() { return ended }
             if submission.kind == .command, session.inputMode == .command {
                 let verb = line.split(separator: " ").first?.uppercased()
@@ -347,7 +373,7 @@ struct PipedSession {
         }
         // End of input: leave politely.
         if !session.isClosed && session.state.phase != .closed {
-            if session.inputMode == .messageBody {
+            if session.inputMode != .command && session.inputMode != .saslResponse {
                 session.warn(Words["piped-ended-in-data"])
             }
             session.note(Words["piped-end-of-input"])
@@ -375,6 +401,7 @@ struct PipedSession {
         if let tls = session.tlsFailureStatus { return tls }
         if session.hasTimedOut { return .timedOut }
         if session.closedByServerUnexpectedly { return .connectionLost }
+        if let local = localFailure.status { return local }
         return session.negativeReplies.isEmpty ? .success : .negativeReply
     }
 }

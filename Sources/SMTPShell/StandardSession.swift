@@ -45,7 +45,17 @@ struct StandardSession {
 
     var ehloName: String
     var startTLS = false
-    var auth: SASLExchange?
+    /// AUTH after EHLO (and STARTTLS), through the ``CredentialGate``.
+    var auth: Authentication?
+
+    /// What AUTH needs: the mechanism for the gate, then the exchange, asked for only once
+    /// the gate let it through (at a terminal, the secret is asked for then).
+    struct Authentication {
+        var mechanism: SASLMechanism
+        var gate: CredentialGate
+        /// The exchange with its secret; `nil` when the user gave none.
+        var exchange: @Sendable () -> SASLExchange?
+    }
     var from: String
     var recipients: [String]
     var mailParameters: [String] = []
@@ -81,6 +91,9 @@ struct StandardSession {
         case refused(Stage)
         /// The connection closed, a reply timed out, or TLS failed.
         case ended
+        /// AUTH was not sent: the gate withheld the credentials (no terminal, no
+        /// `--auth-insecure`), or the user said no or gave no secret. Nothing was sent.
+        case authNotSent(CredentialGate.Decision)
     }
 
     /// Runs the steps; returns how far it got. Leaves the session open (QUIT is the caller's).
@@ -112,9 +125,9 @@ struct StandardSession {
         return .completed
     }
 
-    /// One reply still to check: its number, and the stage it belongs to.
+    /// One reply still to check: its ticket, and the stage it belongs to.
     struct Check {
-        var reply: Int
+        var ticket: ClientSession.ReplyTicket
         var stage: Stage
         /// 354 for DATA, else any 2xx.
         var intermediate: Bool
@@ -123,19 +136,14 @@ struct StandardSession {
     /// The greeting, EHLO (HELO after a 5xx), STARTTLS and EHLO again, AUTH; `nil` when all
     /// went as expected.
     func hello(on session: ClientSession) -> Outcome? {
-        func settle() -> Bool { session.waitUntilSettled() == .idle }
         /// The reply's code; `nil` when none came (a timeout, or a close before any reply).
         /// A reply followed by the close (421) still counts: it says which stage failed.
         func send(_ line: String) -> ReplyCode? {
-            let before = session.replyCount
-            session.submit(line, shown: true)
-            guard session.waitUntilSettled() != .timedOut, session.replyCount > before else { return nil }
-            return session.lastReply?.code
+            guard let ticket = session.submit(line, shown: true, track: true).ticket else { return nil }
+            return Self.reply(to: ticket, on: session)?.code
         }
-        guard session.waitUntilSettled() != .timedOut, session.replyCount > 0 else { return .ended }
-        // The greeting (reply number 0), not the last reply: a refused command typed since does not count.
-        let greeting = session.replies(from: 0).first ?? session.lastReply
-        guard greeting?.code.replyClass == .positiveCompletion || session.replyCount > 4096 else { return .refused(.greeting) }
+        guard session.waitUntilSettled() != .timedOut, let greeting = session.greeting else { return .ended }
+        guard greeting.code.replyClass == .positiveCompletion else { return .refused(.greeting) }
         if quitAfter == .greeting { return nil }
 
         guard var code = send("EHLO " + ehloName) else { return .ended }
@@ -157,9 +165,12 @@ struct StandardSession {
         }
 
         if let auth, !session.state.isAuthenticated {
-            session.authenticate(auth)
-            guard settle() else { return .ended }
-            guard session.lastReply?.code == .authenticationSucceeded else { return .refused(.auth) }
+            let decision = auth.gate.check(session, mechanism: auth.mechanism)
+            guard decision == .go else { return .authNotSent(decision) }
+            guard let exchange = auth.exchange() else { return .authNotSent(.cancelled) }
+            let ticket = session.authenticate(exchange, adviceShown: true)
+            guard let reply = Self.reply(to: ticket, on: session) else { return .ended }
+            guard reply.code == .authenticationSucceeded else { return .refused(.auth) }
         }
         return nil
     }
@@ -180,25 +191,24 @@ struct StandardSession {
     private func transaction(
         on session: ClientSession, message: [String], encoded: [UInt8]?, pipelined: Bool, checks: inout [Check], last: Bool
     ) -> Outcome? {
-        var number = checks.last.map { $0.reply + 1 } ?? session.replyCount
-        func expect(_ stage: Stage, intermediate: Bool = false) {
-            checks.append(Check(reply: number, stage: stage, intermediate: intermediate))
-            number += 1
+        func expect(_ ticket: ClientSession.ReplyTicket?, _ stage: Stage, intermediate: Bool = false) {
+            guard let ticket else { return }
+            checks.append(Check(ticket: ticket, stage: stage, intermediate: intermediate))
         }
         /// Waits and checks every reply expected so far.
         func verify() -> Outcome? {
             session.releaseWrites()
             // Closed: the replies that came first still say which stage failed (a 421, then the close).
             let settled = session.waitUntilSettled()
-            guard settled != .timedOut else { return .ended }
-            guard let first = checks.first?.reply else { return settled == .idle ? nil : .ended }
-            let replies = session.replies(from: first)
+            let replies = checks.map { session.reply(for: $0.ticket) }
             defer { checks = [] }
+            guard settled != .timedOut else { return .ended }
+            guard !checks.isEmpty else { return settled == .idle ? nil : .ended }
             var outcome: Outcome?
             var acceptedRecipients = 0
-            for check in checks {
-                guard check.reply - first < replies.count else { return .ended }
-                let code = replies[check.reply - first].code
+            for (check, state) in zip(checks, replies) {
+                guard case .answered(let reply) = state else { return .ended }
+                let code = reply.code
                 let good = check.intermediate ? code == .startMailInput : code.replyClass == .positiveCompletion
                 if good && check.stage == .rcpt { acceptedRecipients += 1 }
                 if !good && outcome == nil { outcome = .refused(check.stage) }
@@ -218,14 +228,12 @@ struct StandardSession {
                 parameters.append("BODY=8BITMIME")
             }
             let mail = (["MAIL FROM:<\(from)>"] + parameters).joined(separator: " ")
-            session.submit(mail, shown: true, pipelined: pipelined)
-            expect(.mail)
+            expect(session.submit(mail, shown: true, pipelined: pipelined, track: true).ticket, .mail)
             if !pipelined, let stop = verify() { return stop }
             if quitAfter == .mail { return verify() }
             for recipient in recipients {
                 let rcpt = (["RCPT TO:<\(recipient)>"] + recipientParameters).joined(separator: " ")
-                session.submit(rcpt, shown: true, pipelined: pipelined)
-                expect(.rcpt)
+                expect(session.submit(rcpt, shown: true, pipelined: pipelined, track: true).ticket, .rcpt)
                 if !pipelined, let stop = verify() { return stop }
             }
             // BDAT: the previous chunk and this envelope have left together; the chunk goes next.
@@ -238,15 +246,12 @@ struct StandardSession {
             bytes.reserveCapacity(message.reduce(0) { $0 + $1.utf8.count + 2 })
             for line in message { bytes += line.utf8; bytes += [13, 10] }
             session.holdWritesUntilReleased()
-            session.submitChunk(bytes, last: true, pipelined: pipelined)
-            expect(.dot)
+            expect(session.submitChunk(bytes, last: true, pipelined: pipelined), .dot)
             return pipelined && !last ? nil : verify()
         }
-        session.submit("DATA", shown: true, pipelined: pipelined)
-        expect(.data, intermediate: true)
+        expect(session.submit("DATA", shown: true, pipelined: pipelined, track: true).ticket, .data, intermediate: true)
         // The message goes out after 354, so DATA's reply (and the envelope's) come first.
         if let stop = verify() { return stop }
-        number = session.replyCount
         if let dataFile, encoded == nil {
             guard Self.stream(dataFile, on: session) else { return .ended }
         }
@@ -257,10 +262,17 @@ struct StandardSession {
         } else if dataFile == nil {
             session.submit(lines: message, shown: true, content: true)
         }
-        session.submit(".", shown: true)
-        expect(.dot)
+        expect(session.submit(".", shown: true, track: true).ticket, .dot)
         // Pipelined, the next envelope follows the dot at once: its replies are checked together.
         return pipelined && !last ? nil : verify()
+    }
+
+    /// Waits until the session settles, then the reply to `ticket`; `nil` when none came (a
+    /// timeout, or a close first). A reply followed by the close (421) still counts.
+    static func reply(to ticket: ClientSession.ReplyTicket, on session: ClientSession) -> Reply? {
+        let settled = session.waitUntilSettled()
+        guard case .answered(let reply) = session.reply(for: ticket), settled != .timedOut else { return nil }
+        return reply
     }
 
     /// A message file of 64 KiB at most, as it goes after 354: dot-stuffed, CRLF line ends,
@@ -297,7 +309,8 @@ struct StandardSession {
         } else {
             session.warn(Words["send-data-abandoned"])
             session.close()
-            _ = session.waitUntilSettled(limit: 2)
+            // Closed before anything else is read or sent: nothing goes into a closed socket.
+            session.waitUntilClosed(limit: 2)
         }
     }
 

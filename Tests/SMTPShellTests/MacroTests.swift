@@ -59,8 +59,47 @@ import Testing
             // The user carries on by hand.
             #expect(result.stdout.contains(" -> RSET\n<-  250 "), "\(result.stdout)")
             #expect(result.stdout.contains("<-  221 "))
-            #expect(result.status == 1)
+            // A script whose :send could not do its job fails (issue 15, problem 5).
+            #expect(result.status == 9)
             #expect(PipedSessionTests.stored(directory).isEmpty)
+        }
+    }
+
+    /// Issue 15, problem 4: smtpsh closes the connection on purpose; it says so once, says
+    /// nothing that contradicts it, and writes nothing into the closed connection.
+    @Test("15.4: a pipelined :send that meets a refused recipient closes on purpose, once, and sends nothing after")
+    func pipelinedSendClosesOnPurposeAndSaysSo() async throws {
+        try await PipedSessionTests.withServer({ options in
+            options.configuration.rules.append(try! ScenarioRule(parsing: "RCPT 2: 550 5.1.1 no such user"))
+        }) { port, directory in
+            let result = try BinaryRunner.run(
+                ["127.0.0.1", String(port), "--no-explain"],
+                stdin: Data(":send pipeline to=bob@example.org,zed@example.org from=alice@example.org\nNOOP\n".utf8))
+            #expect(result.stdout.contains("<-  354 "), "\(result.stdout)")
+            let closing = result.stdout.components(separatedBy: "smtpsh closes the connection on purpose").count - 1
+            #expect(closing == 1, "\(result.stdout)")
+            #expect(!result.stdout.contains("still open"), "\(result.stdout)")
+            #expect(result.stdout.contains("*** stopped at RCPT: the reply above was not the expected one; the connection is closed"))
+            #expect(!result.stdout.contains(" -> NOOP"), "\(result.stdout)")
+            #expect(!result.stdout.contains("Connection closed by foreign host"), "\(result.stdout)")
+            #expect(result.status == 9, "\(result.stdout)")
+            #expect(PipedSessionTests.stored(directory).isEmpty)
+        }
+    }
+
+    /// Issue 15, problem 5: a macro that stops gives the script a non-zero status.
+    @Test("15.5: a script whose :run stops at a difference exits 9")
+    func failedRunFailsTheScript() async throws {
+        let config = try Self.configDirectory(macros: ["probe": "<-  2xx\n -> EHLO probe.example\n<-  2xx\n -> VRFY nobody\n<-  551\n"])
+        defer { try? FileManager.default.removeItem(at: config) }
+        try await PipedSessionTests.withServer { port, _ in
+            let result = try BinaryRunner.run(
+                ["127.0.0.1", String(port), "--no-explain"], stdin: Data(":run probe\nQUIT\n".utf8), environment: Self.environment(config))
+            #expect(result.stdout.contains("*** "), "\(result.stdout)")
+            #expect(result.status == 9, "\(result.stdout)\(result.stderr)")
+            let fine = try BinaryRunner.run(
+                ["127.0.0.1", String(port), "--no-explain"], stdin: Data(":macros\nQUIT\n".utf8), environment: Self.environment(config))
+            #expect(fine.status == 0, "\(fine.stdout)")
         }
     }
 
@@ -176,7 +215,7 @@ import Testing
             ])
             #expect(result.status == 15, "\(result.stdout)")
             #expect(result.stdout.contains("<-  354 "), "\(result.stdout)")
-            #expect(result.stdout.contains("*** DATA was accepted before the refusal arrived (pipelining): closing the connection"), "\(result.stdout)")
+            #expect(result.stdout.contains("*** DATA was accepted before the refusal arrived (pipelining): smtpsh closes the connection on purpose"), "\(result.stdout)")
             #expect(PipedSessionTests.stored(directory).isEmpty)
         }
     }

@@ -171,7 +171,8 @@ import Testing
             let file = Self.temporaryFile("swaks.txt")
             defer { try? FileManager.default.removeItem(at: file) }
             try transcript.write(to: file)
-            let result = try BinaryRunner.run(["replay", file.path, "--host", "127.0.0.1:\(port)", "--no-explain"])
+            // swaks logged in without TLS: so does the replay, when asked to.
+            let result = try BinaryRunner.run(["replay", file.path, "--host", "127.0.0.1:\(port)", "--no-explain", "--auth-insecure"])
             #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
             #expect(result.stdout.contains(" -> AUTH LOGIN"))
             // swaks showed the base64 answers; smtpsh sends them and keeps them off screen.
@@ -238,7 +239,7 @@ import Testing
                 let result = try BinaryRunner.run(
                     [
                         "send", "127.0.0.1", String(port), "--auth", mechanism, "--user", "student", "--from", "a@example.org",
-                        "--to", "b@example.org", "--record", recording.path, "--json", json.path,
+                        "--to", "b@example.org", "--record", recording.path, "--force", "--json", json.path, "--auth-insecure",
                     ],
                     environment: ["SMTPSH_PASSWORD": "Sesame-42"])
                 #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
@@ -248,11 +249,11 @@ import Testing
                 }
                 #expect(try String(contentsOf: recording, encoding: .utf8).contains(mechanism == "plain" ? " -> AUTH PLAIN ********" : " -> ********"))
 
-                let without = try BinaryRunner.run(["replay", recording.path, "--no-explain"], environment: ["SMTPSH_PASSWORD": ""])
+                let without = try BinaryRunner.run(["replay", recording.path, "--no-explain", "--auth-insecure"], environment: ["SMTPSH_PASSWORD": ""])
                 #expect(without.status == 64, "\(without.stdout)\(without.stderr)")
                 #expect(without.stdout.contains("this AUTH was recorded without its secret"), "\(without.stdout)")
                 let again = try BinaryRunner.run(
-                    ["replay", recording.path, "--no-explain", "--var", "user=student"], environment: ["SMTPSH_PASSWORD": "Sesame-42"])
+                    ["replay", recording.path, "--no-explain", "--var", "user=student", "--auth-insecure"], environment: ["SMTPSH_PASSWORD": "Sesame-42"])
                 #expect(again.status == 0, "\(again.stdout)\(again.stderr)")
             }
         }

@@ -59,6 +59,9 @@ public struct SessionStateMachine: Sendable {
         case messageBody
         /// After AUTH got 334 (or will): a SASL response.
         case saslResponse
+        /// After `BDAT <size>` typed by hand: the chunk's octets, `remaining` of `size` still to
+        /// come (RFC 3030, section 2: the server reads exactly that many, line ends included).
+        case chunkData(remaining: UInt64, size: UInt64)
     }
 
     /// What the client is waiting for a reply to.
@@ -97,6 +100,9 @@ public struct SessionStateMachine: Sendable {
     public private(set) var pending: [Pending] = [.greeting]
     /// Messages accepted in this session.
     public private(set) var messagesAccepted = 0
+    /// The octets of the last BDAT's chunk still to be sent, and its size.
+    public private(set) var chunkRemaining: UInt64 = 0
+    private var chunkSize: UInt64 = 0
 
     private var phaseBeforeAuth: Phase = .ready
     /// Lines of the reply now arriving (counted by ``replyLineReceived(_:)``).
@@ -111,9 +117,24 @@ public struct SessionStateMachine: Sendable {
 
     // MARK: - What the client sends
 
-    /// Records a command line sent to the server.
+    /// Records a command line sent to the server. After `BDAT <size>`, the next `size` octets
+    /// are the chunk (``chunkOctetsSent(_:)``), not commands.
     public mutating func commandSent(_ command: Command) {
         pending.append(.command(command))
+        if case .bdat(let size, _) = command {
+            chunkRemaining = size
+            chunkSize = size
+        }
+    }
+
+    /// Records octets of a BDAT chunk sent (at most what remains of it).
+    public mutating func chunkOctetsSent(_ count: UInt64) {
+        chunkRemaining -= min(count, chunkRemaining)
+    }
+
+    /// Takes back the last `count` pending items: lines that were queued and will not be sent.
+    public mutating func withdrawLast(_ count: Int) {
+        pending.removeLast(min(count, pending.count))
     }
 
     /// Records a line of the message sent after DATA (without its CRLF, before dot-stuffing
@@ -149,6 +170,7 @@ public struct SessionStateMachine: Sendable {
     public mutating func connectionClosed() {
         phase = .closed
         pending.removeAll()
+        chunkRemaining = 0
     }
 
     // MARK: - What the server answers
@@ -340,10 +362,11 @@ public struct SessionStateMachine: Sendable {
 
     /// What the next line typed is.
     public var inputMode: InputMode {
+        if chunkRemaining > 0 { return .chunkData(remaining: chunkRemaining, size: chunkSize) }
         switch projectedPhase {
-        case .data: .messageBody
-        case .authenticating: .saslResponse
-        default: .command
+        case .data: return .messageBody
+        case .authenticating: return .saslResponse
+        default: return .command
         }
     }
 

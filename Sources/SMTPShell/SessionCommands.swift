@@ -1,0 +1,96 @@
+import SMTPCatalog
+import SMTPClient
+import SMTPCore
+
+/// The local commands that show something or change how the session is shown, the same at
+/// the prompt and in a script: `:help`, `:state`, `:explain`, `:lang`, `:tls`, `:starttls`,
+/// `:clear`, and what is not a command at all. (`:auth` and the macros have their own.)
+struct SessionCommands {
+    let session: ClientSession
+    let explainer: SessionExplainer
+    let renderer: Renderer
+    let target: ServerAddress
+    /// Shows a line: above the prompt, or on standard output in a script.
+    let show: (String) -> Void
+    /// At a terminal: `:clear` clears the screen (a script has none).
+    var terminal = false
+
+    /// Runs the command if it is one of these (`nil` otherwise): `true` when it did its job.
+    func perform(_ command: LocalCommand) -> Bool? {
+        switch command {
+        case .help(let verb):
+            for line in VerbHelp.text(for: verb) { show(renderer.note(line)) }
+        case .state:
+            for line in StateReport.lines(session.state, queued: session.queuedLineCount, target: target) {
+                show(renderer.note(line))
+            }
+        case .clear:
+            if terminal { show("\u{1B}[H\u{1B}[2J") }
+        case .explain(let argument):
+            return explain(argument)
+        case .tls:
+            if let report = session.tlsReport {
+                for line in TLSReportText.lines(report, wholeChain: true) { show(renderer.note(line)) }
+            } else {
+                show(renderer.note(Words["tls-none-yet"]))
+            }
+        case .startTLS:
+            show(renderer.sent("STARTTLS", tls: session.state.isTLS))
+            session.submit("STARTTLS")
+        case .lang(let argument):
+            return language(argument)
+        case .unknown(let text):
+            show(renderer.warning(Words["session-unknown-local", ["command": VisibleText.escape(String(text.split(separator: " ").first ?? ""))]]))
+            return false
+        default:
+            return nil
+        }
+        return true
+    }
+
+    /// `:explain` (the last reply, in full), `:explain on|off`, `:explain CODE|LINE`.
+    private func explain(_ argument: String?) -> Bool {
+        switch argument?.lowercased() {
+        case nil:
+            guard let lines = explainer.explainLast() else {
+                show(renderer.note(Words["session-explain-nothing-yet"]))
+                return true
+            }
+            lines.forEach(show)
+        case "on"?:
+            explainer.isEnabled = true
+            show(renderer.note(Words["session-explain-on"]))
+        case "off"?:
+            explainer.isEnabled = false
+            show(renderer.note(Words["session-explain-off"]))
+        case .some:
+            let input = argument ?? ""
+            guard let lines = explainer.explain(input: input) else {
+                show(renderer.warning(Words["explain-unknown-input", ["input": VisibleTextShort.of(input, limit: 80)]]))
+                return false
+            }
+            lines.forEach(show)
+        }
+        return true
+    }
+
+    /// `:lang` (which languages), `:lang fr`, `:lang en,ja`.
+    private func language(_ argument: String?) -> Bool {
+        if let argument {
+            do throws(UnknownLanguage) {
+                let languages = try Language.list(parsing: argument)
+                explainer.languages = languages
+                Words.language = languages[0]
+            } catch {
+                show(renderer.warning(Words["unknown-language", [
+                    "input": VisibleText.escape(error.input),
+                    "languages": Language.allCases.map(\.rawValue).joined(separator: ", "),
+                ]]))
+                return false
+            }
+        }
+        let names = explainer.languages.map { "\($0.nativeName) (\($0.rawValue))" }.joined(separator: ", ")
+        show(renderer.note(Words["session-languages", ["languages": names]]))
+        return true
+    }
+}
