@@ -17,15 +17,21 @@ package enum CatalogParser {
             case meaning(Language)
             case hint(Language)
             case match
+            /// `classes:` (enhanced codes): the classes the IANA registry lists the code for.
+            case classes
 
-            /// 0 for `match`, then each language's meaning and hint.
+            /// 0 for `match`, then each language's meaning and hint, then `classes`.
             package var ordinal: Int {
                 switch self {
                 case .match: 0
                 case .meaning(let language): 1 + 2 * Language.allCases.firstIndex(of: language)!
                 case .hint(let language): 2 + 2 * Language.allCases.firstIndex(of: language)!
+                case .classes: 1 + 2 * Language.allCases.count
                 }
             }
+
+            /// How many ordinals there are.
+            package static var count: Int { 2 + 2 * Language.allCases.count }
         }
 
         package var kind: Kind
@@ -44,6 +50,7 @@ package enum CatalogParser {
             case .meaning(let language): language.rawValue
             case .hint(let language): language.rawValue + ".hint"
             case .match: "match"
+            case .classes: "classes"
             }
         }
     }
@@ -88,7 +95,9 @@ package enum CatalogParser {
 
     /// The field names a line may start with, as bytes.
     package static let fieldKinds: [(name: [UInt8], kind: Field.Kind)] = {
-        var kinds: [(name: [UInt8], kind: Field.Kind)] = [(Array("match".utf8), .match)]
+        var kinds: [(name: [UInt8], kind: Field.Kind)] = [
+            (Array("match".utf8), .match), (Array("classes".utf8), .classes),
+        ]
         for language in Language.allCases {
             kinds.append((Array(language.rawValue.utf8), .meaning(language)))
             kinds.append((Array((language.rawValue + ".hint").utf8), .hint(language)))

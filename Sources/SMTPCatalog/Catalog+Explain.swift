@@ -154,11 +154,16 @@ extension Catalog {
             let concise = options.detail == .concise
             if concise && code != nil && enhanced.subject == 0 && enhanced.detail == 0 {
                 // X.0.0 says no more than the basic code.
-            } else if let detail = part(
-                .enhanced(subject: enhanced.subject, detail: enhanced.detail),
-                role: .enhancedCode,
-                label: enhanced.description
-            ) {
+            } else if let key = CatalogKey.enhanced(subject: enhanced.subject, detail: enhanced.detail), let entry = self[key] {
+                var detail = part(entry, role: .enhancedCode, label: enhanced.description)
+                if let note = registryNote(entry.classes, received: enhanced.statusClass) {
+                    for language in Language.allCases {
+                        detail.meaning[language] = Self.sentences(detail.meaning[language], note[language], in: language)
+                    }
+                    // A code registered for failures, sent with a success: its hint says what
+                    // to fix, and nothing failed (`252 2.5.2`); the next part's hint is shown.
+                    if enhanced.statusClass == .success, !entry.classes.contains(.success) { detail.hint = [:] }
+                }
                 parts.append(detail)
             } else if let subject = part(
                 .enhancedSubject(enhanced.subject),
@@ -197,6 +202,48 @@ extension Catalog {
             }
         }
         return withOneHint(parts, options: options)
+    }
+
+    /// What the registry says of the classes an enhanced code is for (`classes:`), worded for
+    /// the class received, so that it reads right whatever it is:
+    ///
+    /// ```
+    /// 550 5.1.1  … The registry lists this code for permanent failures only.
+    /// 450 4.1.1  … The registry lists this code for permanent failures only, but here it
+    ///            comes as a transient failure: a later attempt may succeed.
+    /// 252 2.5.2  … The registry lists this code for failures, but here it comes with a success …
+    /// ```
+    ///
+    /// `received: nil` (the cheat sheet's `X.1.1`) states the registry's classes. `nil` when
+    /// the registry does not restrict the code, or lists it for several classes, one received.
+    public func registryNote(_ classes: [EnhancedStatusCode.Class], received: EnhancedStatusCode.Class?)
+        -> [Language: String]?
+    {
+        guard !classes.isEmpty else { return nil }
+        let name: String
+        if let received, !classes.contains(received) {
+            if received == .success {
+                name = "registry-failure-as-success"
+            } else if classes == [.success] {
+                name = "registry-success-as-failure"
+            } else if received == .persistentTransientFailure {
+                name = "registry-permanent-as-transient"
+            } else {
+                name = "registry-transient-as-permanent"
+            }
+        } else if classes.count == 1 {
+            name = "registry-only-\(classes[0].rawValue)"
+        } else {
+            return nil
+        }
+        return messages(name)
+    }
+
+    /// Two sentences of one language, one after the other: a space between them, none in
+    /// Japanese (its sentences end with 。).
+    static func sentences(_ first: String?, _ second: String?, in language: Language) -> String? {
+        guard let first, let second else { return first ?? second }
+        return first + (language == .ja ? "" : " ") + second
     }
 
     /// The parts for one EHLO keyword (AUTH: the keyword, then each mechanism).

@@ -22,7 +22,9 @@ public enum CatalogCheatSheet {
                 guard let (order, label) = filter(entry.key.kind), let text = entry.meaning[language] else {
                     return nil
                 }
-                return (order, label, text)
+                // X.1.1: the classes the registry lists it for.
+                let note = catalog.registryNote(entry.classes, received: nil)?[language]
+                return (order, label, Catalog.sentences(text, note, in: language) ?? text)
             }
             .sorted { $0.order.lexicographicallyPrecedes($1.order) }
             .map { ($0.label, $0.text) }

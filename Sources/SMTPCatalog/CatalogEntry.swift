@@ -1,3 +1,5 @@
+import SMTPCore
+
 /// One entry of the catalogue: its key, a short meaning and an optional hint in every
 /// language, and (appliance entries) the reply lines it matches.
 ///
@@ -19,6 +21,10 @@ public struct CatalogEntry: Hashable, Sendable {
     public var hint: [Language: String]
     /// `match:` lines, as written (appliance entries only).
     public var matches: [String]
+    /// `classes:` (enhanced codes only): the classes the IANA registry lists the code for
+    /// (`[.permanentFailure]` for X.1.1); empty when it does not restrict them. smtpsh words
+    /// the note on it by the class received (``Catalog/registryNote(_:received:)``).
+    public var classes: [EnhancedStatusCode.Class]
     /// Where the key is written.
     public var location: CatalogLocation
 
@@ -27,12 +33,14 @@ public struct CatalogEntry: Hashable, Sendable {
         meaning: [Language: String],
         hint: [Language: String] = [:],
         matches: [String] = [],
+        classes: [EnhancedStatusCode.Class] = [],
         location: CatalogLocation
     ) {
         self.key = key
         self.meaning = meaning
         self.hint = hint
         self.matches = matches
+        self.classes = classes
         self.location = location
     }
 }

@@ -1,3 +1,5 @@
+import SMTPCore
+
 /// The checks of Docs/catalog.md, run over the parsed files: the test suite fails on any
 /// diagnostic (Tests/SMTPCatalogTests/CatalogDataTests.swift).
 ///
@@ -7,8 +9,11 @@
 /// - every placeholder used in one language is used in the others, is one the entry can
 ///   fill, and (appliance entries) comes from every `match:` line;
 /// - `match:` lines belong to appliance entries, which have at least one; no two are the same;
+/// - `classes:` belongs to enhanced.S.D entries and lists 2, 4 or 5;
 /// - French typography: a no-break space (U+00A0) before `:` `;` `?` `!` and inside « »,
-///   the typographic apostrophe (’) in elisions, no other kind of no-break space.
+///   the typographic apostrophe (’) in elisions, no other kind of no-break space;
+/// - Japanese spacing: one half-width space between Japanese and an ASCII letter or digit,
+///   none next to Japanese punctuation.
 ///
 /// Entries with problems are still kept when they have a valid key, so the rest of the
 /// catalogue stays usable.
@@ -36,6 +41,8 @@ enum CatalogValidator {
                     entry.hint[language] = field.text.string(in: sources)
                 case .match:
                     entry.matches.append(field.text.string(in: sources))
+                case .classes where entry.classes.isEmpty:
+                    entry.classes = CatalogValidator.classes(field.text.string(in: sources)) ?? []
                 default:
                     break
                 }
@@ -145,6 +152,16 @@ enum CatalogValidator {
             } else if let first = matchFields.first {
                 report(first.location, "only appliance entries have 'match:' lines")
             }
+            if let location = fieldLines[.classes] {
+                if case .enhanced = key.kind {
+                    let text = item.fields.first { $0.kind == .classes }!.text.string(in: sources)
+                    if Self.classes(text) == nil {
+                        report(location, "'classes:' lists the classes the registry allows, among 2, 4 and 5 (e.g. 'classes: 5'), not '\(text)'")
+                    }
+                } else {
+                    report(location, "only enhanced.S.D entries have a 'classes:' line")
+                }
+            }
             result.entries.append(stored)
             result.patterns += patterns
             guard checks else { continue }
@@ -167,6 +184,11 @@ enum CatalogValidator {
             let entry = stored.entry(in: sources)
             for field in item.fields where field.kind == .meaning(.fr) || field.kind == .hint(.fr) {
                 for problem in frenchTypographyProblems(field.text.string(in: sources)) {
+                    report(field.location, problem)
+                }
+            }
+            for field in item.fields where field.kind == .meaning(.ja) || field.kind == .hint(.ja) {
+                for problem in japaneseTypographyProblems(field.text.string(in: sources)) {
                     report(field.location, problem)
                 }
             }
@@ -216,12 +238,23 @@ enum CatalogValidator {
 
     /// A location per field kind, in a fixed array.
     struct FieldLines {
-        private var locations = [CatalogLocation?](repeating: nil, count: 1 + 2 * Language.allCases.count)
+        private var locations = [CatalogLocation?](repeating: nil, count: CatalogParser.Field.Kind.count)
 
         subscript(kind: CatalogParser.Field.Kind) -> CatalogLocation? {
             get { locations[kind.ordinal] }
             set { locations[kind.ordinal] = newValue }
         }
+    }
+
+    /// The classes of a `classes:` field (`5`, `4 5`); `nil` unless each is 2, 4 or 5, once.
+    static func classes(_ text: String) -> [EnhancedStatusCode.Class]? {
+        var classes: [EnhancedStatusCode.Class] = []
+        for word in text.split(separator: " ") {
+            guard let digit = Int(word), let found = EnhancedStatusCode.Class(rawValue: digit), !classes.contains(found)
+            else { return nil }
+            classes.append(found)
+        }
+        return classes.isEmpty ? nil : classes
     }
 
     private static func filledByMatch(_ name: String, key: CatalogKey) -> Bool {
@@ -269,5 +302,60 @@ enum CatalogValidator {
         // One report of each kind per field is enough.
         var seen: Set<String> = []
         return problems.filter { seen.insert($0).inserted }
+    }
+
+    // MARK: Japanese spacing
+
+    /// What is wrong with the spacing of a Japanese text, in the one style the catalogue uses
+    /// (Docs/catalog.md, Writing the text): `EHLO 応答の SIZE`, `ポート 25`, `「SIZE」`.
+    ///
+    /// - a kana or kanji right next to an ASCII letter or digit: a half-width space between them;
+    /// - a space next to Japanese punctuation (、。「」（）： …): none;
+    /// - the ideographic space U+3000: a half-width space, or none.
+    ///
+    /// Code-like words are left alone where the junction is a symbol (`<アドレス>`,
+    /// `BY=秒数;R`, `{seconds}以内`): only letters and digits need the space.
+    static func japaneseTypographyProblems(_ text: String) -> [String] {
+        var problems: [String] = []
+        let scalars = Array(text.unicodeScalars)
+        for index in scalars.indices {
+            let scalar = scalars[index]
+            let next: Unicode.Scalar? = index + 1 < scalars.count ? scalars[index + 1] : nil
+            if scalar == "\u{3000}" {
+                problems.append("use a half-width space, or none, not the ideographic space U+3000")
+            }
+            guard let next else { continue }
+            if (isJapaneseLetter(scalar) && isASCIIAlphanumeric(next))
+                || (isASCIIAlphanumeric(scalar) && isJapaneseLetter(next))
+            {
+                problems.append(
+                    "put a half-width space between Japanese and ASCII: '\(Character(scalar))\(Character(next))'")
+            }
+            if (scalar == " " && isJapanesePunctuation(next)) || (isJapanesePunctuation(scalar) && next == " ") {
+                problems.append("no space next to Japanese punctuation: '\(Character(scalar))\(Character(next))'")
+            }
+        }
+        var seen: Set<String> = []
+        return problems.filter { seen.insert($0).inserted }
+    }
+
+    /// Kana and kanji, the long-vowel mark ー and 々: not the punctuation among them (・).
+    static func isJapaneseLetter(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x3041...0x309F, 0x30A1...0x30FA, 0x30FC...0x30FF, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0x3005: true
+        default: false
+        }
+    }
+
+    private static func isASCIIAlphanumeric(_ scalar: Unicode.Scalar) -> Bool {
+        (48...57).contains(scalar.value) || (65...90).contains(scalar.value) || (97...122).contains(scalar.value)
+    }
+
+    /// 、。「」『』（）：；！？・ and their kin; not … (it stands for an argument: `--to … で`).
+    private static func isJapanesePunctuation(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x3001, 0x3002, 0x300C...0x300F, 0x30FB, 0xFF08, 0xFF09, 0xFF1A, 0xFF1B, 0xFF01, 0xFF1F: true
+        default: false
+        }
     }
 }

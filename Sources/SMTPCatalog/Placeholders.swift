@@ -80,3 +80,46 @@ public enum ReadableSize {
         return figure + space + units[unit]
     }
 }
+
+/// A duration made readable in one language, as smtpsh shows a reply's latency and its
+/// timeouts: the number as the language writes it, then the unit, with the space the
+/// language puts between them (U+00A0 in French, as ``ReadableSize``).
+///
+/// ```
+/// seconds(30)            → "30 s" (en), "30 s" (fr), "30 秒" (ja)
+/// seconds(2.5)           → "2.5 s", "2,5 s", "2.5 秒"
+/// milliseconds(0.44)     → "0.4 ms", "0,4 ms", "0.4 ms"
+/// milliseconds(1500)     → "1.5 s", "1,5 s", "1.5 秒"
+/// ```
+///
+/// Japanese keeps the symbol `ms` (as ping and most Japanese tools print a latency) but
+/// writes seconds 秒 in a sentence (「30 秒以内に応答がありません」).
+public enum ReadableDuration {
+    /// A number of seconds, as given: `30`, `2.5`, `0.25`.
+    public static func seconds(_ value: Double, in language: Language) -> String {
+        let figure = value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+        return number(figure, in: language) + space(language) + secondsUnit(language)
+    }
+
+    /// A latency: one decimal under 10 ms, whole milliseconds under a second, then seconds
+    /// with one decimal.
+    public static func milliseconds(_ value: Double, in language: Language) -> String {
+        if (value * 10).rounded() < 100 { return number(oneDecimal(value), in: language) + space(language) + "ms" }
+        if value.rounded() < 1000 { return String(Int(value.rounded())) + space(language) + "ms" }
+        return number(oneDecimal(value / 1000), in: language) + space(language) + secondsUnit(language)
+    }
+
+    private static func number(_ figure: String, in language: Language) -> String {
+        language == .fr ? String(figure.map { $0 == "." ? "," : $0 }) : figure
+    }
+
+    private static func space(_ language: Language) -> String { language == .fr ? "\u{00A0}" : " " }
+
+    private static func secondsUnit(_ language: Language) -> String { language == .ja ? "秒" : "s" }
+
+    /// One decimal place, without Foundation.
+    private static func oneDecimal(_ value: Double) -> String {
+        let tenths = Int((value * 10).rounded())
+        return "\(tenths / 10).\(abs(tenths % 10))"
+    }
+}

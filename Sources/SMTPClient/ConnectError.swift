@@ -36,7 +36,8 @@ public enum ConnectError: Error, Hashable, Sendable, CustomStringConvertible {
         return self
     }
 
+    /// A timeout as the messages show it, in the language of smtpsh's words (`30 s`, `30 秒`).
     static func seconds(_ value: Double) -> String {
-        value == value.rounded() ? "\(Int(value)) s" : "\(value) s"
+        ReadableDuration.seconds(value, in: Words.language)
     }
 }

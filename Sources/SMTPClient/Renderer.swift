@@ -107,19 +107,9 @@ public struct Renderer: Sendable {
         paint(text, .dim)
     }
 
-    /// `0.4 ms`, `12 ms`, `1.5 s`; French writes a decimal comma (`0,4 ms`).
+    /// `0.4 ms`, `12 ms`, `1.5 s` in the language of smtpsh's words: `0,4 ms` in French,
+    /// `1.5 秒` in Japanese (``ReadableDuration``).
     public static func format(milliseconds: Double) -> String {
-        let point = Words.language == .fr ? "," : "."
-        if milliseconds < 10 { return String(format1: milliseconds, point: point) + " ms" }
-        if milliseconds < 1000 { return "\(Int(milliseconds.rounded())) ms" }
-        return String(format1: milliseconds / 1000, point: point) + " s"
-    }
-}
-
-extension String {
-    /// One decimal place, without Foundation.
-    init(format1 value: Double, point: String = ".") {
-        let tenths = Int((value * 10).rounded())
-        self = "\(tenths / 10)\(point)\(abs(tenths % 10))"
+        ReadableDuration.milliseconds(milliseconds, in: Words.language)
     }
 }

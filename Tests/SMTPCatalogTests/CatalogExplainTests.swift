@@ -367,4 +367,91 @@ import Testing
         #expect(catalog.explain(Self.reply("334 ")).keys == ["basic.334"])
         #expect(catalog.explain(Self.reply("334 ####")).keys == ["basic.334"])
     }
+
+    // MARK: - The registry's classes
+
+    /// The meaning of the enhanced part of an explanation, in one language.
+    func enhancedMeaning(_ explanation: Explanation, _ language: Language) -> String {
+        explanation.parts.first { $0.role == .enhancedCode }?.meaning[language] ?? ""
+    }
+
+    /// X.5.2 is registered for permanent failures: said so under a 5.5.2, not under the
+    /// 2.5.2 of `252 2.5.2 Cannot VRFY user` (what `smtpsh demo` shows after VRFY), where the
+    /// note says the success is what counts.
+    @Test func theRegistryNoteFollowsTheClassReceived() {
+        let permanent = catalog.explain(Self.reply("501 5.5.2 Syntax error"), options: .full)
+        #expect(enhancedMeaning(permanent, .en).hasSuffix("or it is unknown. Registered for permanent failures only."))
+        #expect(enhancedMeaning(permanent, .fr).hasSuffix("Code réservé aux échecs permanents."))
+        #expect(enhancedMeaning(permanent, .ja).hasSuffix("できませんでした。本来は恒久的な失敗（5.X.X）でのみ使うコードです。"))
+
+        let success = catalog.explain(Self.reply("252 2.5.2 Cannot VRFY user, but will accept message"), options: .full)
+        for language in Language.allCases {
+            let text = enhancedMeaning(success, language)
+            #expect(text.hasSuffix(catalog.message("registry-failure-as-success", in: language)), "\(text)")
+            #expect(!text.contains(catalog.message("registry-only-5", in: language)))
+        }
+        let english = success.meanings(in: .en).map(\.text).joined(separator: " ")
+        #expect(!english.lowercased().contains("permanent failures only"))
+        // Nothing to fix under a success: the hint is 252's, not X.5.2's "check spelling".
+        #expect(success.hints(in: .en).map(\.label) == ["252"])
+        #expect(permanent.hints(in: .en).map(\.label) == ["5.5.2"])
+    }
+
+    @Test func aCodeRegisteredForOneClassSentWithAnother() throws {
+        // 4.7.1: registered as permanent; often greylisting.
+        let greylisting = catalog.explain(enhancedCode: try #require(EnhancedStatusCode("4.7.1")), options: .full)
+        #expect(
+            enhancedMeaning(greylisting, .fr).hasSuffix(
+                "Code réservé aux échecs permanents, mais employé ici pour un échec temporaire\u{00A0}: une nouvelle tentative peut réussir."
+            ))
+        #expect(!enhancedMeaning(greylisting, .fr).contains("Échec permanent"))
+        // 5.2.2: registered as transient, sent as permanent.
+        let full = catalog.explain(Self.reply("552 5.2.2 Mailbox full"))
+        #expect(enhancedMeaning(full, .en).hasSuffix(catalog.message("registry-transient-as-permanent", in: .en)))
+        // 2.1.5 is registered for successes: noted under 250, contrasted under a failure.
+        let accepted = catalog.explain(Self.reply("250 2.1.5 OK"))
+        #expect(enhancedMeaning(accepted, .en).hasSuffix("Registered for successes only."))
+        let refused = catalog.explain(Self.reply("550 5.1.5 refused"))
+        #expect(enhancedMeaning(refused, .ja).hasSuffix(catalog.message("registry-success-as-failure", in: .ja)))
+        // A code the registry does not restrict gets no note.
+        let ambiguous = catalog.explain(Self.reply("550 5.1.4 ambiguous"))
+        #expect(enhancedMeaning(ambiguous, .en) == catalog["enhanced.1.4"]?.meaning[.en])
+    }
+
+    /// Every note exists in every language, and ends a sentence.
+    @Test(arguments: [
+        "registry-only-2", "registry-only-4", "registry-only-5", "registry-permanent-as-transient",
+        "registry-transient-as-permanent", "registry-failure-as-success", "registry-success-as-failure",
+    ])
+    func everyRegistryNoteExists(name: String) {
+        for language in Language.allCases {
+            let text = catalog.message(name, in: language)
+            #expect(text != name)
+            #expect(text.hasSuffix(language == .ja ? "。" : "."))
+        }
+    }
+
+    /// The class is not in the text any more: a meaning that says "permanent failures only"
+    /// would be shown under every class. It is the `classes:` line's job.
+    @Test func noEnhancedMeaningStatesItsClass() {
+        let stated = [
+            "failures only", "Meant as", "Used with 5xx", "Permanent failures.", "seulement.", "Uniquement en 5xx",
+            "Échec permanent.", "失敗専用", "失敗用", "でのみ使われます",
+        ]
+        for entry in catalog.entries {
+            guard case .enhanced = entry.key.kind else { continue }
+            for language in Language.allCases {
+                let text = entry.meaning[language] ?? ""
+                for words in stated { #expect(!text.contains(words), "\(entry.key) \(language): \(text)") }
+            }
+        }
+    }
+
+    @Test func theCheatSheetStatesTheRegisteredClass() {
+        let sheet = CatalogCheatSheet.render(language: .en, columns: 1000)
+        let line = sheet.first { $0.hasPrefix("  X.1.1 ") }
+        #expect(line?.hasSuffix("Registered for permanent failures only.") == true, "\(line ?? "")")
+        let japanese = CatalogCheatSheet.render(language: .ja, columns: 1000)
+        #expect(japanese.first { $0.hasPrefix("  X.2.2 ") }?.hasSuffix("本来は一時的な失敗（4.X.X）でのみ使うコードです。") == true)
+    }
 }

@@ -1,3 +1,4 @@
+import SMTPCore
 import Testing
 @testable import SMTPCatalog
 
@@ -133,6 +134,33 @@ import Testing
         #expect(
             problems("[basic.250]\nen: A.\nfr: Note : non.\nja: A。") == [
                 "t.catalog:3: use a no-break space (U+00A0) before ':'"
+            ])
+    }
+
+    @Test func aClassesLine() {
+        let fields = "en: A.\nen.hint: H.\nfr: A.\nfr.hint: H.\nja: A。\nja.hint: H。"
+        #expect(problems("[enhanced.1.1]\nclasses: 5\n" + fields).isEmpty)
+        #expect(problems("[enhanced.2.4]\nclasses: 4 5\n" + fields).isEmpty)
+        #expect(
+            problems("[enhanced.1.1]\nclasses: 3\n" + fields) == [
+                "t.catalog:2: 'classes:' lists the classes the registry allows, among 2, 4 and 5 (e.g. 'classes: 5'), not '3'"
+            ])
+        #expect(problems("[enhanced.1.1]\nclasses: 5 5\n" + fields).count == 1)
+        #expect(problems("[enhanced.1.1]\nclasses: permanent\n" + fields).count == 1)
+        #expect(
+            problems("[basic.550]\nclasses: 5\n" + fields) == [
+                "t.catalog:2: only enhanced.S.D entries have a 'classes:' line"
+            ])
+        #expect(problems("[enhanced.1.1]\nclasses: 5\nclasses: 4\n" + fields).count == 1)
+        let catalog = Catalog(sources: [CatalogSource(name: "t.catalog", text: "[enhanced.2.4]\nclasses: 4 5\n" + fields)])
+        #expect(catalog["enhanced.2.4"]?.classes == [.persistentTransientFailure, .permanentFailure])
+    }
+
+    @Test func japaneseSpacingIsCheckedInJapaneseFieldsOnly() {
+        #expect(problems("[basic.250]\nen: EHLO応答\nfr: EHLO応答\nja: EHLO 応答") == [])
+        #expect(
+            problems("[basic.250]\nen: A.\nfr: A.\nja: EHLO応答") == [
+                "t.catalog:4: put a half-width space between Japanese and ASCII: 'O応'"
             ])
     }
 }

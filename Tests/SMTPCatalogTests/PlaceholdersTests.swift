@@ -39,4 +39,33 @@ import Testing
         #expect(ReadableSize.format(octets, in: .ja) == english)
         #expect(ReadableSize.format(octets, in: .fr) == french)
     }
+
+    /// Timeouts in the messages (`{seconds}`) and latencies (`{time}`, `(0.4 ms)`), worded
+    /// by the language: `30 秒`, not `30 s`, in a Japanese sentence.
+    @Test(
+        arguments: [
+            (30, "30 s", "30\u{00A0}s", "30 秒"),
+            (2.5, "2.5 s", "2,5\u{00A0}s", "2.5 秒"),
+            (300, "300 s", "300\u{00A0}s", "300 秒"),
+            (0.25, "0.25 s", "0,25\u{00A0}s", "0.25 秒"),
+        ] as [(Double, String, String, String)])
+    func readableSeconds(value: Double, english: String, french: String, japanese: String) {
+        #expect(ReadableDuration.seconds(value, in: .en) == english)
+        #expect(ReadableDuration.seconds(value, in: .fr) == french)
+        #expect(ReadableDuration.seconds(value, in: .ja) == japanese)
+    }
+
+    @Test(
+        arguments: [
+            (0.44, "0.4 ms", "0,4\u{00A0}ms", "0.4 ms"),
+            (9.96, "10 ms", "10\u{00A0}ms", "10 ms"),
+            (999.7, "1.0 s", "1,0\u{00A0}s", "1.0 秒"),
+            (12.6, "13 ms", "13\u{00A0}ms", "13 ms"),
+            (1500, "1.5 s", "1,5\u{00A0}s", "1.5 秒"),
+        ] as [(Double, String, String, String)])
+    func readableLatencies(value: Double, english: String, french: String, japanese: String) {
+        #expect(ReadableDuration.milliseconds(value, in: .en) == english)
+        #expect(ReadableDuration.milliseconds(value, in: .fr) == french)
+        #expect(ReadableDuration.milliseconds(value, in: .ja) == japanese)
+    }
 }

@@ -31,7 +31,7 @@ import Testing
         let result = try run(["550", "--lang", "fr"])
         #expect(result.status == 0)
         #expect(result.stdout.hasPrefix("550  Boîte aux lettres indisponible\u{00A0}: adresse inconnue"))
-        #expect(result.stdout.contains("conseil\u{00A0}: Sur RCPT"))
+        #expect(result.stdout.contains("conseil\u{00A0}: En réponse à RCPT"))
     }
 
     @Test func inJapaneseFromTheEnvironment() throws {

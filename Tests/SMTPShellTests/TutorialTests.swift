@@ -8,7 +8,8 @@ import Testing
 /// each followed by the output the tutorial shows. The shown lines must appear in the real
 /// output in the same order (other lines may come between: a tutorial trims); a line `…`
 /// only marks a cut. Before comparing, what changes from run to run is made neutral in both:
-/// latencies and connection times (`(0.4 ms)`, `in 2.3 ms`), ports (`127.0.0.1:2525`),
+/// latencies and connection times (`(0.4 ms)`, `in 2.3 ms`, `en 0,4 ms` with its no-break
+/// space, `1.5 秒`), ports (`127.0.0.1:2525`),
 /// dates and Message-IDs. A practice server runs on 127.0.0.1 during the run; the tutorial
 /// writes its port as 2525, the test gives the real one.
 @Suite(.serialized) struct TutorialTests {
@@ -49,8 +50,8 @@ import Testing
     static func neutral(_ line: String, port: Int) -> String {
         var text = line.replacingOccurrences(of: "127.0.0.1:\(port)", with: "127.0.0.1:2525")
         let patterns: [(String, String)] = [
-            (#"\(\d+([.,]\d+)? (ms|s)\)"#, "(N ms)"),
-            (#"\d+([.,]\d+)? ms"#, "N ms"),
+            (#"\(\d+([.,]\d+)?[ \x{00A0}](ms|s|秒)\)"#, "(N ms)"),
+            (#"\d+([.,]\d+)?[ \x{00A0}](ms|秒)"#, "N ms"),
             (#"127\.0\.0\.1:\d+"#, "127.0.0.1:PORT"),
             (#"(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d+ \w+ \d{4} \d\d:\d\d:\d\d [+-]\d{4}"#, "DATE"),
             (#"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z"#, "TIME"),
@@ -128,5 +129,7 @@ import Testing
         #expect(block.first?.commands.first?.expected == ["250  something else"])
         #expect(Self.neutral("=== Connected to 127.0.0.1:4242 in 2.3 ms.", port: 4242) == "=== Connected to 127.0.0.1:PORT in N ms.")
         #expect(Self.neutral("<-  250 2.0.0 OK  (0.4 ms)", port: 1) == "<-  250 2.0.0 OK  (N ms)")
+        #expect(Self.neutral("=== Connecté à 127.0.0.1:1 en 2,3\u{00A0}ms.", port: 1) == "=== Connecté à 127.0.0.1:PORT en N ms.")
+        #expect(Self.neutral("<-  250 2.0.0 OK  (1.5 秒)", port: 1) == "<-  250 2.0.0 OK  (N ms)")
     }
 }
