@@ -261,7 +261,10 @@ extension LineEditor {
             )
         else { return UInt8(CC_REFRESH_BEEP) }
 
-        let listing = CompletionEdit.listingLines(edit.listing, columns: layoutColumns)
+        // Tab again on the same line: the candidates are on the screen already.
+        let shownAlready = lastListing.map { $0.line == lineBeforeCursor && $0.listing == edit.listing } ?? false
+        lastListing = edit.listing.isEmpty ? nil : (lineBeforeCursor, edit.listing)
+        let listing = shownAlready ? "" : CompletionEdit.listingLines(edit.listing, columns: layoutColumns)
             .map { $0 + "\r\n" }.joined()
         if !listing.isEmpty {
             Output.writeAll(eraseSequence() + listing)  // before the line changes: erase what is shown

@@ -75,6 +75,8 @@ public final class LineEditor: @unchecked Sendable {
     /// The same, as the C string the prompt function hands libedit.
     var promptBuffer: UnsafeMutablePointer<CChar>
     var decoder = UTF8ScalarDecoder()
+    /// The line and the candidates last listed by Tab: the same list is not printed twice.
+    var lastListing: (line: String, listing: [String])?
     var terminationSignal: Int32?
     var signalForwarding: SignalForwarding?
 
@@ -155,6 +157,10 @@ public final class LineEditor: @unchecked Sendable {
             LineEditor.from(editLine)?.discardLine() ?? UInt8(CC_ERROR)
         }
         _ = smtpsh_el_bind(editLine, "^C", "smtpsh-discard-line")
+        // Ctrl-R: the previous line of the history that starts with what is typed (libedit's
+        // incremental search shows a raw `bck:` prompt); Ctrl-S the next one.
+        _ = smtpsh_el_bind(editLine, "^R", "ed-search-prev-history")
+        _ = smtpsh_el_bind(editLine, "^S", "ed-search-next-history")
         if configuration.completion != nil {
             _ = smtpsh_el_addfn(editLine, "smtpsh-complete", "Complete the word before the cursor") { editLine, _ in
                 LineEditor.from(editLine)?.complete() ?? UInt8(CC_ERROR)

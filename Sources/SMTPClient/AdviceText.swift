@@ -20,11 +20,18 @@ public enum AdviceText {
         case .needsSMTPUTF8: text = Words["advice-needs-smtputf8"]
         case .messageTooBig(let declared, let limit):
             text = Words["advice-message-too-big", ["declared": String(declared), "limit": String(limit)]]
-        case .missingAngleBrackets(let verb):
-            let example = verb == "RCPT" ? "RCPT TO:<bob@example.org>" : "MAIL FROM:<alice@example.org>"
-            text = Words["advice-missing-angle-brackets", ["verb": verb, "example": example]]
+        case .missingAngleBrackets(let verb, let corrected):
+            // The user's own line, corrected, when it can be: it can be copied as it is.
+            let example = corrected ?? (verb == "RCPT" ? "RCPT TO:<bob@example.org>" : "MAIL FROM:<alice@example.org>")
+            text = Words["advice-missing-angle-brackets", ["verb": verb, "example": VisibleText.escape(example)]]
         case .missingArgument(let verb): text = Words["advice-missing-argument", ["verb": verb]]
-        case .syntax(let verb): text = Words["advice-syntax", ["verb": verb]]
+        case .syntax(let verb, let corrected):
+            text = corrected.map { Words["advice-syntax-corrected", ["verb": verb, "example": VisibleText.escape($0)]] }
+                ?? Words["advice-syntax", ["verb": verb]]
+        case .unknownVerb(let verb, let suggestion):
+            text = Words["advice-unknown-verb", ["verb": VisibleText.escape(verb), "suggestion": suggestion]]
+        case .fullWidth(let corrected):
+            text = Words["advice-full-width", ["line": VisibleText.escape(corrected)]]
         case .lineTooLong(let length): text = Words["advice-line-too-long", ["length": String(length)]]
         case .commandLineTooLong(let length): text = Words["advice-command-line-too-long", ["length": String(length)]]
         case .sessionClosed: text = Words["advice-session-closed"]

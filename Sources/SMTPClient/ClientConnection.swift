@@ -35,6 +35,10 @@ public final class ClientConnection: Sendable {
     let tls: LazyClientTLS?
     let events: @Sendable (ConnectionEvent) -> Void
 
+    /// This side's address: `[127.0.0.1]` as an EHLO name when the machine has no
+    /// fully-qualified name (RFC 5321, 4.1.3).
+    public var localAddress: SocketAddress? { channel.localAddress }
+
     init(channel: Channel, remoteAddress: SocketAddress, host: String, tls: LazyClientTLS?, events: @escaping @Sendable (ConnectionEvent) -> Void) {
         self.channel = channel
         self.remoteAddress = remoteAddress
@@ -248,10 +252,20 @@ final class ReplyReader: ChannelInboundHandler {
     }
 }
 
-public struct TLSFailure: Sendable, Hashable {
+public struct TLSFailure: Sendable {
     public var reason: String
     /// The certificate did not verify and --tls-verify asked for it to.
     public var verification: Bool
+    /// With `verification`: why, and the server's certificate (for the message and its fix).
+    public var problem: CertificateProblem?
+    public var certificate: TLSReport.CertificateSummary?
+
+    public init(reason: String, verification: Bool, problem: CertificateProblem? = nil, certificate: TLSReport.CertificateSummary? = nil) {
+        self.reason = reason
+        self.verification = verification
+        self.problem = problem
+        self.certificate = certificate
+    }
 }
 
 /// Reports the end of the TLS handshake with what it established, and its failure.
@@ -277,7 +291,9 @@ final class TLSWatcher: ChannelInboundHandler, RemovableChannelHandler {
             failed = true
             let found = verdict.result
             if requireVerification, found.checked, let problem = found.problem {
-                events(.tlsFailed(TLSFailure(reason: TLSReportText.problem(problem), verification: true)))
+                events(.tlsFailed(TLSFailure(
+                    reason: Words["tls-certificate-refused", ["reason": TLSReportText.problem(problem)]], verification: true,
+                    problem: problem, certificate: found.chain.first.map(ClientTLS.summary))))
             } else {
                 events(.tlsFailed(TLSFailure(reason: reason, verification: false)))
             }
@@ -302,20 +318,6 @@ final class TLSWatcher: ChannelInboundHandler, RemovableChannelHandler {
 
     /// A TLS error in one line, or `nil` when the error is not TLS's.
     static func describe(_ error: Error) -> String? {
-        switch error {
-        case let ssl as NIOSSLError:
-            switch ssl {
-            case .handshakeFailed(let inner):
-                // A server that answers in clear on a TLS port (or anything not TLS).
-                if "\(inner)".contains("WRONG_VERSION_NUMBER") { return Words["tls-not-tls"] }
-                return Words["tls-handshake-failed", ["reason": "\(inner)"]]
-            case .uncleanShutdown: return Words["tls-unclean-shutdown"]
-            default: return "\(ssl)"
-            }
-        case let boring as BoringSSLError:
-            return Words["tls-handshake-failed", ["reason": "\(boring)"]]
-        default:
-            return nil
-        }
+        TLSHandshakeError.describe(error)
     }
 }

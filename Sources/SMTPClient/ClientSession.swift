@@ -31,9 +31,9 @@ public final class ClientSession: @unchecked Sendable {
         public var echoSentLines = false
         /// Show AUTH payloads instead of asterisks (only when the user asks).
         public var showSecrets = false
-        /// `--starttls`: after the greeting, EHLO with this name, STARTTLS, and EHLO again
-        /// once TLS is up.
-        public var startTLSWithEHLO: String?
+        /// `--starttls`: after the greeting, EHLO (with ``ClientSession/ehloName``), STARTTLS,
+        /// and EHLO again once TLS is up.
+        public var startTLS = false
         /// Remind the user to send EHLO again after STARTTLS (not when smtpsh sends it).
         public var remindEHLOAfterTLS = true
         public init() {}
@@ -135,6 +135,11 @@ public final class ClientSession: @unchecked Sendable {
     /// ``close()`` was called: a close not after 221/421 is smtpsh's, not the server's.
     private var closedByUs = false
 
+    /// The server's address (`nil` before the connection is attached).
+    public var remoteAddress: SocketAddress? {
+        lock.withLock { connection?.remoteAddress }
+    }
+
     /// The server's greeting, once it came.
     public var greeting: Reply? {
         lock.withLock { greetingValue }
@@ -183,11 +188,16 @@ public final class ClientSession: @unchecked Sendable {
         sentTimes = [DispatchTime.now().uptimeNanoseconds]
     }
 
-    /// Called once connected; starts the reply timer. What the server sent before (the
-    /// greeting often arrives before the connect call returns) is handled now, on the event
-    /// loop, in order, after "Connected": and lines queued meanwhile go out.
-    public func attach(_ connection: ClientConnection) {
+    /// The name smtpsh greets with when it sends EHLO itself (`--starttls`, `:send`,
+    /// `smtpsh send`), set once connected (it can depend on this side's address).
+    public private(set) var ehloName: String?
+
+    /// Called once connected, with the name smtpsh greets with; starts the reply timer. What
+    /// the server sent before (the greeting often arrives before the connect call returns) is
+    /// handled now, on the event loop, in order, after "Connected": and lines queued meanwhile go out.
+    public func attach(_ connection: ClientConnection, ehloName: String? = nil) {
         lock.lock()
+        self.ehloName = ehloName
         sentTimes = [DispatchTime.now().uptimeNanoseconds]
         lastActivity = DispatchTime.now().uptimeNanoseconds
         lock.unlock()
@@ -427,6 +437,7 @@ public final class ClientSession: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         sasl = exchange
+        machine.authenticating(as: exchange.user)
         var (line, _, _) = commandLine(exchange.command, warn: !adviceShown)
         line.automatic = true
         line.ticket = newTicket()
@@ -715,7 +726,7 @@ public final class ClientSession: @unchecked Sendable {
             let afterStartTLS = machine.phase == .tlsNegotiating
             machine.tlsEstablished()
             for line in TLSReportText.lines(report) { emit(.note(line)) }
-            if afterStartTLS, let name = options.startTLSWithEHLO {
+            if afterStartTLS, options.startTLS, let name = ehloName {
                 // Before anything typed meanwhile: the session starts over with EHLO.
                 enqueueAutomatic("EHLO " + name, first: true)
             } else if afterStartTLS, options.remindEHLOAfterTLS {
@@ -728,6 +739,8 @@ public final class ClientSession: @unchecked Sendable {
             guard tlsFailure == nil else { return }
             tlsFailure = failure
             emit(.error(failure.reason))
+            // A certificate refused: whose it is, and how to trust it.
+            for line in TLSReportText.refusal(failure) { emit(.note(line)) }
         case .closed(let reason):
             guard !isClosed else { return }
             let expected = machine.phase == .closed
@@ -806,8 +819,9 @@ public final class ClientSession: @unchecked Sendable {
             let response = exchange.respond(to: reply.lines.first?.textString ?? "")
             sasl = exchange
             machine.saslResponseSent()
+            let shown = options.showSecrets || !exchange.lastAnswerCarriesSecret
             var line = Outgoing(
-                bytes: Array(response.utf8) + [13, 10], display: options.showSecrets ? response : "********",
+                bytes: Array(response.utf8) + [13, 10], display: shown ? response : "********",
                 kind: .saslResponse, expectsReply: true, queuedLate: false)
             line.automatic = true
             line.ticket = ticket
@@ -823,7 +837,7 @@ public final class ClientSession: @unchecked Sendable {
             }
         }
         // --starttls: EHLO, then STARTTLS, right after the greeting.
-        if let name = options.startTLSWithEHLO, !machine.isTLS, case .greeting? = answered, reply.code.replyClass == .positiveCompletion {
+        if options.startTLS, let name = ehloName, !machine.isTLS, case .greeting? = answered, reply.code.replyClass == .positiveCompletion {
             enqueueAutomatic("EHLO " + name)
             enqueueAutomatic("STARTTLS")
         }
@@ -898,6 +912,8 @@ public final class ClientSession: @unchecked Sendable {
         if silent >= options.replyTimeout {
             timedOut = true
             emit(.error(Words["session-reply-timed-out", ["what": what, "seconds": ConnectError.seconds(options.replyTimeout)]]))
+            // A silent server at connect: often a TLS port (465) waiting for a ClientHello.
+            if case .greeting? = machine.pending.first, !machine.isTLS { emit(.note(Words["session-greeting-timeout-tls"])) }
             signalSettled()
         } else if waiting >= options.replyTimeout * 10 {
             timedOut = true
@@ -910,7 +926,7 @@ public final class ClientSession: @unchecked Sendable {
     /// is up: a script's next line waits.
     private var tlsPending: Bool {
         if machine.phase == .tlsNegotiating { return true }
-        return options.startTLSWithEHLO != nil && !machine.isTLS && tlsFailure == nil && machine.phase != .closed
+        return options.startTLS && !machine.isTLS && tlsFailure == nil && machine.phase != .closed
     }
 
     public var hasTimedOut: Bool {

@@ -31,6 +31,9 @@ public struct SASLExchange: Sendable {
     public let user: String
     let secret: String
     private var answered = 0
+    /// Whether the last answer (``respond(to:)``) carries the secret: LOGIN's answer to
+    /// "Username:" is only the user name, shown as sent; every other answer is redacted.
+    public private(set) var lastAnswerCarriesSecret = true
 
     public init(mechanism: SASLMechanism, user: String, secret: String) {
         self.mechanism = mechanism
@@ -63,6 +66,7 @@ public struct SASLExchange: Sendable {
         case .login:
             let prompt = String(decoding: decoded, as: UTF8.self).lowercased()
             let wantsUser = prompt.contains("user") || (!prompt.contains("pass") && answered == 0)
+            lastAnswerCarriesSecret = !wantsUser
             return Base64.encode(Array((wantsUser ? user : secret).utf8))
         case .cramMD5:
             let key = SymmetricKey(data: Array(secret.utf8))

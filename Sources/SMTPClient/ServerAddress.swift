@@ -1,3 +1,4 @@
+import NIOCore
 import SMTPCatalog
 /// Where to connect, as the user wrote it: `host`, `host:port`, `[v6]:port`, `[v6]`, a bare
 /// IPv6 address, or `host` with a separate port argument.
@@ -25,6 +26,9 @@ public struct ServerAddress: Hashable, Sendable, CustomStringConvertible {
         } else if text.filter({ $0 == ":" }).count == 1, let colon = text.firstIndex(of: ":") {
             host = String(text[..<colon])
             port = String(text[text.index(after: colon)...])
+        } else if text.contains(":"), (try? SocketAddress(ipAddress: text, port: 0)) == nil {
+            // Several colons and not an IPv6 address: `127.0.0.1:2525:25`.
+            throw AddressError(Words["address-malformed", ["text": text]])
         }
         if let portArgument {
             guard port == nil else { throw AddressError(Words["address-port-twice", ["text": text, "port": portArgument]]) }
@@ -43,6 +47,12 @@ public struct ServerAddress: Hashable, Sendable, CustomStringConvertible {
         } else {
             self.port = defaultPort
         }
+    }
+
+    /// The family of the host when it is an address literal (`nil` for a name).
+    public var literalFamily: AddressFamilyPreference? {
+        guard let address = try? SocketAddress(ipAddress: host, port: 0) else { return nil }
+        return address.protocol == .inet6 ? .ipv6 : .ipv4
     }
 
     /// `host:port`, with brackets around an IPv6 address.

@@ -35,8 +35,19 @@ struct ConnectCommand {
                 guard let host else { throw AddressError(Words["usage-no-host"]) }
                 address = try ServerAddress(parsing: host, port: port, defaultPort: connection.implicitTLS ? 465 : 25)
             }
+            try Self.check(address, mx: connection.mx != nil, family: connection.family)
         } catch {
             throw UsageError(error.description, command: "connect")
+        }
+    }
+
+    /// What cannot work whatever DNS says: `--mx` given an address, `-6` with an IPv4
+    /// address (or `-4` with an IPv6 one). A usage error (64), not "name not found".
+    static func check(_ address: ServerAddress, mx: Bool, family: AddressFamilyPreference) throws(AddressError) {
+        guard let literal = address.literalFamily else { return }
+        if mx { throw AddressError(Words["usage-mx-address", ["address": address.host]]) }
+        if family != .any && family != literal {
+            throw AddressError(Words[literal == .ipv4 ? "usage-ipv6-with-ipv4-address" : "usage-ipv4-with-ipv6-address", ["address": address.host]])
         }
     }
 

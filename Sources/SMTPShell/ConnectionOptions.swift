@@ -7,6 +7,7 @@
     import Glibc
 #endif
 import Dispatch
+import NIOCore
 import SMTPCatalog
 import SMTPClient
 import SMTPCore
@@ -46,15 +47,23 @@ struct ConnectionOptions: Sendable {
     /// `--json FILE|-`: the session's events as JSON lines (`-`: on stdout, instead of the transcript).
     var json: String?
 
-    /// The name smtpsh gives in EHLO when it sends one itself: `--ehlo`, else this machine's.
-    var ehloName: String {
+    /// The name smtpsh gives in EHLO when it sends one itself: `--ehlo`, else this machine's
+    /// name when it is fully qualified, else the address literal of this side of the
+    /// connection (`[127.0.0.1]`, `[IPv6:::1]`, RFC 5321, 4.1.3): servers such as Postfix with
+    /// `reject_non_fqdn_helo_hostname` refuse a bare `vm` (common in containers).
+    func ehloName(localAddress: SocketAddress?) -> String {
         if let ehlo { return ehlo }
+        if let name = Self.hostName, AddressLiteral.isFullyQualified(name) { return name }
+        if let literal = localAddress.flatMap(AddressLiteral.of) { return literal }
+        return Self.hostName ?? "localhost.localdomain"
+    }
+
+    /// This machine's name (gethostname), if it has one.
+    static var hostName: String? {
         var buffer = [CChar](repeating: 0, count: 256)
-        if gethostname(&buffer, buffer.count - 1) == 0 {
-            let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            if !name.isEmpty { return name }
-        }
-        return "localhost"
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return nil }
+        let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return name.isEmpty ? nil : name
     }
 
     static let specs: [OptionSpec] = [
@@ -131,6 +140,10 @@ struct ConnectionOptions: Sendable {
         for file in [tls.caFile, tls.clientCertificateFile, tls.clientKeyFile, credentials.passwordFile].compactMap({ $0 })
         where access(file, R_OK) != 0 {
             throw UsageError(Words["usage-cannot-read", ["file": VisibleTextShort.of(file)]], command: parsed.spec.name)
+        }
+        // Read now, at most 4 MiB each (`--ca /dev/zero` ends, and says so).
+        if let problem = ClientTLS.load(&tls, read: { BoundedRead.contents(of: $0, limit: 4 << 20).map(Array.init) }) {
+            throw UsageError(problem, command: parsed.spec.name)
         }
     }
 }

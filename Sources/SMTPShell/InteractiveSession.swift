@@ -96,10 +96,9 @@ struct InteractiveSession {
                 }
                 let mode = session.inputMode
                 let submission = session.submit(LocalCommandLine.unescaped(line))
-                // Typed lines are not shown again; a doubled dot is worth seeing once it is sent.
-                if mode == .messageBody && line.hasPrefix(".") && line != "." {
-                    editor.print(renderer.note(Words["session-dot-doubled", ["line": VisibleText.escape("." + line)]]))
-                }
+                // Typed lines are not shown again; in a message, what a line became is worth
+                // saying when it is not what a beginner expects.
+                if mode == .messageBody, let note = Self.messageLineNote(line) { editor.print(renderer.note(note)) }
                 // History never holds AUTH lines (with or without credentials) or SASL responses.
                 let isAuth = line.split(separator: " ").first?.uppercased() == "AUTH"
                 if !submission.isSecret && !isAuth && mode == .command && !line.isEmpty {
@@ -203,6 +202,24 @@ struct InteractiveSession {
 
     private func prompt() -> String { Self.prompt(for: session.state, target: target, renderer: renderer) }
 
+    /// A note on a line typed inside a message, when it is not what it looks like: `. ` (a
+    /// dot and a space) does not end the message, a leading dot is doubled, and a command
+    /// (`QUIT`, `:quit`) is message text until the lone dot.
+    static func messageLineNote(_ line: String) -> String? {
+        if line.hasPrefix("."), line != ".", line.dropFirst().allSatisfy({ $0 == " " || $0 == "\t" }) {
+            return Words["session-dot-not-end", ["line": VisibleText.escape(line), "sent": VisibleText.escape("." + line)]]
+        }
+        if line.hasPrefix(".") && line != "." {
+            return Words["session-dot-doubled", ["line": VisibleText.escape("." + line)]]
+        }
+        let first = line.split(separator: " ", maxSplits: 1).first.map { $0.uppercased() } ?? ""
+        let verbs: Set<String> = ["QUIT", "RSET", "EHLO", "HELO", "MAIL", "RCPT", "DATA", "NOOP", "STARTTLS", "AUTH"]
+        if line.hasPrefix(":") || (verbs.contains(first) && line.count < 80) {
+            return Words["session-command-in-message", ["line": VisibleTextShort.of(line, limit: 40)]]
+        }
+        return nil
+    }
+
     /// What a session left in the middle of is in: DATA, BDAT's chunk or AUTH.
     static func unfinished(_ mode: SessionStateMachine.InputMode) -> String {
         switch mode {
@@ -220,9 +237,19 @@ struct InteractiveSession {
             label = Words["phase-waiting", ["phase": label, "what": ClientSession.name(first)]]
         }
         let tls = state.isTLS ? " TLS" : ""
-        let text = "\(target.host)\(tls) \(label)> "
+        // Authenticated: `alice@127.0.0.1 TLS ready>` (or a word when the user is not known).
+        var host = target.host
+        var authenticated = ""
+        if state.isAuthenticated {
+            if let user = state.authenticatedUser {
+                host = VisibleText.escape(user) + "@" + host
+            } else {
+                authenticated = " " + Words["prompt-authenticated"]
+            }
+        }
+        let text = "\(host)\(tls)\(authenticated) \(label)> "
         guard renderer.color else { return text }
-        return "\u{1B}[1m\(target.host)\u{1B}[0m" + (state.isTLS ? " \u{1B}[32mTLS\u{1B}[0m" : "") + " \u{1B}[2m\(label)\u{1B}[0m> "
+        return "\u{1B}[1m\(host)\u{1B}[0m" + (state.isTLS ? " \u{1B}[32mTLS\u{1B}[0m" : "") + authenticated + " \u{1B}[2m\(label)\u{1B}[0m> "
     }
 }
 
@@ -334,7 +361,10 @@ enum Completion {
         if words.count <= 1 {
             let word = line.uppercased()
             if word.hasPrefix("MAIL") && word.count > 4 { return ["MAIL FROM:<"].filter { $0.hasPrefix(word) } }
-            return verbs.filter { $0.hasPrefix(word) }.map { $0.hasSuffix("<") ? String($0.dropLast()) : $0 }
+            // STARTTLS only while there is no TLS; on an empty line, smtpsh's commands too.
+            let offered = verbs.filter { !(state.isTLS && $0 == "STARTTLS") }
+            let matching = offered.filter { $0.hasPrefix(word) }.map { $0.hasSuffix("<") ? String($0.dropLast()) : $0 }
+            return line.isEmpty ? matching + LocalCommand.names : matching
         }
         let verb = words[0].uppercased()
         let current = String(words.last ?? "").uppercased()

@@ -117,28 +117,43 @@ enum VerbHelp {
     /// What a verb does (`verb-ehlo`, …), in the user's language.
     static func meaning(_ verb: String) -> String { Words["verb-" + verb.lowercased()] }
 
-    static func text(for verb: String?) -> [String] {
+    /// `:help` (everything) or `:help VERB`, laid out for `columns` (the `=== ` of a note
+    /// included): each meaning wrapped beside its usage, the key line wrapped too.
+    static func text(for verb: String?, columns: Int = 80) -> [String] {
+        let width = max(columns - 4, 20)
         if let verb {
             var upper = verb.uppercased()
             while upper.hasPrefix(":") { upper.removeFirst() }
             if let entry = entries.first(where: { $0.verb == upper }) {
-                return [entry.usage, "  " + meaning(entry.verb)]
+                return [entry.usage] + TextWrapper.wrap(meaning(entry.verb), width: width - 2).map { "  " + $0 }
             }
             if let local = LocalCommand.summaries.first(where: { $0.0.dropFirst().lowercased().hasPrefix(upper.lowercased() + " ") || $0.0.dropFirst().lowercased() == upper.lowercased() }) {
-                return [local.0, "  " + Words[local.1]]
+                return [local.0] + TextWrapper.wrap(Words[local.1], width: width - 2).map { "  " + $0 }
             }
             return [Words["help-no-such-verb", ["verb": VisibleText.escape(verb)]]]
         }
         var lines = [Words["help-smtp-heading"]]
         for entry in entries {
-            lines.append("  " + pad(entry.usage, 30) + meaning(entry.verb))
+            lines += row(entry.usage, meaning(entry.verb), width: width)
         }
         lines.append(Words["help-local-heading"])
         for (usage, meaning) in LocalCommand.summaries {
-            lines.append("  " + pad(usage, 30) + Words[meaning])
+            lines += row(usage, Words[meaning], width: width)
         }
-        lines.append(Words["help-keys"])
+        lines += TextWrapper.wrap(Words["help-keys"], width: width)
         return lines
+    }
+
+    /// `  USAGE                         meaning…`, the meaning wrapped in its column; on a
+    /// narrow terminal, under the usage.
+    private static func row(_ usage: String, _ meaning: String, width: Int) -> [String] {
+        let column = 32
+        guard width - column >= 20 else {
+            return ["  " + usage] + TextWrapper.wrap(meaning, width: width - 4).map { "    " + $0 }
+        }
+        let wrapped = TextWrapper.wrap(meaning, width: width - column)
+        let indent = String(repeating: " ", count: column)
+        return wrapped.enumerated().map { index, line in index == 0 ? "  " + pad(usage, column - 2) + line : indent + line }
     }
 
     private static func pad(_ text: String, _ width: Int) -> String {

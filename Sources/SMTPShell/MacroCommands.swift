@@ -72,6 +72,7 @@ final class MacroCommands: @unchecked Sendable {
                 return false
             }
         }
+        if settings.recipientIsDefault { settings.to = [settings.defaultRecipient(greeting: session.greeting)] }
         var auth: StandardSession.Authentication?
         if parts.contains(.hello), let mechanism = settings.auth, !session.state.isAuthenticated {
             // A user is needed before anything is sent; the secret is asked for after the gate.
@@ -130,6 +131,11 @@ final class MacroCommands: @unchecked Sendable {
         }
     }
 
+    /// The recipients of these settings: given, or the server's postmaster.
+    private func recipients(_ settings: MacroDefaults) -> [String] {
+        settings.recipientIsDefault ? [settings.defaultRecipient(greeting: session.greeting)] : settings.to
+    }
+
     private func authExchange(_ mechanism: SASLMechanism) -> SASLExchange? {
         guard let user = credentials.user else {
             session.warn(Words["macro-auth-needs-user"])
@@ -160,7 +166,7 @@ final class MacroCommands: @unchecked Sendable {
         }
         defaults = changed
         let lines = [
-            "ehlo = \(defaults.ehlo)", "from = \(defaults.from)", "to = \(defaults.to.joined(separator: ", "))",
+            "ehlo = \(defaults.ehlo)", "from = \(defaults.from)", "to = \(recipients(defaults).joined(separator: ", "))",
             "subject = \(defaults.subject)", "body = \(defaults.body ?? "")", "starttls = \(defaults.startTLS ? "yes" : "no")",
             "auth = \(defaults.auth?.rawValue ?? "no")", "pipeline = \(defaults.pipelining ? "yes" : "no")",
             "bdat = \(defaults.chunking ? "yes" : "no")", "quit = \(defaults.quit ? "yes" : "no")",
@@ -212,7 +218,9 @@ final class MacroCommands: @unchecked Sendable {
         runner.stopOnMismatch = true
         // The macro's parameters: given now, else the defaults of the session (`${to}` is the
         // default recipient), else the file's.
-        var values: [String: String] = ["ehlo": defaults.ehlo, "from": defaults.from, "to": defaults.to.first ?? "", "subject": defaults.subject]
+        var values: [String: String] = [
+            "ehlo": defaults.ehlo, "from": defaults.from, "to": recipients(defaults).first ?? "", "subject": defaults.subject,
+        ]
         for parameter in script.parameters where parameter.defaultValue != nil { values.removeValue(forKey: parameter.name) }
         // A name the macro does not use is a typo (`tp=` for `to=`): running with the default
         // instead would send where the user did not mean to.

@@ -19,7 +19,15 @@ import SMTPCore
 struct MacroDefaults: Sendable {
     var ehlo: String
     var from: String
-    var to: [String]
+    var to: [String] {
+        didSet { recipientIsDefault = false }
+    }
+    /// `to` was given by no one: `:send` then writes to the postmaster of the server it
+    /// talks to, named as in its greeting (``defaultRecipient(greeting:)``).
+    var recipientIsDefault = true
+    /// Where smtpsh connected (for a default recipient when the greeting names no domain).
+    var server: String = ""
+    var serverLiteral: String?
     var subject = "smtpsh test"
     /// A file whose lines are the message's body.
     var body: String?
@@ -57,10 +65,17 @@ struct MacroDefaults: Sendable {
         return nil
     }
 
-    static func load(options: ConnectionOptions, server: String = "localhost") -> MacroDefaults {
-        let name = options.ehloName
-        let domain = name.contains(".") ? name : "localhost"
-        var defaults = MacroDefaults(ehlo: name, from: "smtpsh@\(domain)", to: ["postmaster@\(Self.recipientDomain(server))"])
+    /// smtpsh's defaults, passing a server with the usual restrictions (Postfix's
+    /// `reject_non_fqdn_helo_hostname`, `reject_non_fqdn_sender`, `reject_non_fqdn_recipient`):
+    /// EHLO with the session's name (fully qualified, else `[address]`), the sender
+    /// `smtpsh@` that name, the recipient the server's postmaster; then the configuration
+    /// file, then the command line.
+    static func load(options: ConnectionOptions, session: ClientSession? = nil, server: String = "") -> MacroDefaults {
+        let name = session?.ehloName ?? options.ehloName(localAddress: nil)
+        let domain = AddressLiteral.isFullyQualified(name) ? name : "localhost.localdomain"
+        var defaults = MacroDefaults(ehlo: name, from: "smtpsh@\(domain)", to: [])
+        defaults.server = server
+        defaults.serverLiteral = session?.remoteAddress.flatMap(AddressLiteral.of)
         if let directory = configDirectory() { defaults.macroDirectories = [directory + "/macros"] }
         if let path = configPath(), let data = BoundedRead.contents(of: path, limit: 1 << 20) {
             defaults.apply(config: Array(data), file: path)
@@ -70,11 +85,14 @@ struct MacroDefaults: Sendable {
         return defaults
     }
 
-    /// `postmaster@example.org` for a server named by its domain; `localhost` for an address.
-    static func recipientDomain(_ server: String) -> String {
-        let host = server.hasPrefix("[") ? "" : String(server.split(separator: ":").first ?? "")
-        if host.isEmpty || host.allSatisfy({ $0.isNumber || $0 == "." }) || !host.contains(".") { return "localhost" }
-        return host
+    /// The server's postmaster (RFC 5321, 4.5.1): at the name the server gives in its
+    /// greeting (`220 mx.example.org ESMTP` → `postmaster@mx.example.org`, which Postfix takes
+    /// as its own), else at the name smtpsh connected to, else at its address literal.
+    func defaultRecipient(greeting: Reply?) -> String {
+        let named = greeting?.lines.first?.textString.split(separator: " ").first.map(String.init)
+        if let named, AddressLiteral.isFullyQualified(named), !named.contains("<") { return "postmaster@" + named }
+        if AddressLiteral.isFullyQualified(server) { return "postmaster@" + server }
+        return "postmaster@" + (serverLiteral ?? "localhost")
     }
 
     mutating func apply(config bytes: [UInt8], file: String) {

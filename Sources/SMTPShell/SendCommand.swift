@@ -70,6 +70,7 @@ struct SendCommand {
         do throws(AddressError) {
             guard let host else { throw AddressError(Words["usage-no-host"]) }
             address = try ServerAddress(parsing: host, port: port, defaultPort: connection.implicitTLS ? 465 : 25)
+            try ConnectCommand.check(address, mx: connection.mx != nil, family: connection.family)
         } catch {
             throw UsageError(error.description, command: "send")
         }
@@ -132,11 +133,13 @@ struct SendCommand {
             message = try Self.lines(of: data)
         } else {
             let bodyLines = try body.map { file throws(ShellError) in try Self.lines(of: file) } ?? [Words["send-default-body"]]
-            let domain = connection.ehloName.contains(".") ? connection.ehloName : "localhost.localdomain"
+            // The Message-ID's domain: this machine's name when it is fully qualified.
+            let host = connection.ehlo ?? ConnectionOptions.hostName ?? ""
+            let domain = AddressLiteral.isFullyQualified(host) ? host : "localhost.localdomain"
             message = StandardSession.message(from: from, to: recipients, subject: subject, headers: headers, body: bodyLines, domain: domain)
         }
         var standard = StandardSession(
-            ehloName: connection.ehloName, startTLS: connection.startTLS, auth: auth, from: from, recipients: recipients,
+            ehloName: connection.ehlo, startTLS: connection.startTLS, auth: auth, from: from, recipients: recipients,
             mailParameters: mailParameters, recipientParameters: recipientParameters, message: message, quitAfter: quitAfter,
             pipelining: pipelining, chunking: chunking, count: count)
         standard.dataFile = dataFile

@@ -19,7 +19,7 @@ struct SessionCommands {
     func perform(_ command: LocalCommand) -> Bool? {
         switch command {
         case .help(let verb):
-            for line in VerbHelp.text(for: verb) { show(renderer.note(line)) }
+            for line in VerbHelp.text(for: verb, columns: Environment.columns) { show(renderer.note(line)) }
         case .state:
             for line in StateReport.lines(session.state, queued: session.queuedLineCount, target: target) {
                 show(renderer.note(line))
@@ -40,7 +40,13 @@ struct SessionCommands {
         case .lang(let argument):
             return language(argument)
         case .unknown(let text):
-            show(renderer.warning(Words["session-unknown-local", ["command": VisibleText.escape(String(text.split(separator: " ").first ?? ""))]]))
+            let word = String(text.split(separator: " ").first ?? "")
+            // `:sned`: the command it is one letter from.
+            if let near = EditDistance.nearest(to: word, in: LocalCommand.names, limit: 2) {
+                show(renderer.warning(Words["session-unknown-local-suggestion", ["command": VisibleText.escape(word), "suggestion": near]]))
+            } else {
+                show(renderer.warning(Words["session-unknown-local", ["command": VisibleText.escape(word)]]))
+            }
             return false
         default:
             return nil
@@ -89,8 +95,10 @@ struct SessionCommands {
                 return false
             }
         }
-        let names = explainer.languages.map { "\($0.nativeName) (\($0.rawValue))" }.joined(separator: ", ")
-        show(renderer.note(Words["session-languages", ["languages": names]]))
+        // Named in the language now in use: "en français (fr)", "in English (en) and Japanese (ja)".
+        let names = explainer.languages.map { Words["language-name-" + $0.rawValue] + " (\($0.rawValue))" }
+        let list = names.dropFirst().reduce(names[0]) { Words["language-list", ["first": $0, "second": $1]] }
+        show(renderer.note(Words["session-languages", ["languages": list]]))
         return true
     }
 }

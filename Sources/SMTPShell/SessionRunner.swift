@@ -77,7 +77,7 @@ struct SessionRunner {
         var sessionOptions = ClientSession.Options()
         sessionOptions.replyTimeout = options.timeout
         sessionOptions.echoSentLines = !interactive
-        if options.startTLS { sessionOptions.startTLSWithEHLO = options.ehloName }
+        sessionOptions.startTLS = options.startTLS
         sessionOptions.showSecrets = options.showSecrets
         // `smtpsh send` greets again by itself after STARTTLS.
         sessionOptions.remindEHLOAfterTLS = standardSession == nil
@@ -119,7 +119,7 @@ struct SessionRunner {
         }
         // The welcome comes before the greeting: what the server sent is held until attach.
         for line in welcome { sink.write(line) }
-        session.attach(connection)
+        session.attach(connection, ehloName: options.ehloName(localAddress: connection.localAddress))
 
         let status = runMode(session: session, sink: sink, sinks: sinks, renderer: renderer, explainer: explainer, interactive: interactive)
         // The recording ends with the close ("Connection closed by foreign host."): wait for
@@ -141,14 +141,14 @@ struct SessionRunner {
         if interactive {
             return InteractiveSession(
                 session: session, sink: sink, renderer: renderer, explainer: explainer, target: address,
-                credentials: options.credentials, sinks: sinks, defaults: MacroDefaults.load(options: options, server: address.host)).run()
+                credentials: options.credentials, sinks: sinks, defaults: MacroDefaults.load(options: options, session: session, server: address.host)).run()
         }
         var piped = PipedSession(session: session, renderer: renderer)
         piped.credentials = options.credentials
         piped.commands = SessionCommands(
             session: session, explainer: explainer, renderer: renderer, target: address, show: { line in sink.write(line) })
         piped.macros = MacroCommands(
-            session: session, sinks: sinks, defaults: MacroDefaults.load(options: options, server: address.host),
+            session: session, sinks: sinks, defaults: MacroDefaults.load(options: options, session: session, server: address.host),
             credentials: options.credentials, askSecret: nil)
         return piped.run()
     }
@@ -208,6 +208,8 @@ extension SessionRunner {
             }
             let mxResolver = resolver!
             let domain = address.host
+            // Said before the wait: a slow DNS server does not leave an empty screen.
+            note(Words["connect-mx-lookup", ["domain": domain, "server": mxResolver.server.displayString]])
             hosts = try Blocking.wait { () async throws(ConnectError) -> [String] in try await mxResolver.mailExchangers(for: domain) }
             note(Words[hosts == [address.host] ? "connect-implicit-mx" : "connect-mx-list", ["domain": address.host, "hosts": hosts.joined(separator: ", ")]])
         }

@@ -43,7 +43,8 @@ struct StandardSession {
         }
     }
 
-    var ehloName: String
+    /// The name to greet with; `nil`: the session's (``ClientSession/ehloName``).
+    var ehloName: String?
     var startTLS = false
     /// AUTH after EHLO (and STARTTLS), through the ``CredentialGate``.
     var auth: Authentication?
@@ -103,6 +104,14 @@ struct StandardSession {
             if let quitAfter, [.greeting, .ehlo, .tls, .auth].contains(quitAfter) { return .completed }
         }
         guard parts.contains(.envelope) || parts.contains(.message) else { return .completed }
+        // A transaction left open (a `:send` that stopped at RCPT): RSET first, or MAIL would
+        // get "503 nested MAIL command".
+        if parts.contains(.envelope), session.state.phase.inMailTransaction {
+            session.note(Words["send-rset-first"])
+            guard let ticket = session.submit("RSET", shown: true, track: true).ticket, let reply = Self.reply(to: ticket, on: session)
+            else { return .ended }
+            guard reply.code.replyClass == .positiveCompletion else { return .refused(.mail) }
+        }
         let pipelined = pipelining && (session.state.capabilities?.supports("PIPELINING") ?? false)
         if pipelining && !pipelined { session.note(Words["send-no-pipelining"]) }
         if chunking && !(session.state.capabilities?.supports("CHUNKING") ?? false) {
@@ -146,6 +155,7 @@ struct StandardSession {
         guard greeting.code.replyClass == .positiveCompletion else { return .refused(.greeting) }
         if quitAfter == .greeting { return nil }
 
+        let ehloName = self.ehloName ?? session.ehloName ?? "localhost.localdomain"
         guard var code = send("EHLO " + ehloName) else { return .ended }
         if code.replyClass == .permanentNegative {
             session.note(Words["send-helo-fallback"])
@@ -231,10 +241,23 @@ struct StandardSession {
             expect(session.submit(mail, shown: true, pipelined: pipelined, track: true).ticket, .mail)
             if !pipelined, let stop = verify() { return stop }
             if quitAfter == .mail { return verify() }
+            // `--quit-after rcpt` probes every recipient, whatever the replies before.
+            let probing = quitAfter == .rcpt && recipients.count > 1
+            var probed: [(recipient: String, ticket: ClientSession.ReplyTicket?)] = []
             for recipient in recipients {
                 let rcpt = (["RCPT TO:<\(recipient)>"] + recipientParameters).joined(separator: " ")
-                expect(session.submit(rcpt, shown: true, pipelined: pipelined, track: true).ticket, .rcpt)
+                let ticket = session.submit(rcpt, shown: true, pipelined: pipelined, track: true).ticket
+                if probing {
+                    probed.append((recipient, ticket))
+                    continue
+                }
+                expect(ticket, .rcpt)
                 if !pipelined, let stop = verify() { return stop }
+            }
+            if probing {
+                // MAIL's reply (pipelined, still to check) first.
+                if let stop = verify() { return stop }
+                return probe(probed, on: session)
             }
             // BDAT: the previous chunk and this envelope have left together; the chunk goes next.
             if chunking { session.releaseWrites() }
@@ -265,6 +288,28 @@ struct StandardSession {
         expect(session.submit(".", shown: true, track: true).ticket, .dot)
         // Pipelined, the next envelope follows the dot at once: its replies are checked together.
         return pipelined && !last ? nil : verify()
+    }
+
+    /// `--quit-after rcpt` with several recipients: each one's reply, then which were refused.
+    private func probe(_ probed: [(recipient: String, ticket: ClientSession.ReplyTicket?)], on session: ClientSession) -> Outcome {
+        session.releaseWrites()
+        let settled = session.waitUntilSettled()
+        var refused: [String] = []
+        var answered = 0
+        for (recipient, ticket) in probed {
+            guard let ticket, case .answered(let reply) = session.reply(for: ticket) else { continue }
+            answered += 1
+            if !reply.code.replyClass.isPositive { refused.append(recipient) }
+        }
+        guard answered == probed.count, settled != .timedOut else { return .ended }
+        if refused.isEmpty {
+            session.note(Words["send-probe-all-accepted", ["count": String(probed.count)]])
+            return .completed
+        }
+        session.warn(Words["send-probe-refused", [
+            "refused": String(refused.count), "count": String(probed.count), "addresses": refused.map(VisibleText.escape).joined(separator: ", "),
+        ]])
+        return .refused(.rcpt)
     }
 
     /// Waits until the session settles, then the reply to `ticket`; `nil` when none came (a

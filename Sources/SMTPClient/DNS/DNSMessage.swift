@@ -1,3 +1,6 @@
+import SMTPCatalog
+import SMTPCore
+
 /// The few DNS messages smtpsh needs (RFC 1035, section 4): a query for MX, A or AAAA, and
 /// the answers, with name compression. Parsing never trusts the wire: every length and
 /// pointer is checked, and compression loops end.
@@ -172,15 +175,18 @@ public enum DNSError: Error, Hashable, Sendable, CustomStringConvertible {
     case invalidName(String)
     case malformed(String)
     case timedOut(String)
+    /// Nothing listens on the server's port (ICMP port unreachable): said at once.
+    case refused(String)
     case noServer
     case failure(String)
 
     public var description: String {
         switch self {
-        case .invalidName(let name): "'\(name)' is not a valid DNS name"
-        case .malformed(let reason): "malformed DNS response (\(reason))"
-        case .timedOut(let server): "no answer from the DNS server \(server)"
-        case .noServer: "no DNS server configured (/etc/resolv.conf has none; use --dns-server)"
+        case .invalidName(let name): Words["dns-invalid-name", ["name": VisibleText.escape(name)]]
+        case .malformed(let reason): Words["dns-malformed", ["reason": reason]]
+        case .timedOut(let server): Words["dns-timed-out", ["server": server]]
+        case .refused(let server): Words["dns-refused", ["server": server]]
+        case .noServer: Words["dns-no-server"]
         case .failure(let reason): reason
         }
     }

@@ -51,17 +51,18 @@ public struct DNSResolver: Sendable {
         let server = self.server
         let channel: Channel
         do {
-            channel = try await DatagramBootstrap(group: group)
-                .bind(host: server.protocol == .inet6 ? "::" : "0.0.0.0", port: 0).get()
+            // Connected: a server with nothing on its port answers ICMP "port unreachable",
+            // which a connected socket reports at once (ECONNREFUSED) instead of a timeout.
+            channel = try await DatagramBootstrap(group: group).connect(to: server).get()
         } catch {
-            throw .failure("cannot open a UDP socket for DNS: \(error)")
+            throw .failure(Words["dns-no-socket", ["server": server.displayString]])
         }
         defer { channel.close(promise: nil) }
         let loop = channel.eventLoop
         let timeout = self.timeout
         let future: EventLoopFuture<[UInt8]> = loop.flatSubmit {
             let promise = loop.makePromise(of: [UInt8].self)
-            let handler = DNSReplyHandler(id: id, promise: promise)
+            let handler = DNSReplyHandler(id: id, server: server.displayString, promise: promise)
             do {
                 try channel.pipeline.syncOperations.addHandler(handler)
             } catch {
@@ -144,6 +145,7 @@ final class DNSReplyHandler: ChannelInboundHandler {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
 
     let id: UInt16
+    let server: String
     let promise: EventLoopPromise<[UInt8]>
     private var completed = false
 
@@ -154,9 +156,16 @@ final class DNSReplyHandler: ChannelInboundHandler {
         promise.completeWith(result)
     }
 
-    init(id: UInt16, promise: EventLoopPromise<[UInt8]>) {
+    init(id: UInt16, server: String, promise: EventLoopPromise<[UInt8]>) {
         self.id = id
+        self.server = server
         self.promise = promise
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        if let io = error as? IOError, io.errnoCode == ECONNREFUSED {
+            complete(.failure(DNSError.refused(server)))
+        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

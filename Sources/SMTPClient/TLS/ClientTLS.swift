@@ -26,6 +26,11 @@ public struct ClientTLSOptions: Sendable {
     /// PEM certificate chain and key to present to the server.
     public var clientCertificateFile: String?
     public var clientKeyFile: String?
+    /// The files' contents, read once when the command line is read (``ClientTLS/load(_:read:)``):
+    /// a pipe (`--ca <(…)`) can be read only once, and a bad file is said before connecting.
+    public var caPEM: [UInt8]?
+    public var clientCertificatePEM: [UInt8]?
+    public var clientKeyPEM: [UInt8]?
 
     public init() {}
 }
@@ -78,12 +83,12 @@ public final class ClientTLS: Sendable {
         // it checks the name itself (NIOSSL's own check would end the connection on a name
         // mismatch even when the user did not ask for --tls-verify).
         configuration.certificateVerification = .noHostnameVerification
-        if let certificate = options.clientCertificateFile, let key = options.clientKeyFile {
+        if let certificate = options.clientCertificatePEM, let key = options.clientKeyPEM {
             do {
-                configuration.certificateChain = try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) }
-                configuration.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
+                configuration.certificateChain = try NIOSSLCertificate.fromPEMBytes(certificate).map { .certificate($0) }
+                configuration.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: key, format: .pem))
             } catch {
-                throw .other(Words["tls-client-certificate", ["error": "\(error)"]])
+                throw .other(Words["tls-client-certificate", ["error": options.clientCertificateFile ?? "-"]])
             }
         }
         do {
@@ -91,19 +96,47 @@ public final class ClientTLS: Sendable {
         } catch {
             throw .other(Words["tls-context", ["error": "\(error)"]])
         }
-        if let caFile = options.caFile {
+        if let pem = options.caPEM {
             do {
-                let pem = try String(contentsOfFile: caFile, encoding: .utf8)
-                let documents = try PEMDocument.parseMultiple(pemString: pem)
+                let documents = try PEMDocument.parseMultiple(pemString: String(decoding: pem, as: UTF8.self))
                 pinned = try documents.map { try Certificate(pemDocument: $0) }
                 roots = CertificateStore(pinned)
             } catch {
-                throw .other(Words["tls-ca-file", ["file": caFile, "error": "\(error)"]])
+                throw .other(Words["tls-ca-not-pem", ["file": options.caFile ?? "-"]])
             }
         } else {
             roots = CertificateStore.systemTrustRoots
             pinned = []
         }
+    }
+
+    /// Reads the files of `--ca`, `--tls-cert` and `--tls-key` (with `read`, which bounds
+    /// them) into `options`, before anything is sent: a file that is not what it should be is
+    /// said at once, in plain words, not at the first STARTTLS, and not later as a
+    /// certificate "not trusted here". Returns the problem, or `nil` when all is well.
+    public static func load(_ options: inout ClientTLSOptions, read: (String) -> [UInt8]?) -> String? {
+        if let file = options.caFile {
+            guard let bytes = read(file), let documents = try? PEMDocument.parseMultiple(pemString: String(decoding: bytes, as: UTF8.self)),
+                !documents.isEmpty
+            else { return Words["tls-ca-not-pem", ["file": file]] }
+            for document in documents where (try? Certificate(pemDocument: document)) == nil {
+                return Words["tls-ca-not-certificate", ["file": file, "label": document.discriminator]]
+            }
+            options.caPEM = bytes
+        }
+        if let file = options.clientCertificateFile {
+            guard let bytes = read(file), (try? NIOSSLCertificate.fromPEMBytes(bytes))?.isEmpty == false else {
+                return Words["tls-cert-not-pem", ["file": file]]
+            }
+            options.clientCertificatePEM = bytes
+        }
+        if let file = options.clientKeyFile {
+            guard let bytes = read(file), (try? NIOSSLPrivateKey(bytes: bytes, format: .pem)) != nil else {
+                return Words["tls-key-not-pem", ["file": file]]
+            }
+            options.clientKeyPEM = bytes
+        }
+        return nil
     }
 
     /// A TLS handler for the host the user named (SNI unless it is an address), with the

@@ -45,6 +45,37 @@ public enum TLSReportText {
         return lines
     }
 
+    /// After a certificate `--tls-verify` refused: the certificate, then the fix.
+    ///
+    /// ```
+    /// *** the server's certificate did not verify: self-signed certificate
+    /// === certificate: CN=mx.example.org, issued by CN=mx.example.org
+    /// === names: mx.example.org; valid from 2026-12-01 to 2027-03-01
+    /// === to trust this very certificate: --ca FILE with a copy of it (from the server's administrator); or leave out --tls-verify
+    /// ```
+    public static func refusal(_ failure: TLSFailure) -> [String] {
+        guard failure.verification, let problem = failure.problem else { return [] }
+        let e = VisibleText.escape
+        var lines: [String] = []
+        if let leaf = failure.certificate {
+            lines.append(Words["tls-certificate", ["subject": e(leaf.subject), "issuer": e(leaf.issuer)]])
+            lines.append(Words["tls-names-validity", [
+                "names": leaf.alternativeNames.isEmpty ? "-" : leaf.alternativeNames.map(e).joined(separator: ", "),
+                "from": day(leaf.notValidBefore), "until": day(leaf.notValidAfter),
+            ]])
+        }
+        let names = failure.certificate.map { $0.alternativeNames.map(e).joined(separator: ", ") } ?? "-"
+        switch problem {
+        case .selfSigned: lines.append(Words["tls-fix-self-signed"])
+        case .unknownIssuer: lines.append(Words["tls-fix-unknown-issuer"])
+        case .nameMismatch(let name): lines.append(Words["tls-fix-name", ["name": e(name), "names": names.isEmpty ? "-" : names]])
+        case .expired: lines.append(Words["tls-fix-expired", ["until": failure.certificate.map { day($0.notValidAfter) } ?? "?"]])
+        case .notYetValid: lines.append(Words["tls-fix-not-yet-valid", ["from": failure.certificate.map { day($0.notValidBefore) } ?? "?"]])
+        case .other: break
+        }
+        return lines
+    }
+
     public static func problem(_ problem: CertificateProblem) -> String {
         switch problem {
         case .expired: Words["tls-problem-expired"]

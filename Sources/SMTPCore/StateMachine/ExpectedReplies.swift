@@ -6,7 +6,11 @@
 /// ```
 ///
 /// RFC 5321 lets any command get 500, 501, 502, 421 (and 503 where order matters); those are
-/// included as failures everywhere.
+/// included as failures everywhere. Real servers refuse with codes the RFC does not list for
+/// the command (Postfix and aiosmtpd: 554 to RCPT for a relay denial, 504 to RCPT for a
+/// sender or HELO restriction checked late; 554 to VRFY or to a second STARTTLS): any 4yz or
+/// 5yz is therefore a failure, never "unexpected". Only a positive reply the command cannot
+/// get (250 to DATA, 354 to RCPT, 334 to MAIL) is.
 public struct ExpectedReplies: Hashable, Sendable {
     public var success: Set<Int>
     public var intermediate: Set<Int>
@@ -29,7 +33,7 @@ public struct ExpectedReplies: Hashable, Sendable {
     public func classify(_ code: ReplyCode) -> Classification {
         if success.contains(code.rawValue) { return .success }
         if intermediate.contains(code.rawValue) { return .intermediate }
-        if failure.contains(code.rawValue) { return .failure }
+        if failure.contains(code.rawValue) || !code.replyClass.isPositive { return .failure }
         return .unexpected
     }
 

@@ -93,6 +93,10 @@ public struct SessionStateMachine: Sendable {
     /// `true` once a TLS session is up (STARTTLS done, or implicit TLS from the start).
     public private(set) var isTLS: Bool
     public private(set) var isAuthenticated = false
+    /// Who the session authenticated as, when known: the user of an AUTH the client leads
+    /// (``authenticating(as:)``), or the one in a typed `AUTH PLAIN <initial response>`.
+    public private(set) var authenticatedUser: String?
+    private var userBeingAuthenticated: String?
     /// The last successful EHLO's capabilities; forgotten after STARTTLS.
     public private(set) var capabilities: ServerCapabilities?
     public private(set) var greeting: Greeting?
@@ -121,10 +125,20 @@ public struct SessionStateMachine: Sendable {
     /// are the chunk (``chunkOctetsSent(_:)``), not commands.
     public mutating func commandSent(_ command: Command) {
         pending.append(.command(command))
+        if case .auth(let mechanism, let response?) = command, mechanism == "PLAIN", let decoded = Base64.decode(response) {
+            // PLAIN: authzid NUL authcid NUL password (RFC 4616); the user is authcid.
+            let parts = decoded.split(separator: 0, omittingEmptySubsequences: false)
+            if parts.count == 3 { userBeingAuthenticated = String(decoding: parts[1], as: UTF8.self) }
+        }
         if case .bdat(let size, _) = command {
             chunkRemaining = size
             chunkSize = size
         }
+    }
+
+    /// The AUTH about to be sent is for `user` (an exchange the client leads).
+    public mutating func authenticating(as user: String) {
+        userBeingAuthenticated = user
     }
 
     /// Records octets of a BDAT chunk sent (at most what remains of it).
@@ -157,6 +171,7 @@ public struct SessionStateMachine: Sendable {
         capabilities = nil
         greeting = nil
         isAuthenticated = false
+        authenticatedUser = nil
         if phase == .tlsNegotiating || phase == .awaitingGreeting { phase = .greeted }
     }
 
@@ -315,7 +330,9 @@ public struct SessionStateMachine: Sendable {
         if phase == .authenticating { phase = phaseBeforeAuth }
         if code == .authenticationSucceeded {
             isAuthenticated = true
+            authenticatedUser = userBeingAuthenticated
         }
+        userBeingAuthenticated = nil
     }
 
     // MARK: - Looking ahead
@@ -407,14 +424,14 @@ public struct SessionStateMachine: Sendable {
                 advice.append(.notAdvertised(Capability.chunking))
             }
         case .startTLS:
+            // Before EHLO, Postfix, Exim and others answer 220 (and RFC 3207 does not forbid
+            // it): no prediction then.
             if isTLS {
                 advice.append(.alreadyTLS)
             } else if phase.inMailTransaction {
                 advice.append(.duringMailTransaction)
             } else if let capabilities, !capabilities.supports(Capability.startTLS) {
                 advice.append(.notAdvertised(Capability.startTLS))
-            } else if !greeted && phase != .awaitingGreeting {
-                advice.append(.helloFirst)
             }
         case .auth(let mechanism, _):
             if isAuthenticated {
@@ -448,19 +465,41 @@ public struct SessionStateMachine: Sendable {
         } else if line.count > 510 {
             advice.append(.commandLineTooLong(line.count))
         }
+        let text = String(decoding: line, as: UTF8.self)
+        // Typed with an input method on (`ＮＯＯＰ`, `MAIL FROM：<…>`): said before anything
+        // else, as the rest would be about a line the user did not mean to type.
+        if let halfWidth = FullWidthText.halfWidth(of: text) {
+            advice.append(.fullWidth(corrected: halfWidth))
+            return advice
+        }
         do {
             advice += self.advice(for: try CommandParser.parse(line))
         } catch {
             switch error.kind {
-            case .missingAngleBrackets: advice.append(.missingAngleBrackets(error.verb))
+            case .missingAngleBrackets:
+                advice.append(.missingAngleBrackets(error.verb, corrected: CommandLineCorrection.pathCommand(text)))
             case .missingArgument: advice.append(.missingArgument(error.verb))
-            case .unexpectedArgument, .syntax, .invalidParameter: advice.append(.syntax(error.verb))
-            case .unknownVerb, .empty, .invalidUTF8:
+            case .unexpectedArgument, .syntax, .invalidParameter:
+                advice.append(.syntax(error.verb, corrected: CommandLineCorrection.pathCommand(text)))
+            case .unknownVerb:
+                if phase == .awaitingGreeting { advice.append(.beforeGreeting) }
+                // A typo of a verb (`HLEO`, `RCTP`), unless the server offers that word as an
+                // extension (`ETRN`, `XCLIENT`).
+                let offered = capabilities?.supports(error.verb) ?? false
+                if !offered, let suggestion = EditDistance.nearest(to: error.verb, in: Self.typoCandidates, limit: 1),
+                    suggestion != error.verb.uppercased()
+                {
+                    advice.append(.unknownVerb(error.verb, suggestion: suggestion))
+                }
+            case .empty, .invalidUTF8:
                 if phase == .awaitingGreeting { advice.append(.beforeGreeting) }
             }
         }
         return advice
     }
+
+    /// The verbs a typo is compared with: RFC 5321's, and the extensions' a user types.
+    static let typoCandidates = ["EHLO", "HELO", "MAIL", "RCPT", "DATA", "BDAT", "RSET", "NOOP", "QUIT", "VRFY", "EXPN", "HELP", "STARTTLS", "AUTH"]
 
     private func parameterAdvice(_ parameters: [MailParameter]) -> [SequenceAdvice] {
         guard let capabilities else {
@@ -514,9 +553,15 @@ public enum SequenceAdvice: Hashable, Sendable {
     /// SIZE= larger than the server's advertised limit: 552.
     case messageTooBig(declared: UInt64, limit: UInt64)
     /// `MAIL FROM:alice@example.org`: RFC 5321 requires `<…>`; many servers answer 501.
-    case missingAngleBrackets(String)
+    /// `corrected`: the user's line as it should be (`MAIL FROM:<alice@example.org>`).
+    case missingAngleBrackets(String, corrected: String?)
     case missingArgument(String)
-    case syntax(String)
+    case syntax(String, corrected: String?)
+    /// A verb no server knows, near one that exists (`HLEO`: `HELO`): 500.
+    case unknownVerb(String, suggestion: String)
+    /// Full-width characters typed with an input method on (`ＮＯＯＰ`); `corrected` is the
+    /// line in ASCII.
+    case fullWidth(corrected: String)
     /// A line over 998 octets (1000 with CRLF, RFC 5321, 4.5.3.1.6): 500.
     case lineTooLong(Int)
     /// A command line over 512 octets with CRLF (RFC 5321, 4.5.3.1.4): may get 500.
@@ -532,7 +577,7 @@ public enum SequenceAdvice: Hashable, Sendable {
         case .notAdvertised, .mechanismNotAdvertised: .parameterNotImplemented
         case .messageTooBig: .exceededStorage
         case .missingAngleBrackets, .missingArgument, .syntax: .parameterSyntaxError
-        case .lineTooLong, .commandLineTooLong: .syntaxError
+        case .lineTooLong, .commandLineTooLong, .unknownVerb, .fullWidth: .syntaxError
         case .needsSMTPUTF8: .mailboxNameNotAllowed
         case .beforeGreeting, .credentialsInClear, .sessionClosed: nil
         }
@@ -557,6 +602,8 @@ public enum SequenceAdvice: Hashable, Sendable {
         case .missingAngleBrackets: "missing-angle-brackets"
         case .missingArgument: "missing-argument"
         case .syntax: "syntax"
+        case .unknownVerb: "unknown-verb"
+        case .fullWidth: "full-width"
         case .lineTooLong: "line-too-long"
         case .commandLineTooLong: "command-line-too-long"
         case .sessionClosed: "session-closed"

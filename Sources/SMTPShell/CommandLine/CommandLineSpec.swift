@@ -164,27 +164,12 @@ struct ParsedCommandLine: Sendable {
         let name = argument.drop { $0 == "-" }
         // A near miss: `--timout` → `--timeout`.
         if name.count >= 3,
-            let close = spec.options.map(\.long).min(by: { Self.distance($0, name) < Self.distance($1, name) }),
-            Self.distance(close, name) <= 2
+            let close = spec.options.map(\.long).min(by: { EditDistance.between($0, name) < EditDistance.between($1, name) }),
+            EditDistance.between(close, name) <= 2
         {
             return Words["usage-unknown-option-suggestion", ["option": shown, "suggestion": "--" + close]]
         }
         return Words["usage-unknown-option", ["option": shown]]
-    }
-
-    /// Edit distance (Levenshtein), for suggestions.
-    static func distance(_ a: some StringProtocol, _ b: some StringProtocol) -> Int {
-        let a = Array(a.utf8), b = Array(b.utf8)
-        if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
-        var previous = Array(0...b.count)
-        for i in 1...a.count {
-            var current = [i] + Array(repeating: 0, count: b.count)
-            for j in 1...b.count {
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            previous = current
-        }
-        return previous[b.count]
     }
 
     // MARK: - Reading the values

@@ -222,7 +222,8 @@ import Testing
 
     @Test func adviceOnLines() {
         let machine = greeted()
-        #expect(machine.advice(forCommandLine: Array("MAIL FROM:alice@example.org".utf8)) == [.missingAngleBrackets("MAIL")])
+        #expect(machine.advice(forCommandLine: Array("MAIL FROM:alice@example.org".utf8))
+            == [.missingAngleBrackets("MAIL", corrected: "MAIL FROM:<alice@example.org>")])
         #expect(machine.advice(forCommandLine: Array("EHLO".utf8)) == [.missingArgument("EHLO")])
         let long = Array("NOOP ".utf8) + [UInt8](repeating: 65, count: 1000)
         #expect(machine.advice(forCommandLine: long) == [.lineTooLong(1005)])
@@ -230,6 +231,57 @@ import Testing
         #expect(machine.advice(forCommandLine: medium) == [.commandLineTooLong(605)])
         #expect(SequenceAdvice.mailFirst.likelyReply == .badSequence)
         #expect(SequenceAdvice.lineTooLong(1).likelyReply == .syntaxError)
+    }
+
+    /// Issue 18: a suggestion shows the user's own line, corrected.
+    @Test(arguments: [
+        ("mail from: alice@example.net", "MAIL FROM:<alice@example.net>"),
+        ("RCPT TO:dave@postfix.test", "RCPT TO:<dave@postfix.test>"),
+        ("rcpt to:<carol@example.org NOTIFY=NEVER", "RCPT TO:<carol@example.org> NOTIFY=NEVER"),
+        ("mail from <alice@example.org>", "MAIL FROM:<alice@example.org>"),
+    ])
+    func suggestionsShowTheUsersLineCorrected(typed: String, corrected: String) {
+        #expect(CommandLineCorrection.pathCommand(typed) == corrected)
+        let advice = greeted().advice(forCommandLine: Array(typed.utf8))
+        let shown = advice.compactMap { item -> String? in
+            switch item {
+            case .missingAngleBrackets(_, let fix), .syntax(_, let fix): fix
+            default: nil
+            }
+        }
+        #expect(shown == [corrected], "\(advice)")
+    }
+
+    /// Issue 18: a typo of a verb is said, with the verb meant; an extension the server
+    /// offers is not a typo; full-width input is said before anything else.
+    @Test func typosAndFullWidthInput() {
+        var machine = greeted()
+        #expect(machine.advice(forCommandLine: Array("HLEO me.example".utf8)) == [.unknownVerb("HLEO", suggestion: "HELO")])
+        #expect(machine.advice(forCommandLine: Array("RCTP TO:<a@b>".utf8)) == [.unknownVerb("RCTP", suggestion: "RCPT")])
+        #expect(machine.advice(forCommandLine: Array("XYZZY".utf8)) == [])
+        // ETRN is two letters from EXPN: not a typo to point at.
+        #expect(machine.advice(forCommandLine: Array("ETRN example.org".utf8)) == [])
+        #expect(machine.advice(forCommandLine: Array("ＮＯＯＰ".utf8)) == [.fullWidth(corrected: "NOOP")])
+        #expect(machine.advice(forCommandLine: Array("MAIL FROM：<you@example.org>".utf8)) == [.fullWidth(corrected: "MAIL FROM:<you@example.org>")])
+        #expect(machine.advice(forCommandLine: Array("NOOP\u{3000}now".utf8)) == [.fullWidth(corrected: "NOOP now")])
+        machine.commandSent(.ehlo("me.example"))
+        machine.replyReceived(reply("250-mx.example\r\n250 XSTA"))
+        #expect(machine.advice(forCommandLine: Array("XSTA".utf8)) == [])
+    }
+
+    /// Issue 18: STARTTLS before EHLO gets no prediction (Postfix answers 220); a 554 or 504
+    /// to RCPT, a 554 to VRFY or STARTTLS is a failure, not an unexpected reply.
+    @Test func predictionsRightForCommonServers() {
+        var machine = SessionStateMachine()
+        machine.replyReceived(reply("220 mx.example ESMTP"))
+        #expect(machine.advice(for: .startTLS) == [])
+        #expect(ExpectedReplies.rcpt.classify(ReplyCode(rawValue: 554)!) == .failure)
+        #expect(ExpectedReplies.rcpt.classify(ReplyCode(rawValue: 504)!) == .failure)
+        #expect(ExpectedReplies.vrfy.classify(ReplyCode(rawValue: 554)!) == .failure)
+        #expect(ExpectedReplies.startTLS.classify(ReplyCode(rawValue: 554)!) == .failure)
+        // A positive reply a command cannot get is still said.
+        #expect(ExpectedReplies.data.classify(ReplyCode(rawValue: 250)!) == .unexpected)
+        #expect(ExpectedReplies.rcpt.classify(ReplyCode(rawValue: 354)!) == .unexpected)
     }
 
     /// Feeds `wire` through a parser with `keptLines` lines per reply, line events first as the

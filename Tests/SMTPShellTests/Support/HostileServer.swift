@@ -206,6 +206,24 @@ final class HostileConnection: @unchecked Sendable {
         }
     }
 
+    /// Reads exactly `count` bytes (a TLS record), or nil at EOF or after `timeout` seconds.
+    func readBytes(count: Int, timeout: Double = 10) -> [UInt8]? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while pending.count < count {
+            if Date() >= deadline || isStopped { return nil }
+            var pollfd = Glibc.pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&pollfd, 1, 50) > 0 else { continue }
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            let received = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if received <= 0 { return nil }
+            buffer.withUnsafeBytes { server.record(UnsafeRawBufferPointer(rebasing: $0[0..<received])) }
+            pending += buffer[0..<received]
+        }
+        let bytes = Array(pending.prefix(count))
+        pending.removeFirst(count)
+        return bytes
+    }
+
     /// Reads lines until one equals `line` (a message's final dot); false at EOF or timeout.
     func readUntil(line: String, timeout: Double = 10) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
