@@ -123,7 +123,8 @@ let package = Package(
             exclude: ["Clients"]
         ),
         .testTarget(name: "SMTPCatalogTests", dependencies: ["SMTPCatalog", "CatalogFormat", "SMTPCore"]),
-        .testTarget(name: "SMTPClientTests", dependencies: ["SMTPClient", "SMTPCore"]),
+        // ClientStateMachine against the practice server's ServerSession, back to back in memory.
+        .testTarget(name: "SMTPClientTests", dependencies: ["SMTPClient", "SMTPCore", "SMTPPracticeServer"]),
         // Servers/*.py: real servers others wrote (aiosmtpd), started by the tests.
         .testTarget(
             name: "SMTPShellTests",
