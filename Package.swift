@@ -54,12 +54,13 @@ let package = Package(
             ]
         ),
 
-        // The client side: the connection (SwiftNIO), DNS, the session controller, rendering.
+        // The client side: the connection (SwiftNIO), DNS, TLS, and the session on its event
+        // loop (ClientSessionCore driving SMTPCore's ClientStateMachine). No words: what it
+        // reports is typed; the presentation (SMTPShell) words it.
         .target(
             name: "SMTPClient",
             dependencies: [
                 "SMTPCore",
-                "SMTPCatalog",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

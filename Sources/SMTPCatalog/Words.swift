@@ -30,3 +30,22 @@ public enum Words {
         Catalog.words.message(name, in: language, values)
     }
 }
+
+/// One of smtpsh's messages, by name, with its parameters: said in the user's language
+/// (``text``), and kept as it is where a program reads it (`--json` writes the name as the
+/// event's stable `id`, with the parameters, whatever the language).
+public struct CatalogMessage: Hashable, Sendable, CustomStringConvertible {
+    /// The `message.NAME` entry's name: the stable id.
+    public var name: String
+    public var parameters: [String: String]
+
+    public init(_ name: String, _ parameters: [String: String] = [:]) {
+        self.name = name
+        self.parameters = parameters
+    }
+
+    /// The message in the current language.
+    public var text: String { Words[name, parameters] }
+
+    public var description: String { text }
+}

@@ -53,8 +53,8 @@ public enum AddressResolver {
     private static func literal(_ host: String, port: Int, family: AddressFamilyPreference) throws(ConnectError) -> SocketAddress? {
         guard let literal = try? SocketAddress(ipAddress: host, port: port) else { return nil }
         switch (family, literal.protocol) {
-        case (.ipv4, .inet6): throw .nameNotFound(host + " (IPv4)")
-        case (.ipv6, .inet): throw .nameNotFound(host + " (IPv6)")
+        case (.ipv4, .inet6): throw .nameNotFound(host, family: .ipv4)
+        case (.ipv6, .inet): throw .nameNotFound(host, family: .ipv6)
         default: return literal
         }
     }
@@ -82,9 +82,9 @@ public enum AddressResolver {
         guard status == 0, let first = list else {
             switch status {
             case EAI_NONAME, eaiNoData, eaiAddressFamily:
-                return .failure(.nameNotFound(host + (family == .any ? "" : family == .ipv4 ? " (IPv4)" : " (IPv6)")))
+                return .failure(.nameNotFound(host, family: family))
             default:
-                return .failure(.dnsFailure(host, String(cString: gai_strerror(status))))
+                return .failure(.resolverFailure(host, reason: String(cString: gai_strerror(status))))
             }
         }
         defer { freeaddrinfo(list) }

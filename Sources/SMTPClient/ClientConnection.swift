@@ -3,7 +3,6 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import NIOTLS
-import SMTPCatalog
 import SMTPCore
 
 /// What the connection reports, on its event loop, in the order it happened.
@@ -24,6 +23,9 @@ public enum ConnectionEvent: Sendable {
     case tlsFailed(TLSFailure)
     /// The connection is gone; `nil` when closed cleanly (by either side).
     case closed(String?)
+    /// The events of one buffer read from the socket have all been reported: what they
+    /// produced can be shown together (one write to the screen for thousands of lines).
+    case readComplete
 }
 
 /// A TCP connection to an SMTP server: bytes out, parsed replies in. No protocol logic.
@@ -108,13 +110,13 @@ public final class ClientConnection: Sendable {
             case ETIMEDOUT: return .timedOut(where_, timeout)
             case ENETUNREACH, EHOSTUNREACH, EADDRNOTAVAIL, EAFNOSUPPORT:
                 return .unreachable(where_, String(cString: strerror(io.errnoCode)))
-            default: return .other("cannot connect to \(where_): \(String(cString: strerror(io.errnoCode)))")
+            default: return .connectFailed(where_, reason: String(cString: strerror(io.errnoCode)))
             }
         }
         if let connect = error as? NIOConnectionError, let first = connect.connectionErrors.first {
             return classify(first.error, address: address, timeout: timeout)
         }
-        return .other("cannot connect to \(where_): \(error)")
+        return .connectFailed(where_, reason: "\(error)")
     }
 
     /// Writes bytes (already CRLF-terminated lines or message data).
@@ -142,16 +144,23 @@ public final class ClientConnection: Sendable {
     /// Returns why TLS could not start, or `nil`. The caller is inside the handling of a
     /// reply: closing is left to the next turn of the event loop, so that the close's events
     /// do not come back into it.
-    public func startTLS() -> String? {
+    public func startTLS() -> TLSFailure? {
         channel.eventLoop.preconditionInEventLoop()
         do {
-            guard let tls = try self.tls?.get() else { return Words["tls-not-configured"] }
+            let tls: ClientTLS
+            do throws(ConnectError) {
+                guard let made = try self.tls?.get() else { return TLSFailure(.notConfigured) }
+                tls = made
+            } catch {
+                closeSoon()
+                return TLSFailure(.setup(error))
+            }
             let reader = try channel.pipeline.syncOperations.handler(type: ReplyReader.self)
             let extra = reader.bufferedByteCount
             if extra > 0 {
                 reader.discardBuffered()
                 closeSoon()
-                return Words["tls-injection", ["count": String(extra)]]
+                return TLSFailure(.injection(octets: extra))
             }
             let verdict = VerdictBox()
             let handler = try tls.makeHandler(host: host, verdict: verdict)
@@ -164,7 +173,7 @@ public final class ClientConnection: Sendable {
             return nil
         } catch {
             closeSoon()
-            return "\(error)"
+            return TLSFailure(.pipeline("\(error)"))
         }
     }
 
@@ -208,14 +217,22 @@ final class ReplyReader: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
         buffer.withUnsafeReadableBytes { parser.append($0) }
+        var reported = false
         while let event = parser.next() {
+            reported = true
             switch event {
             case .line(let line): events(.line(line))
             case .reply(let reply): events(.reply(reply))
             case .unparsableLine(let line): events(.unparsableLine(line))
             }
         }
-        if let length = parser.overlongLineLength { events(.overlongLine(length)) }
+        if let length = parser.overlongLineLength {
+            reported = true
+            events(.overlongLine(length))
+        }
+        // Said at the end of each buffer read, not in channelReadComplete: a TLS handler put in
+        // front during the read (after STARTTLS's 220) need not pass that one on.
+        if reported { events(.readComplete) }
     }
 
     /// Octets received but not yet reported as lines.
@@ -234,9 +251,9 @@ final class ReplyReader: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        if TLSWatcher.describe(error) != nil {
+        if TLSHandshakeError.kind(of: error) != nil {
             // TLSWatcher has said what went wrong.
-            reportClosed(Words["tls-connection-ended"])
+            reportClosed("TLS")
         } else if let io = error as? IOError {
             reportClosed(String(cString: strerror(io.errnoCode)))
         } else {
@@ -252,19 +269,43 @@ final class ReplyReader: ChannelInboundHandler {
     }
 }
 
+/// Why TLS could not be set up, or broke (exit status 7; 8 for a certificate --tls-verify
+/// refused). Typed: the presentation words it.
 public struct TLSFailure: Sendable {
-    public var reason: String
-    /// The certificate did not verify and --tls-verify asked for it to.
-    public var verification: Bool
-    /// With `verification`: why, and the server's certificate (for the message and its fix).
-    public var problem: CertificateProblem?
+    public enum Kind: Hashable, Sendable {
+        /// The handshake failed; the TLS stack's reason code when there is one
+        /// (`TLSV1_ALERT_INTERNAL_ERROR`).
+        case handshake(reasonCode: String?)
+        /// The server answered in clear: no TLS on that port.
+        case notTLS
+        /// The server closed without ending TLS properly.
+        case uncleanShutdown
+        /// The certificate did not verify and `--tls-verify` refused it.
+        case certificateRefused(CertificateProblem)
+        /// Bytes sent in clear after STARTTLS's 220, which would be read as if under TLS
+        /// (CVE-2011-0411): dropped, and the connection closed.
+        case injection(octets: Int)
+        /// STARTTLS without a TLS set-up.
+        case notConfigured
+        /// The TLS set-up could not be made.
+        case setup(ConnectError)
+        /// The TLS handler could not be put on the connection (the library's reason).
+        case pipeline(String)
+    }
+
+    public var kind: Kind
+    /// With `certificateRefused`: the server's certificate (for the message and its fix).
     public var certificate: TLSReport.CertificateSummary?
 
-    public init(reason: String, verification: Bool, problem: CertificateProblem? = nil, certificate: TLSReport.CertificateSummary? = nil) {
-        self.reason = reason
-        self.verification = verification
-        self.problem = problem
+    public init(_ kind: Kind, certificate: TLSReport.CertificateSummary? = nil) {
+        self.kind = kind
         self.certificate = certificate
+    }
+
+    /// The certificate did not verify and `--tls-verify` asked for it to (exit status 8).
+    public var verification: Bool {
+        if case .certificateRefused = kind { return true }
+        return false
     }
 }
 
@@ -287,15 +328,13 @@ final class TLSWatcher: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        if !failed, let reason = Self.describe(error) {
+        if !failed, let reason = TLSHandshakeError.kind(of: error) {
             failed = true
             let found = verdict.result
             if requireVerification, found.checked, let problem = found.problem {
-                events(.tlsFailed(TLSFailure(
-                    reason: Words["tls-certificate-refused", ["reason": TLSReportText.problem(problem)]], verification: true,
-                    problem: problem, certificate: found.chain.first.map(ClientTLS.summary))))
+                events(.tlsFailed(TLSFailure(.certificateRefused(problem), certificate: found.chain.first.map(ClientTLS.summary))))
             } else {
-                events(.tlsFailed(TLSFailure(reason: reason, verification: false)))
+                events(.tlsFailed(TLSFailure(reason)))
             }
         }
         context.fireErrorCaught(error)
@@ -309,15 +348,11 @@ final class TLSWatcher: ChannelInboundHandler, RemovableChannelHandler {
                 protocolVersion: version?.displayName ?? "TLS",
                 cipher: verdict.cipher,
                 chain: found.chain.map(ClientTLS.summary),
-                problem: found.checked ? found.problem : .other(Words["tls-not-checked"]),
+                problem: found.checked ? found.problem : .notChecked,
                 serverName: serverName
             )))
         }
         context.fireUserInboundEventTriggered(event)
     }
 
-    /// A TLS error in one line, or `nil` when the error is not TLS's.
-    static func describe(_ error: Error) -> String? {
-        TLSHandshakeError.describe(error)
-    }
 }

@@ -1,43 +1,44 @@
-import SMTPCatalog
-
-/// Why a connection could not be made or went away. Each has a one-line message and an exit
-/// status (Docs/exit-status.md).
-public enum ConnectError: Error, Hashable, Sendable, CustomStringConvertible {
-    /// The DNS name does not exist (or has no address of the asked family).
-    case nameNotFound(String)
-    /// DNS could not be asked (no network, resolver failure).
-    case dnsFailure(String, String)
-    /// The domain has no MX record (nor an address to fall back on).
-    case noMX(String)
+/// Why a connection could not be made or went away. Typed: the words are the
+/// presentation's (each case has its message in the user's language, and an exit status,
+/// Docs/exit-status.md).
+public enum ConnectError: Error, Hashable, Sendable {
+    /// The DNS name does not exist (or has no address of the family asked for).
+    case nameNotFound(String, family: AddressFamilyPreference = .any)
+    /// DNS could not be asked, or did not answer (the name, and why).
+    case dnsFailure(String, DNSError)
+    /// The system's resolver failed (getaddrinfo's reason, as the system words it).
+    case resolverFailure(String, reason: String)
+    /// RFC 7505: the domain's only MX is the null MX: it accepts no mail.
+    case nullMX(String)
     case refused(String)
+    /// The address cannot be reached (the system's reason).
     case unreachable(String, String)
     case timedOut(String, Double)
+    /// Any other failure to connect (the system's reason).
+    case connectFailed(String, reason: String)
+    /// TLS could not be set up before connecting (`--tls`).
+    case tlsSetup(TLSSetupProblem)
     /// Several addresses were tried and all failed; the last failure.
     case allFailed([ConnectError])
-    case other(String)
-
-    public var description: String {
-        switch self {
-        case .nameNotFound(let host): Words["connect-name-not-found", ["host": host]]
-        case .dnsFailure(let host, let reason): Words["connect-dns-failure", ["host": host, "reason": reason]]
-        case .noMX(let domain): Words["connect-no-mx", ["domain": domain]]
-        case .refused(let address): Words["connect-refused", ["address": address]]
-        case .unreachable(let address, let reason): Words["connect-unreachable", ["address": address, "reason": reason]]
-        case .timedOut(let address, let seconds):
-            Words["connect-timed-out", ["address": address, "seconds": Self.seconds(seconds)]]
-        case .allFailed(let errors): errors.last.map { "\($0)" } ?? Words["connect-no-address"]
-        case .other(let text): text
-        }
-    }
 
     /// The kind that decides the exit status.
     public var primary: ConnectError {
         if case .allFailed(let errors) = self, let last = errors.last { return last.primary }
         return self
     }
+}
 
-    /// A timeout as the messages show it, in the language of smtpsh's words (`30 s`, `30 秒`).
-    static func seconds(_ value: Double) -> String {
-        ReadableDuration.seconds(value, in: Words.language)
-    }
+/// Why the TLS set-up could not be made (the files were checked at start: this is rare).
+public enum TLSSetupProblem: Hashable, Sendable {
+    case clientCertificate(file: String)
+    case context(String)
+    case trustedCertificates(file: String)
+}
+
+/// A file of `--ca`, `--tls-cert` or `--tls-key` that is not what it should be.
+public enum TLSFileProblem: Hashable, Sendable {
+    case caNotPEM(file: String)
+    case caNotCertificate(file: String, label: String)
+    case certificateNotPEM(file: String)
+    case keyNotPEM(file: String)
 }

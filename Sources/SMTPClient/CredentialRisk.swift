@@ -47,7 +47,8 @@ extension ClientSession {
     /// practice server smtpsh started itself (`demo`, `learn`), whose self-signed certificate
     /// it knows.
     public func credentialRisks(for mechanism: SASLMechanism, certificateVouchedFor: Bool = false) -> [CredentialRisk] {
-        let (state, report) = withState { ($0, tlsReport) }
+        let state = self.state
+        let report = tlsReport
         return Self.credentialRisks(
             for: mechanism, state: state, certificateProblem: certificateVouchedFor ? nil : report?.problem)
     }

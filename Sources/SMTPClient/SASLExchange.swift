@@ -94,3 +94,5 @@ extension String {
         return String(text)
     }
 }
+
+extension SASLExchange: SASLClient {}

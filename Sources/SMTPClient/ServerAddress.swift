@@ -1,5 +1,4 @@
 import NIOCore
-import SMTPCatalog
 /// Where to connect, as the user wrote it: `host`, `host:port`, `[v6]:port`, `[v6]`, a bare
 /// IPv6 address, or `host` with a separate port argument.
 public struct ServerAddress: Hashable, Sendable, CustomStringConvertible {
@@ -16,11 +15,11 @@ public struct ServerAddress: Hashable, Sendable, CustomStringConvertible {
         var host = text
         var port: String?
         if text.hasPrefix("[") {
-            guard let close = text.firstIndex(of: "]") else { throw AddressError(Words["address-missing-bracket", ["text": text]]) }
+            guard let close = text.firstIndex(of: "]") else { throw .missingBracket(text) }
             host = String(text[text.index(after: text.startIndex)..<close])
             let rest = text[text.index(after: close)...]
             if !rest.isEmpty {
-                guard rest.first == ":" else { throw AddressError(Words["address-port-after-bracket", ["text": text]]) }
+                guard rest.first == ":" else { throw .portAfterBracket(text) }
                 port = String(rest.dropFirst())
             }
         } else if text.filter({ $0 == ":" }).count == 1, let colon = text.firstIndex(of: ":") {
@@ -28,20 +27,18 @@ public struct ServerAddress: Hashable, Sendable, CustomStringConvertible {
             port = String(text[text.index(after: colon)...])
         } else if text.contains(":"), (try? SocketAddress(ipAddress: text, port: 0)) == nil {
             // Several colons and not an IPv6 address: `127.0.0.1:2525:25`.
-            throw AddressError(Words["address-malformed", ["text": text]])
+            throw .malformed(text)
         }
         if let portArgument {
-            guard port == nil else { throw AddressError(Words["address-port-twice", ["text": text, "port": portArgument]]) }
+            guard port == nil else { throw .portTwice(text, port: portArgument) }
             port = portArgument
         }
-        guard !host.isEmpty else { throw AddressError(Words["address-no-host", ["text": text]]) }
-        guard host.utf8.count <= 253, !host.contains(where: { $0 == " " || $0 == "/" }) else {
-            throw AddressError(Words["address-not-a-host", ["host": host]])
-        }
+        guard !host.isEmpty else { throw .noHost(text) }
+        guard host.utf8.count <= 253, !host.contains(where: { $0 == " " || $0 == "/" }) else { throw .notAHost(host) }
         self.host = host
         if let port {
             guard let number = Int(port), (1...65535).contains(number) else {
-                throw AddressError(Words["address-bad-port", ["port": port]])
+                throw .badPort(port)
             }
             self.port = number
         } else {
@@ -59,7 +56,15 @@ public struct ServerAddress: Hashable, Sendable, CustomStringConvertible {
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }
 
-public struct AddressError: Error, Hashable, Sendable, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
+/// What is wrong with an address as the user wrote it (the words are the presentation's).
+public enum AddressError: Error, Hashable, Sendable {
+    case missingBracket(String)
+    case portAfterBracket(String)
+    case malformed(String)
+    case portTwice(String, port: String)
+    case noHost(String)
+    case notAHost(String)
+    case badPort(String)
+    /// `--dns-server` takes an IP address and a port.
+    case dnsServer(String)
 }

@@ -27,27 +27,34 @@ struct ConnectCommand {
     init(_ parsed: ParsedCommandLine) throws(UsageError) {
         connection = try ConnectionOptions(parsed)
         let host = parsed.positional(0), port = parsed.positional(1)
+        let defaultPort = connection.implicitTLS ? 465 : 25
+        if let mx = connection.mx {
+            guard host == nil || port == nil else { throw UsageError(Words["usage-mx-port"], command: "connect") }
+            address = try Self.address(mx, port: host ?? port, defaultPort: defaultPort, command: "connect")
+        } else {
+            guard let host else { throw UsageError(Words["usage-no-host"], command: "connect") }
+            address = try Self.address(host, port: port, defaultPort: defaultPort, command: "connect")
+        }
+        try Self.check(address, mx: connection.mx != nil, family: connection.family, command: "connect")
+    }
+
+    /// `HOST[:PORT] [PORT]` as the user wrote it, or a usage error that says what is wrong.
+    static func address(_ text: String, port: String?, defaultPort: Int, command: String) throws(UsageError) -> ServerAddress {
         do throws(AddressError) {
-            if let mx = connection.mx {
-                guard host == nil || port == nil else { throw AddressError(Words["usage-mx-port"]) }
-                address = try ServerAddress(parsing: mx, port: host ?? port, defaultPort: connection.implicitTLS ? 465 : 25)
-            } else {
-                guard let host else { throw AddressError(Words["usage-no-host"]) }
-                address = try ServerAddress(parsing: host, port: port, defaultPort: connection.implicitTLS ? 465 : 25)
-            }
-            try Self.check(address, mx: connection.mx != nil, family: connection.family)
+            return try ServerAddress(parsing: text, port: port, defaultPort: defaultPort)
         } catch {
-            throw UsageError(error.description, command: "connect")
+            throw UsageError(error.text, command: command)
         }
     }
 
     /// What cannot work whatever DNS says: `--mx` given an address, `-6` with an IPv4
     /// address (or `-4` with an IPv6 one). A usage error (64), not "name not found".
-    static func check(_ address: ServerAddress, mx: Bool, family: AddressFamilyPreference) throws(AddressError) {
+    static func check(_ address: ServerAddress, mx: Bool, family: AddressFamilyPreference, command: String) throws(UsageError) {
         guard let literal = address.literalFamily else { return }
-        if mx { throw AddressError(Words["usage-mx-address", ["address": address.host]]) }
+        if mx { throw UsageError(Words["usage-mx-address", ["address": address.host]], command: command) }
         if family != .any && family != literal {
-            throw AddressError(Words[literal == .ipv4 ? "usage-ipv6-with-ipv4-address" : "usage-ipv4-with-ipv6-address", ["address": address.host]])
+            let name = literal == .ipv4 ? "usage-ipv6-with-ipv4-address" : "usage-ipv4-with-ipv6-address"
+            throw UsageError(Words[name, ["address": address.host]], command: command)
         }
     }
 

@@ -106,7 +106,7 @@ struct ConnectionOptions: Sendable {
             do throws(AddressError) {
                 _ = try DNSResolver.parseServer(server)
             } catch {
-                throw UsageError(error.description, command: parsed.spec.name)
+                throw UsageError(error.text, command: parsed.spec.name)
             }
             dnsServer = server
         }
@@ -143,7 +143,7 @@ struct ConnectionOptions: Sendable {
         }
         // Read now, at most 4 MiB each (`--ca /dev/zero` ends, and says so).
         if let problem = ClientTLS.load(&tls, read: { BoundedRead.contents(of: $0, limit: 4 << 20).map(Array.init) }) {
-            throw UsageError(problem, command: parsed.spec.name)
+            throw UsageError(problem.message.text, command: parsed.spec.name)
         }
     }
 }
@@ -196,7 +196,7 @@ struct Credentials: Sendable {
             // A file or a pipe (`--password-file <(pass show mail)`), at most 64 KiB.
             guard let data = BoundedRead.contents(of: file, limit: 65_536), String(data: data, encoding: .utf8) != nil
             else {
-                throw ShellError(Words["usage-cannot-read", ["file": VisibleTextShort.of(file)]], status: .usage)
+                throw ShellError("usage-cannot-read", ["file": VisibleTextShort.of(file)], status: .usage)
             }
             // The first line, without its line end.
             return TextLines.split(Array(data)).first ?? ""

@@ -8,6 +8,7 @@
 #endif
 import Dispatch
 import NIOConcurrencyHelpers
+import SMTPCatalog
 
 /// Writes whole lines to stdout/stderr at once (no interleaving between threads).
 enum Console {
@@ -114,13 +115,27 @@ enum BoundedRead {
 
 /// An error that ends the command with a clear one-line message and a documented status.
 public struct ShellError: Error, CustomStringConvertible {
-    public var description: String
+    /// What went wrong, as a catalogue message (its name is the stable id `--json` writes
+    /// when the error is said in a session).
+    public var message: CatalogMessage
     public var status: ExitStatus
 
-    public init(_ description: String, status: ExitStatus) {
-        self.description = description
+    public init(_ message: CatalogMessage, status: ExitStatus) {
+        self.message = message
         self.status = status
     }
+
+    public init(_ name: String, _ parameters: [String: String] = [:], status: ExitStatus) {
+        self.init(CatalogMessage(name, parameters), status: status)
+    }
+
+    /// An error worded elsewhere (a scenario file's, the practice server's): said as it is.
+    public init(text: String, status: ExitStatus) {
+        self.init(CatalogMessage("plain-text", ["text": text]), status: status)
+    }
+
+    /// The message in the user's language.
+    public var description: String { message.text }
 }
 
 /// Exit statuses (Docs/exit-status.md).
@@ -177,10 +192,10 @@ extension ClientSession {
 extension ConnectError {
     var exitStatus: ExitStatus {
         switch primary {
-        case .nameNotFound, .dnsFailure, .noMX: .dns
-        case .refused, .unreachable: .connectFailed
+        case .nameNotFound, .dnsFailure, .resolverFailure, .nullMX: .dns
+        case .refused, .unreachable, .connectFailed, .allFailed: .connectFailed
         case .timedOut: .timedOut
-        case .allFailed, .other: .connectFailed
+        case .tlsSetup: .tlsFailed
         }
     }
 }

@@ -49,35 +49,35 @@ struct CredentialGate {
             default: true
             }
         }
-        for item in advice { session.warn(AdviceText.text(item)) }
-        for risk in risks { session.warn(Self.text(risk, mechanism: mechanism)) }
+        for item in advice { session.say(ClientNotice.advice(item).remark) }
+        for risk in risks { session.warn(Self.message(risk, mechanism: mechanism)) }
         guard !risks.isEmpty else { return .go }
         if allowInsecure {
-            session.note(Words["auth-insecure-going-ahead"])
+            session.note("auth-insecure-going-ahead")
             return .go
         }
         if let confirm {
             return confirm(Words["auth-confirm"]) ? .go : .cancelled
         }
-        session.warn(Words["auth-withheld"])
+        session.warn("auth-withheld")
         return .withheld
     }
 
-    /// The sentence for a risk, in the user's language.
-    static func text(_ risk: CredentialRisk, mechanism: SASLMechanism) -> String {
+    /// The message for a risk.
+    static func message(_ risk: CredentialRisk, mechanism: SASLMechanism) -> CatalogMessage {
         switch risk {
         case .noTLS(let startTLSOffered):
-            Words[startTLSOffered ? "auth-risk-no-tls-starttls" : "auth-risk-no-tls", ["mechanism": mechanism.rawValue]]
+            CatalogMessage(startTLSOffered ? "auth-risk-no-tls-starttls" : "auth-risk-no-tls", ["mechanism": mechanism.rawValue])
         case .noCapabilities:
-            Words["auth-risk-no-capabilities"]
+            CatalogMessage("auth-risk-no-capabilities")
         case .authNotOffered:
-            Words["auth-risk-auth-not-offered"]
+            CatalogMessage("auth-risk-auth-not-offered")
         case .mechanismNotOffered(let name, let offered):
-            Words["auth-risk-mechanism-not-offered", [
+            CatalogMessage("auth-risk-mechanism-not-offered", [
                 "mechanism": VisibleText.escape(name), "offered": offered.map(VisibleText.escape).joined(separator: " "),
-            ]]
+            ])
         case .certificateNotVerified(let problem):
-            Words["auth-risk-certificate", ["reason": TLSReportText.problem(problem)]]
+            CatalogMessage("auth-risk-certificate", ["reason": TLSReportText.problem(problem)])
         }
     }
 }

@@ -73,7 +73,7 @@ struct DemoCommand {
             return (server, try Blocking.wait { try await server.start() })
         } catch {
             Blocking.wait { await server.stop() }
-            throw ShellError(Words["demo-cannot-start", ["error": "\(error)"]], status: .unavailable)
+            throw ShellError("demo-cannot-start", ["error": "\(error)"], status: .unavailable)
         }
     }
 

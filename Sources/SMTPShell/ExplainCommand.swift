@@ -69,7 +69,7 @@ struct ExplainCommand {
         }
         let items = Self.items(for: inputs, catalog: catalog)
         guard !items.isEmpty else {
-            throw ShellError(catalog.message("explain-nothing", in: messageLanguage), status: .usage)
+            throw ShellError(text: catalog.message("explain-nothing", in: messageLanguage), status: .usage)
         }
 
         var output: [String] = []

@@ -55,11 +55,7 @@ struct InteractiveSession {
             session: session, sinks: sinks, defaults: defaults, credentials: credentials,
             askSecret: { prompt in editor.readSecret(prompt: prompt) },
             confirm: { question in confirm(question, editor: editor) })
-        session.addStateObserver { [target, renderer] state in
-            editor.setPrompt(Self.prompt(for: state, target: target, renderer: renderer))
-            // As telnet does: when the connection is gone, the session is over.
-            if state.phase == .closed && state.pending.isEmpty { editor.finishReading() }
-        }
+        session.addObserver(PromptFollower(editor: editor, target: target, renderer: renderer))
         defer {
             sink.redirect(nil)
             try? editor.saveHistory()
@@ -74,8 +70,8 @@ struct InteractiveSession {
             let input = editor.readLine { [session, renderer] line in
                 if LocalCommandLine(line) != nil && session.inputMode == .command { return nil }
                 let shown = session.redactedForm(ofTyped: LocalCommandLine.unescaped(line))
-                guard let awaited = session.awaitedReplyName else { return shown }
-                return (shown ?? line) + "  " + renderer.dim(Words["session-queued-mark", ["what": awaited]])
+                guard let awaited = session.awaited else { return shown }
+                return (shown ?? line) + "  " + renderer.dim(Words["session-queued-mark", ["what": PendingName.of(awaited)]])
             }
             switch input {
             case .line(let line):
@@ -148,7 +144,7 @@ struct InteractiveSession {
     /// --password-file, SMTPSH_PASSWORD or --password, else asked for without echo.
     private func authenticate(_ argument: String?, editor: LineEditor) {
         guard let request = AuthRequest(argument) else {
-            editor.print(renderer.warning(AuthRequest.usage))
+            editor.print(renderer.warning(AuthRequest.usage.text))
             return
         }
         // What is unsafe is said before anything is asked for: nothing is typed in vain.
@@ -234,7 +230,7 @@ struct InteractiveSession {
     static func prompt(for state: SessionStateMachine, target: ServerAddress, renderer: Renderer) -> String {
         var label = StateReport.phaseLabel(state.phase, mode: state.inputMode)
         if state.inputMode == .command, state.phase != .awaitingGreeting, let first = state.pending.first {
-            label = Words["phase-waiting", ["phase": label, "what": ClientSession.name(first)]]
+            label = Words["phase-waiting", ["phase": label, "what": PendingName.of(first)]]
         }
         let tls = state.isTLS ? " TLS" : ""
         // Authenticated: `alice@127.0.0.1 TLS ready>` (or a word when the user is not known).
@@ -266,6 +262,21 @@ extension LocalCommand {
     var isQuiet: Bool { self == .clear }
 }
 
+/// The prompt follows the session's state; when the connection is gone, the session is
+/// over, as telnet's is.
+struct PromptFollower: SessionObserver {
+    let editor: LineEditor
+    let target: ServerAddress
+    let renderer: Renderer
+
+    func session(_ events: [SessionEvent], state: SessionStateMachine) {}
+
+    func sessionStateChanged(_ state: SessionStateMachine) {
+        editor.setPrompt(InteractiveSession.prompt(for: state, target: target, renderer: renderer))
+        if state.phase == .closed && state.pending.isEmpty { editor.finishReading() }
+    }
+}
+
 /// What `:state` prints and the prompt shows.
 enum StateReport {
     static func phaseLabel(_ phase: SessionStateMachine.Phase, mode: SessionStateMachine.InputMode) -> String {
@@ -294,7 +305,7 @@ enum StateReport {
             "phase": phaseLabel(state.phase, mode: state.inputMode), "count": String(state.messagesAccepted),
         ]])
         if !state.pending.isEmpty {
-            let waiting = state.pending.map(ClientSession.name).joined(separator: ", ")
+            let waiting = state.pending.map { PendingName.of($0) }.joined(separator: ", ")
             lines.append(Words[queued > 0 ? "state-waiting-queued" : "state-waiting", ["what": waiting, "count": String(queued)]])
         }
         if let capabilities = state.capabilities {

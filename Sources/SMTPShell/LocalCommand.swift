@@ -167,8 +167,8 @@ struct AuthRequest {
     var user: String?
 
     /// What to write, when `:auth` is not understood.
-    static var usage: String {
-        Words["auth-usage", ["mechanisms": SASLMechanism.allCases.map(\.rawValue).joined(separator: ", ")]]
+    static var usage: CatalogMessage {
+        CatalogMessage("auth-usage", ["mechanisms": SASLMechanism.allCases.map(\.rawValue).joined(separator: ", ")])
     }
 
     init?(_ argument: String?) {

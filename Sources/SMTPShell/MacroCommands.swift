@@ -61,7 +61,7 @@ final class MacroCommands: @unchecked Sendable {
         for (key, value) in MacroArguments.parse(arguments) {
             if key.lowercased() == "count" {
                 guard let number = Int(value), (1...100_000).contains(number) else {
-                    session.warn(Words["macro-bad-value", ["key": key, "value": VisibleTextShort.of(value)]])
+                    session.warn("macro-bad-value", ["key": key, "value": VisibleTextShort.of(value)])
                     return false
                 }
                 count = number
@@ -77,7 +77,7 @@ final class MacroCommands: @unchecked Sendable {
         if parts.contains(.hello), let mechanism = settings.auth, !session.state.isAuthenticated {
             // A user is needed before anything is sent; the secret is asked for after the gate.
             guard credentials.user != nil else {
-                session.warn(Words["macro-auth-needs-user"])
+                session.warn("macro-auth-needs-user")
                 return false
             }
             auth = .init(mechanism: mechanism, gate: CredentialGate(credentials: credentials, confirm: confirm)) { [self] in
@@ -91,7 +91,7 @@ final class MacroCommands: @unchecked Sendable {
                 do throws(ShellError) {
                     body = try SendCommand.lines(of: file)
                 } catch {
-                    session.warn(error.description)
+                    session.warn(error.message)
                     return false
                 }
             }
@@ -99,7 +99,7 @@ final class MacroCommands: @unchecked Sendable {
             message = StandardSession.message(from: settings.from, to: settings.to, subject: settings.subject, headers: [], body: body, domain: domain)
         }
         if parts == [.message] {
-            if case .recipientsAccepted = session.state.phase {} else { session.warn(Words["macro-data-without-envelope"]) }
+            if case .recipientsAccepted = session.state.phase {} else { session.warn("macro-data-without-envelope") }
         }
         var standard = StandardSession(
             ehloName: settings.ehlo, startTLS: settings.startTLS, auth: auth, from: settings.from, recipients: settings.to, message: message)
@@ -121,12 +121,12 @@ final class MacroCommands: @unchecked Sendable {
         case .refused(let stage):
             // Closed meanwhile (a 421, or smtpsh ended a pipelined DATA on purpose): said once.
             let closed = session.isClosed || session.state.phase == .closed
-            session.warn(Words[closed ? "macro-stopped-closed" : "macro-stopped", ["stage": stage.rawValue.uppercased()]])
+            session.warn(closed ? "macro-stopped-closed" : "macro-stopped", ["stage": stage.rawValue.uppercased()])
             return false
         case .ended:
             return false
         case .authNotSent:
-            session.warn(Words["auth-cancelled"])
+            session.warn("auth-cancelled")
             return false
         }
     }
@@ -138,14 +138,14 @@ final class MacroCommands: @unchecked Sendable {
 
     private func authExchange(_ mechanism: SASLMechanism) -> SASLExchange? {
         guard let user = credentials.user else {
-            session.warn(Words["macro-auth-needs-user"])
+            session.warn("macro-auth-needs-user")
             return nil
         }
         var secret: String?
         do throws(ShellError) {
             secret = try credentials.secret()
         } catch {
-            session.warn(error.description)
+            session.warn(error.message)
             return nil
         }
         if secret == nil, let askSecret {
@@ -172,8 +172,8 @@ final class MacroCommands: @unchecked Sendable {
             "bdat = \(defaults.chunking ? "yes" : "no")", "quit = \(defaults.quit ? "yes" : "no")",
         ]
         if pairs.isEmpty {
-            session.note(Words["macro-defaults", ["file": MacroDefaults.configPath() ?? "~/.config/smtpsh/config"]])
-            for line in lines { session.note("  " + VisibleText.escape(line)) }
+            session.note("macro-defaults", ["file": MacroDefaults.configPath() ?? "~/.config/smtpsh/config"])
+            for line in lines { session.note(listing: "  " + VisibleText.escape(line), id: "macro-default") }
         }
         return true
     }
@@ -183,13 +183,13 @@ final class MacroCommands: @unchecked Sendable {
     private func listMacros() -> Bool {
         let entries = MacroLibrary.entries(in: defaults.macroDirectories)
         if entries.isEmpty {
-            session.note(Words["macro-none", ["directory": defaults.macroDirectories.first ?? "-"]])
+            session.note("macro-none", ["directory": defaults.macroDirectories.first ?? "-"])
             return true
         }
         let width = entries.map { DisplayWidth.of(VisibleText.escape($0.name)) }.max() ?? 0
         for entry in entries {
             let name = VisibleText.escape(entry.name)
-            session.note("  " + (entry.description.map { DisplayWidth.padded(name, to: width) + "  " + VisibleText.escape($0) } ?? name))
+            session.note(listing: "  " + (entry.description.map { DisplayWidth.padded(name, to: width) + "  " + VisibleText.escape($0) } ?? name), id: "macro-entry")
         }
         return true
     }
@@ -197,19 +197,19 @@ final class MacroCommands: @unchecked Sendable {
     private func runMacro(_ arguments: String?) -> Bool {
         var pairs = MacroArguments.parse(arguments)
         guard !pairs.isEmpty, pairs[0].value == "yes", !arguments!.hasPrefix("\"") else {
-            session.warn(Words["macro-run-usage"])
+            session.warn("macro-run-usage")
             return false
         }
         let name = pairs.removeFirst().key
         guard let path = MacroLibrary.find(name, in: defaults.macroDirectories) else {
-            session.warn(Words["macro-not-found", ["name": VisibleTextShort.of(name), "directory": defaults.macroDirectories.first ?? "-"]])
+            session.warn("macro-not-found", ["name": VisibleTextShort.of(name), "directory": defaults.macroDirectories.first ?? "-"])
             return false
         }
         let script: SessionScript
         do throws(ShellError) {
             script = try ReplayCommand.load(path)
         } catch {
-            session.warn(error.description)
+            session.warn(error.message)
             return false
         }
         var runner = ScriptRunner(script: script, name: FilePath.lastComponent(of: path))
@@ -228,24 +228,24 @@ final class MacroCommands: @unchecked Sendable {
         let unknown = pairs.map(\.key).filter { !known.contains($0) }
         guard unknown.isEmpty else {
             let names = known.isEmpty ? "-" : known.sorted().joined(separator: ", ")
-            session.warn(Words["macro-unknown-values", ["name": name, "names": unknown.joined(separator: ", "), "known": names]])
+            session.warn("macro-unknown-values", ["name": name, "names": unknown.joined(separator: ", "), "known": names])
             return false
         }
         for (key, value) in pairs { values[key] = value }
         runner.values = values
         let missing = runner.missingVariables
         guard missing.isEmpty else {
-            session.warn(Words["macro-missing-values", ["name": name, "names": missing.joined(separator: ", ")]])
+            session.warn("macro-missing-values", ["name": name, "names": missing.joined(separator: ", ")])
             return false
         }
-        session.note(Words["macro-running", ["name": VisibleTextShort.of(name)]])
+        session.note("macro-running", ["name": VisibleTextShort.of(name)])
         let result = runner.run(on: session)
         switch result.stopped {
         case .mismatch?:
-            session.warn(Words["macro-run-stopped", ["name": name]])
+            session.warn("macro-run-stopped", ["name": name])
             return false
         case nil:
-            session.note(Words["macro-run-done", ["name": name, "count": String(result.matched)]])
+            session.note("macro-run-done", ["name": name, "count": String(result.matched)])
             return true
         default:
             return false
@@ -258,15 +258,15 @@ final class MacroCommands: @unchecked Sendable {
         switch argument {
         case nil:
             if let path = sinks.recordingPath {
-                session.note(Words["record-on", ["file": VisibleText.escape(path)]])
+                session.note("record-on", ["file": VisibleText.escape(path)])
             } else {
-                session.note(Words["record-off-already"])
+                session.note("record-off-already")
             }
         case "off"?, "stop"?:
             if let path = sinks.stopRecording() {
-                session.note(Words["record-stopped", ["file": VisibleText.escape(path)]])
+                session.note("record-stopped", ["file": VisibleText.escape(path)])
             } else {
-                session.note(Words["record-off-already"])
+                session.note("record-off-already")
             }
         case let argument?:
             // `:record FILE --force` (or `--force FILE`) replaces an existing file.
@@ -277,9 +277,9 @@ final class MacroCommands: @unchecked Sendable {
             do throws(ShellError) {
                 try sinks.startRecording(
                     MacroDefaults.expandHome(path), tlsActive: session.state.isTLS, replace: replace, existsMessage: "record-exists-local")
-                session.note(Words["record-started", ["file": VisibleText.escape(path)]])
+                session.note("record-started", ["file": VisibleText.escape(path)])
             } catch {
-                session.warn(error.description)
+                session.warn(error.message)
                 return false
             }
         }

@@ -39,7 +39,7 @@ struct MacroDefaults: Sendable {
     /// Where user macros are (`NAME.smtp` files).
     var macroDirectories: [String] = []
     /// Problems found in the configuration file (said once, at the start).
-    var problems: [String] = []
+    var problems: [CatalogMessage] = []
 
     /// Where a setting is given: the configuration file and `:set` know every key; a call
     /// (`:send to=…`) knows the message's and the session's, and `count`.
@@ -100,19 +100,19 @@ struct MacroDefaults: Sendable {
             let line = raw.trimmingSpaces
             if line.isEmpty || line.hasPrefix("#") { continue }
             guard let equals = line.firstIndex(of: "=") else {
-                problems.append(Words["config-bad-line", ["file": file, "line": String(offset + 1)]])
+                problems.append(CatalogMessage("config-bad-line", ["file": file, "line": String(offset + 1)]))
                 continue
             }
             let key = line[..<equals].trimmingSpaces.lowercased()
             let value = line[line.index(after: equals)...].trimmingSpaces
             if let problem = set(key, value, context: .configuration) {
-                problems.append(Words["config-bad-value", ["file": file, "line": String(offset + 1), "problem": problem]])
+                problems.append(CatalogMessage("config-bad-value", ["file": file, "line": String(offset + 1), "problem": problem.text]))
             }
         }
     }
 
     /// Sets one default (`to=a@b,c@d`, `starttls=yes`); returns what is wrong, if anything.
-    mutating func set(_ key: String, _ value: String, context: Context) -> String? {
+    mutating func set(_ key: String, _ value: String, context: Context) -> CatalogMessage? {
         let key = key.lowercased()
         func yes() -> Bool? {
             switch value.lowercased() {
@@ -121,7 +121,7 @@ struct MacroDefaults: Sendable {
             default: nil
             }
         }
-        func invalid() -> String { Words["macro-bad-value", ["key": key, "value": VisibleTextShort.of(value)]] }
+        func invalid() -> CatalogMessage { CatalogMessage("macro-bad-value", ["key": key, "value": VisibleTextShort.of(value)]) }
         func address(_ text: String) -> Bool {
             !text.isEmpty && !text.contains(where: { $0 == "<" || $0 == ">" || $0 == " " || $0 == "\r" || $0 == "\n" })
         }
@@ -164,7 +164,7 @@ struct MacroDefaults: Sendable {
         case "macros" where context == .configuration:
             macroDirectories = value.split(separator: ":").map { Self.expandHome(String($0)) }
         default:
-            return Words["macro-unknown-key", ["key": VisibleTextShort.of(key), "keys": Self.keys(context).joined(separator: ", ")]]
+            return CatalogMessage("macro-unknown-key", ["key": VisibleTextShort.of(key), "keys": Self.keys(context).joined(separator: ", ")])
         }
         return nil
     }

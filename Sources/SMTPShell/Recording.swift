@@ -74,26 +74,75 @@ final class TranscriptSinks: @unchecked Sendable {
         lock.withLock { json = file }
     }
 
-    /// A note written outside the session (connection progress).
-    func note(_ text: String) {
-        record(.note(text))
+    /// Lines gathered during ``batch(_:)``, written together at its end.
+    private var batchedRecording: [String]?
+    private var batchedJSON: [String]?
+
+    /// Writes what `body` records in one write(2) per file (what one read from the socket
+    /// brought: thousands of lines of a long reply). A session killed halfway still leaves
+    /// everything up to the last batch.
+    func batch(_ body: () -> Void) {
+        lock.withLock {
+            batchedRecording = recorder == nil ? nil : []
+            batchedJSON = json == nil ? nil : []
+        }
+        body()
+        lock.withLock {
+            if let lines = batchedRecording, !lines.isEmpty { recorder?.write(lines.joined(separator: "\n")) }
+            if let lines = batchedJSON, !lines.isEmpty { json?.write(lines.joined(separator: "\n")) }
+            batchedRecording = nil
+            batchedJSON = nil
+        }
     }
 
-    func record(_ event: ClientSession.TranscriptEvent) {
-        lock.lock()
-        defer { lock.unlock() }
-        if let recorder {
-            switch event {
-            case .sent(let text, let tls, _): recorder.write((tls ? " ~> " : " -> ") + Self.recordable(text))
-            case .receivedLine(let line, let tls): recorder.write((tls ? "<~  " : "<-  ") + VisibleText.escape(line.bytes))
-            case .reply: break
-            case .note(let text): recorder.write("=== " + VisibleText.escape(text))
-            case .warning(let text), .error(let text): recorder.write("*** " + VisibleText.escape(text))
-            }
+    /// A line of the recording and a JSON event (lock held): now, or at the batch's end.
+    private func write(recording: String?, json event: String?) {
+        if let recording, recorder != nil {
+            if batchedRecording != nil { batchedRecording!.append(recording) } else { recorder?.write(recording) }
         }
-        if let json {
-            let text = Self.json(event)
-            if !text.isEmpty { json.write(text) }
+        if let event, json != nil {
+            if batchedJSON != nil { batchedJSON!.append(event) } else { json?.write(event) }
+        }
+    }
+
+    /// A remark outside the session's events (connection progress), or one of them.
+    func record(_ remark: Remark) {
+        lock.withLock {
+            write(
+                recording: (remark.severity == .note ? "=== " : "*** ") + VisibleText.escape(remark.text),
+                json: json == nil ? nil : Self.json(remark))
+        }
+    }
+
+    /// A line sent, as shown (secrets redacted); every line of a message, even those the
+    /// screen leaves out.
+    func sent(_ line: ClientStateMachine.SentLine) {
+        lock.withLock {
+            write(recording: (line.tls ? " ~> " : " -> ") + Self.recordable(line.text), json: json == nil ? nil : Self.json(line))
+        }
+    }
+
+    /// A line received, as it came (escaped).
+    func received(_ line: ReplyLine, tls: Bool) {
+        lock.withLock {
+            guard recorder != nil else { return }
+            write(recording: (tls ? "<~  " : "<-  ") + VisibleText.escape(line.bytes), json: nil)
+        }
+    }
+
+    /// A whole reply (`--json` only: its lines are in the recording already).
+    func reply(_ reply: Reply, tls: Bool, latency: Double?) {
+        lock.withLock {
+            guard json != nil else { return }
+            write(recording: nil, json: Self.json(reply, tls: tls, latency: latency))
+        }
+    }
+
+    /// The TLS handshake's report: its lines in the recording, its facts in `--json`.
+    func tls(_ report: TLSReport, lines: [String]) {
+        lock.withLock {
+            for line in lines { write(recording: "=== " + VisibleText.escape(line), json: nil) }
+            write(recording: nil, json: json == nil ? nil : Self.json(report, lines: lines))
         }
     }
 
@@ -123,36 +172,58 @@ final class TranscriptSinks: @unchecked Sendable {
 
     // MARK: - JSON lines
 
-    /// One JSON object per event, the fields in a fixed order (Docs/session-format.md).
-    static func json(_ event: ClientSession.TranscriptEvent, now: Double = Date().timeIntervalSince1970) -> String {
-        var fields: [(String, JSONValue)] = [("time", .string(isoTime(Int64(now), milliseconds: Int((now * 1000).truncatingRemainder(dividingBy: 1000)))))]
-        switch event {
-        case .sent(let text, let tls, let kind):
-            let kindName = switch kind {
-            case .command: "command"
-            case .messageLine: "message"
-            case .saslResponse: "sasl"
-            }
-            fields += [("event", .string("sent")), ("tls", .bool(tls)), ("kind", .string(kindName)), ("text", .string(text))]
-        case .receivedLine:
-            return ""
-        case .reply(let reply, let tls, let latency):
-            fields += [
-                ("event", .string("reply")), ("tls", .bool(tls)), ("code", .number(Double(reply.code.rawValue))),
-                ("enhanced", reply.enhancedStatusCode.map { .string($0.description) } ?? .null),
-                ("lines", .array(reply.lines.map { .string(String(decoding: $0.bytes, as: UTF8.self)) })),
-            ]
-            if reply.omittedLineCount > 0 { fields.append(("omitted_lines", .number(Double(reply.omittedLineCount)))) }
-            fields.append(("latency_ms", latency.map { .number(($0 * 1000).rounded() / 1000) } ?? .null))
-            fields.append(("explanation", .array(Catalog.shared.explain(reply).keys.map { .string($0) })))
-        case .note(let text):
-            fields += [("event", .string("note")), ("text", .string(text))]
-        case .warning(let text):
-            fields += [("event", .string("warning")), ("text", .string(text))]
-        case .error(let text):
-            fields += [("event", .string("error")), ("text", .string(text))]
+    /// The `time` field every JSON event starts with.
+    static func timeField(now: Double = Date().timeIntervalSince1970) -> (String, JSONValue) {
+        ("time", .string(isoTime(Int64(now), milliseconds: Int((now * 1000).truncatingRemainder(dividingBy: 1000)))))
+    }
+
+    /// The JSON events, one object per line, the fields in a fixed order (Docs/session-format.md).
+    static func json(_ line: ClientStateMachine.SentLine) -> String {
+        let kind = switch line.kind {
+        case .command: "command"
+        case .messageLine: "message"
+        case .saslResponse: "sasl"
         }
+        return JSONValue.object([
+            timeField(), ("event", .string("sent")), ("tls", .bool(line.tls)), ("kind", .string(kind)), ("text", .string(line.text)),
+        ]).text
+    }
+
+    static func json(_ reply: Reply, tls: Bool, latency: Double?) -> String {
+        var fields: [(String, JSONValue)] = [
+            timeField(), ("event", .string("reply")), ("tls", .bool(tls)), ("code", .number(Double(reply.code.rawValue))),
+            ("enhanced", reply.enhancedStatusCode.map { .string($0.description) } ?? .null),
+            ("lines", .array(reply.lines.map { .string(String(decoding: $0.bytes, as: UTF8.self)) })),
+        ]
+        if reply.omittedLineCount > 0 { fields.append(("omitted_lines", .number(Double(reply.omittedLineCount)))) }
+        fields.append(("latency_ms", latency.map { .number(($0 * 1000).rounded() / 1000) } ?? .null))
+        fields.append(("explanation", .array(Catalog.shared.explain(reply).keys.map { .string($0) })))
         return JSONValue.object(fields).text
+    }
+
+    /// A note, warning or error: its stable id, its parameters, and its text in the user's language.
+    static func json(_ remark: Remark) -> String {
+        let event = switch remark.severity {
+        case .note: "note"
+        case .warning: "warning"
+        case .error: "error"
+        }
+        return JSONValue.object([
+            timeField(), ("event", .string(event)), ("id", .string(remark.id)),
+            ("parameters", .object(remark.parameters.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
+            ("text", .string(remark.text)),
+        ]).text
+    }
+
+    static func json(_ report: TLSReport, lines: [String]) -> String {
+        let verification: JSONValue = report.problem.map { .string(TLSReportText.problemID($0)) } ?? .string("trusted")
+        return JSONValue.object([
+            timeField(), ("event", .string("tls")), ("id", .string("tls-established")), ("version", .string(report.protocolVersion)),
+            ("cipher", report.cipher.map(JSONValue.string) ?? .null), ("server", report.serverName.map(JSONValue.string) ?? .null),
+            ("subject", report.chain.first.map { .string($0.subject) } ?? .null),
+            ("issuer", report.chain.first.map { .string($0.issuer) } ?? .null),
+            ("verification", verification), ("text", .array(lines.map(JSONValue.string))),
+        ]).text
     }
 
     /// `2026-11-22T14:03:11Z` (or with `.123` milliseconds).
@@ -176,10 +247,10 @@ final class TranscriptFile: @unchecked Sendable {
         let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (replace ? O_TRUNC : O_EXCL), 0o600)
         if fd < 0 && errno == EEXIST {
             // The whole name, so that the command the message gives can be copied as it is.
-            throw ShellError(Words[existsMessage, ["file": VisibleText.escape(path)]], status: .usage)
+            throw ShellError(existsMessage, ["file": VisibleText.escape(path)], status: .usage)
         }
         guard fd >= 0 else {
-            throw ShellError(Words["record-cannot-open", ["file": VisibleTextShort.of(path), "error": String(cString: strerror(errno))]], status: .usage)
+            throw ShellError("record-cannot-open", ["file": VisibleTextShort.of(path), "error": String(cString: strerror(errno))], status: .usage)
         }
         // An existing file keeps its mode through O_CREAT: make it private too.
         _ = fchmod(fd, 0o600)

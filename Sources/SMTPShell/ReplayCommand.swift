@@ -72,7 +72,7 @@ struct ReplayCommand {
                 if case .command(let text) = $0.kind { return text.trimmingSpaces.uppercased() == "STARTTLS" }
                 return false
             }) {
-                throw ShellError(Words["replay-starttls-twice", ["file": VisibleTextShort.of(file), "line": String(own.line)]], status: .usage)
+                throw ShellError("replay-starttls-twice", ["file": VisibleTextShort.of(file), "line": String(own.line)], status: .usage)
             }
             var runner = ScriptRunner(script: script, name: FilePath.lastComponent(of: file))
             runner.values = values
@@ -81,19 +81,19 @@ struct ReplayCommand {
             runner.credentials = connection.credentials
             let missing = runner.missingVariables
             guard missing.isEmpty else {
-                throw ShellError(Words["replay-missing-variables", ["file": VisibleTextShort.of(file), "names": missing.joined(separator: ", ")]], status: .usage)
+                throw ShellError("replay-missing-variables", ["file": VisibleTextShort.of(file), "names": missing.joined(separator: ", ")], status: .usage)
             }
             var options = connection
             let target = host ?? script.headerValue("server")
             guard let target, !target.isEmpty else {
-                throw ShellError(Words["replay-no-host", ["file": VisibleTextShort.of(file)]], status: .usage)
+                throw ShellError("replay-no-host", ["file": VisibleTextShort.of(file)], status: .usage)
             }
             if !tlsGiven && script.headerValue("tls") == "implicit" { options.implicitTLS = true }
             let address: ServerAddress
             do throws(AddressError) {
                 address = try ServerAddress(parsing: target, port: nil, defaultPort: options.implicitTLS ? 465 : 25)
             } catch {
-                throw ShellError(error.description, status: .usage)
+                throw ShellError(error.message, status: .usage)
             }
             plans.append((file, runner, address, options))
         }
@@ -126,10 +126,10 @@ struct ReplayCommand {
     /// `requireReplies`: a replay needs a reply to compare with (a macro may only send).
     static func load(_ file: String, requireReplies: Bool = false) throws(ShellError) -> SessionScript {
         guard let data = BoundedRead.contents(of: file, limit: 64 << 20 + 1) else {
-            throw ShellError(Words["usage-cannot-read", ["file": VisibleTextShort.of(file)]], status: .usage)
+            throw ShellError("usage-cannot-read", ["file": VisibleTextShort.of(file)], status: .usage)
         }
         guard data.count <= 64 << 20 else {
-            throw ShellError(Words["script-too-big", ["file": VisibleTextShort.of(file)]], status: .dataError)
+            throw ShellError("script-too-big", ["file": VisibleTextShort.of(file)], status: .dataError)
         }
         let script: SessionScript
         do throws(SessionScriptError) {
@@ -140,26 +140,26 @@ struct ReplayCommand {
         // Text with no reply in it (any text reads as a telnet paste) has nothing to compare:
         // a replay of it would "match" every time.
         guard !requireReplies || script.exchanges.contains(where: { $0.expectation != nil }) else {
-            throw ShellError(Words["replay-nothing-to-compare", ["file": VisibleTextShort.of(file)]], status: .dataError)
+            throw ShellError("replay-nothing-to-compare", ["file": VisibleTextShort.of(file)], status: .dataError)
         }
         return script
     }
 }
 
 enum ScriptErrorText {
-    static func describe(_ error: SessionScriptError, file: String) -> String {
+    static func describe(_ error: SessionScriptError, file: String) -> CatalogMessage {
         let line = String(error.line)
         switch error.reason {
         case .notASessionLine(let text):
-            return Words["script-not-a-session-line", ["file": file, "line": line, "text": VisibleTextShort.of(text, limit: 60)]]
+            return CatalogMessage("script-not-a-session-line", ["file": file, "line": line, "text": VisibleTextShort.of(text, limit: 60)])
         case .invalidParameter(let text):
-            return Words["script-invalid-parameter", ["file": file, "line": line, "text": VisibleTextShort.of(text, limit: 60)]]
+            return CatalogMessage("script-invalid-parameter", ["file": file, "line": line, "text": VisibleTextShort.of(text, limit: 60)])
         case .duplicateParameter(let name):
-            return Words["script-duplicate-parameter", ["file": file, "line": line, "name": VisibleTextShort.of(name, limit: 60)]]
+            return CatalogMessage("script-duplicate-parameter", ["file": file, "line": line, "name": VisibleTextShort.of(name, limit: 60)])
         case .empty:
-            return Words["script-empty", ["file": file]]
+            return CatalogMessage("script-empty", ["file": file])
         case .binary:
-            return Words["script-binary", ["file": file, "line": line]]
+            return CatalogMessage("script-binary", ["file": file, "line": line])
         }
     }
 }
@@ -187,16 +187,16 @@ final class ReplayRun: @unchecked Sendable {
                 session.submit("QUIT", shown: true)
                 _ = session.waitUntilSettled(limit: min(session.options.replyTimeout, 5))
             } else {
-                session.warn(Words["replay-ended-mid", ["command": session.inputMode == .messageBody ? "DATA" : "AUTH"]])
+                session.warn("replay-ended-mid", ["command": session.inputMode == .messageBody ? "DATA" : "AUTH"])
             }
         }
         session.close()
         session.waitUntilClosed(limit: 2)
-        let summary = Words[result.allMatched ? "replay-all-matched" : "replay-summary", [
+        let summary = CatalogMessage(result.allMatched ? "replay-all-matched" : "replay-summary", [
             "file": runner.name, "compared": String(result.compared), "matched": String(result.matched),
             "different": String(result.differences.count), "missing": String(result.notReceived.count),
             "expected": String(result.expected),
-        ]]
+        ])
         if result.allMatched { session.note(summary) } else { session.warn(summary) }
         if let tls = session.tlsFailureStatus { return tls }
         switch result.stopped {

@@ -124,10 +124,10 @@ struct ScriptRunner {
                     let expected = expectation.summary(comparison: comparison)
                     let received = comparison == .text ? (reply.textLines.first.map { "\(reply.code) \($0)" } ?? "\(reply.code)") : "\(reply.code)"
                     result.differences.append(Difference(line: expectation.line, expected: expected, received: received))
-                    session.warn(Words["script-difference", [
+                    session.warn("script-difference", [
                         "file": name, "line": String(expectation.line),
                         "expected": VisibleTextShort.of(expected, limit: 120), "received": VisibleTextShort.of(received, limit: 120),
-                    ]])
+                    ])
                     if stopOnMismatch {
                         result.stopped = .mismatch(line: expectation.line)
                         keepGoing = false
@@ -160,7 +160,7 @@ struct ScriptRunner {
             do throws(MissingVariable) {
                 return try VariableText.substitute(text) { resolvedValue($0) }
             } catch {
-                session.warn(Words["script-missing-variable", ["file": name, "line": String(line), "name": error.name]])
+                session.warn("script-missing-variable", ["file": name, "line": String(line), "name": error.name])
                 result.stopped = .missingVariable(error.name, line: line)
                 return nil
             }
@@ -275,9 +275,9 @@ struct ScriptRunner {
         let shown = result.notReceived.prefix(5).map(String.init).joined(separator: ", ")
         let more = result.notReceived.count - min(5, result.notReceived.count)
         let key = more > 0 ? "script-not-received-more" : result.notReceived.count > 1 ? "script-not-received-lines" : "script-not-received"
-        session.warn(Words[key, [
+        session.warn(key, [
             "file": name, "lines": shown, "count": String(more),
-        ]])
+        ])
     }
 
     /// The mechanism of an `AUTH` line, when smtpsh knows it.
@@ -299,7 +299,7 @@ struct ScriptRunner {
                 state.capabilities == nil
                 ? "script-auth-without-ehlo" : (!state.isTLS && state.capabilities?.supports(Capability.startTLS) == true)
                     ? "script-auth-before-starttls" : "script-auth-not-sent"
-            session.warn(Words[hint, ["file": name, "line": String(line)]])
+            session.warn(hint, ["file": name, "line": String(line)])
             result.stopped = .credentialsWithheld(line: line)
             return false
         }
@@ -349,10 +349,10 @@ struct ScriptRunner {
             secret = values["password"]
             if secret == nil { secret = try credentials.secret() }
         } catch {
-            session.warn(error.description)
+            session.warn(error.message)
         }
         guard let user = values["user"] ?? credentials.user, let secret else {
-            session.warn(Words["script-auth-needs-secret", ["file": name, "line": String(auth.line)]])
+            session.warn("script-auth-needs-secret", ["file": name, "line": String(auth.line)])
             result.stopped = .noCredentials(line: auth.line)
             return nil
         }

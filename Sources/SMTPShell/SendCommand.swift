@@ -67,13 +67,9 @@ struct SendCommand {
     init(_ parsed: ParsedCommandLine) throws(UsageError) {
         connection = try ConnectionOptions(parsed)
         let host = parsed.positional(0), port = parsed.positional(1)
-        do throws(AddressError) {
-            guard let host else { throw AddressError(Words["usage-no-host"]) }
-            address = try ServerAddress(parsing: host, port: port, defaultPort: connection.implicitTLS ? 465 : 25)
-            try ConnectCommand.check(address, mx: connection.mx != nil, family: connection.family)
-        } catch {
-            throw UsageError(error.description, command: "send")
-        }
+        guard let host else { throw UsageError(Words["usage-no-host"], command: "send") }
+        address = try ConnectCommand.address(host, port: port, defaultPort: connection.implicitTLS ? 465 : 25, command: "send")
+        try ConnectCommand.check(address, mx: connection.mx != nil, family: connection.family, command: "send")
         guard let from = parsed.value("from") else { throw UsageError(Words["usage-send-from"], command: "send") }
         self.from = from
         recipients = parsed.all("to")
@@ -119,7 +115,7 @@ struct SendCommand {
         var auth: StandardSession.Authentication?
         if let mechanism, let user = connection.credentials.user {
             guard let exchange = try connection.credentials.exchange(mechanism, user: user) else {
-                throw ShellError(Words["send-no-secret"], status: .usage)
+                throw ShellError("send-no-secret", status: .usage)
             }
             // Sent only if the gate finds the connection safe for it (or --auth-insecure).
             auth = .init(mechanism: mechanism, gate: CredentialGate(credentials: connection.credentials, confirm: nil)) { exchange }
@@ -154,7 +150,7 @@ struct SendCommand {
     /// A file's lines (or standard input's, for `-`), without their line ends; at most 64 MiB.
     static func lines(of file: String) throws(ShellError) -> [String] {
         guard let data = BoundedRead.contents(of: file, limit: 64 << 20 + 1), data.count <= 64 << 20 else {
-            throw ShellError(Words["usage-cannot-read", ["file": VisibleTextShort.of(file)]], status: .usage)
+            throw ShellError("usage-cannot-read", ["file": VisibleTextShort.of(file)], status: .usage)
         }
         return TextLines.split(Array(data))
     }

@@ -123,7 +123,7 @@ struct ServeCommand {
         }
         if let name = showScenario {
             guard let scenario = BuiltInScenarios.named(name) else {
-                throw ShellError(Words["serve-no-such-scenario", ["name": VisibleTextShort.of(name)]], status: .usage)
+                throw ShellError("serve-no-such-scenario", ["name": VisibleTextShort.of(name)], status: .usage)
             }
             Console.write(scenario.fileText, to: STDOUT_FILENO)
             return .success
@@ -135,7 +135,7 @@ struct ServeCommand {
             listening = try await server.start()
         } catch {
             await server.stop()
-            throw ShellError(error.localizedDescriptionForUser, status: .unavailable)
+            throw ShellError(text: error.localizedDescriptionForUser, status: .unavailable)
         }
         let host = options.host.contains(":") ? "[\(options.host)]" : options.host
         var banner = "smtpsh practice server on \(host):\(listening.port) (SMTP, STARTTLS)"
@@ -174,7 +174,7 @@ struct ServeCommand {
             if let hostname { configuration.hostname = hostname }
             for rule in rules { configuration.rules.append(try ScenarioRule(parsing: rule)) }
         } catch {
-            throw ShellError(error.description, status: .usage)
+            throw ShellError(text: error.description, status: .usage)
         }
         if let user { configuration.user = user }
         if let password = password ?? ProcessInfo.processInfo.environment["SMTPSH_PRACTICE_PASSWORD"] {
@@ -193,7 +193,7 @@ struct ServeCommand {
             do {
                 options.tlsMaterial = try TLSMaterial.load(certificateFile: cert, keyFile: key)
             } catch {
-                throw ShellError("\(error)", status: .usage)
+                throw ShellError(text: "\(error)", status: .usage)
             }
         }
         if let maildir { options.messageDirectory = URL(fileURLWithPath: maildir) }

@@ -76,45 +76,42 @@ struct SessionRunner {
         }
         var sessionOptions = ClientSession.Options()
         sessionOptions.replyTimeout = options.timeout
-        sessionOptions.echoSentLines = !interactive
         sessionOptions.startTLS = options.startTLS
         sessionOptions.showSecrets = options.showSecrets
         // `smtpsh send` greets again by itself after STARTTLS.
         sessionOptions.remindEHLOAfterTLS = standardSession == nil
-        let session = ClientSession(options: sessionOptions, renderer: renderer, implicitTLS: options.implicitTLS) { line in
-            sink.write(line)
-        }
+        // The session and its connection live on one event loop.
+        let loop = Self.group.next()
+        let session = ClientSession(options: sessionOptions, implicitTLS: options.implicitTLS, eventLoop: loop)
         let explainer = SessionExplainer(
             enabled: options.explain, languages: options.languages, renderer: renderer, columns: { Environment.columns })
-        session.addReplyObserver { reply, outcome in explainer.lines(for: reply, outcome: outcome) }
-        session.addTranscriptObserver { event in sinks.record(event) }
-        if let lesson {
-            session.addTranscriptObserver { event in lesson.observe(event) }
-            session.addReplyObserver { reply, outcome in lesson.lines(for: reply, outcome: outcome) }
-        }
-        let say: @Sendable (String) -> Void = { text in
-            sinks.note(text)
-            sink.write(renderer.note(text))
+        session.addObserver(TranscriptPresenter(
+            renderer: renderer, explainer: explainer, sinks: sinks, echoSentLines: !interactive, lesson: lesson) { line in sink.write(line) })
+        let say: @Sendable (CatalogMessage) -> Void = { message in
+            sinks.record(Remark(.note, id: message.name, parameters: message.parameters, text: message.text))
+            sink.write(renderer.note(message.text))
         }
 
         let progress: @Sendable (ConnectProgress) -> Void = { event in
             switch event {
-            case .trying(let address): say(Words["connect-trying", ["address": address.displayString]])
+            case .trying(let address): say(CatalogMessage("connect-trying", ["address": address.displayString]))
             case .connected(let address, let ms):
-                say(Words["connect-connected", ["address": address.displayString, "time": Renderer.format(milliseconds: ms)]])
+                say(CatalogMessage("connect-connected", ["address": address.displayString, "time": Renderer.format(milliseconds: ms)]))
             case .failed(_, let error):
-                sinks.record(.warning(error.description))
-                sink.write(renderer.warning(error.description))
+                let message = error.message
+                sinks.record(Remark(.warning, id: message.name, parameters: message.parameters, text: message.text))
+                sink.write(renderer.warning(message.text))
             }
         }
         let connection: ClientConnection
         do {
-            connection = try connect(group: Self.group, progress: progress, note: say) { event in
+            connection = try connect(group: loop, progress: progress, note: say) { event in
                 session.handle(event)
             }
         } catch {
-            sinks.record(.error(error.description))
-            Console.err(renderer.error("smtpsh: " + error.description))
+            let message = error.message
+            sinks.record(Remark(.error, id: message.name, parameters: message.parameters, text: message.text))
+            Console.err(renderer.error("smtpsh: " + message.text))
             return error.exitStatus
         }
         // The welcome comes before the greeting: what the server sent is held until attach.
@@ -160,7 +157,7 @@ extension SessionRunner {
     static func send(_ standard: StandardSession, on session: ClientSession) -> ExitStatus {
         let outcome = standard.run(on: session)
         // Said under the reply it is about, before QUIT and its 221.
-        if case .refused(let stage) = outcome { session.warn(Words["send-stopped", ["stage": stage.rawValue]]) }
+        if case .refused(let stage) = outcome { session.warn("send-stopped", ["stage": stage.rawValue]) }
         if !session.isClosed && session.state.phase != .closed {
             if session.inputMode == .command {
                 session.submit("QUIT")
@@ -190,7 +187,7 @@ extension SessionRunner {
     func connect(
         group: EventLoopGroup,
         progress: @escaping @Sendable (ConnectProgress) -> Void,
-        note: @escaping @Sendable (String) -> Void,
+        note: @escaping @Sendable (CatalogMessage) -> Void,
         events: @escaping @Sendable (ConnectionEvent) -> Void
     ) throws(ConnectError) -> ClientConnection {
         var resolver: DNSResolver?
@@ -203,15 +200,15 @@ extension SessionRunner {
                 do {
                     resolver = DNSResolver(server: try DNSResolver.systemServer(), timeout: min(options.timeout, 10), group: group)
                 } catch {
-                    throw .dnsFailure(address.host, error.description)
+                    throw .dnsFailure(address.host, error)
                 }
             }
             let mxResolver = resolver!
             let domain = address.host
             // Said before the wait: a slow DNS server does not leave an empty screen.
-            note(Words["connect-mx-lookup", ["domain": domain, "server": mxResolver.server.displayString]])
+            note(CatalogMessage("connect-mx-lookup", ["domain": domain, "server": mxResolver.server.displayString]))
             hosts = try Blocking.wait { () async throws(ConnectError) -> [String] in try await mxResolver.mailExchangers(for: domain) }
-            note(Words[hosts == [address.host] ? "connect-implicit-mx" : "connect-mx-list", ["domain": address.host, "hosts": hosts.joined(separator: ", ")]])
+            note(CatalogMessage(hosts == [address.host] ? "connect-implicit-mx" : "connect-mx-list", ["domain": address.host, "hosts": hosts.joined(separator: ", ")]))
         }
         var failures: [ConnectError] = []
         let tls = LazyClientTLS(options: options.tls)
@@ -226,13 +223,13 @@ extension SessionRunner {
                 } else {
                     addresses = try AddressResolver.resolveWaiting(host, port: address.port, family: options.family)
                 }
-                if hosts.count > 1 { note("\(host):") }
+                if hosts.count > 1 { note(CatalogMessage("connect-mx-host", ["host": host])) }
                 return try ClientConnection.connect(
                     to: addresses, timeout: options.timeout, group: group, host: host, tls: tls,
                     implicitTLS: options.implicitTLS, progress: progress, events: events)
             } catch {
                 failures.append(error)
-                if hosts.count > 1 { note(Words["connect-mx-failed", ["host": host, "error": error.description]]) }
+                if hosts.count > 1 { note(CatalogMessage("connect-mx-failed", ["host": host, "error": error.text])) }
             }
         }
         throw failures.count == 1 ? failures[0] : .allFailed(failures)
@@ -326,7 +323,7 @@ struct PipedSession {
                     continue
                 }
                 guard case .auth(let argument) = local.command else {
-                    session.warn(Words["session-unknown-local", ["command": VisibleText.escape(local.text)]])
+                    session.warn("session-unknown-local", ["command": VisibleText.escape(local.text)])
                     localFailure.note(.localCommandFailed)
                     continue
                 }
@@ -341,12 +338,12 @@ struct PipedSession {
                 do throws(ShellError) {
                     exchange = try credentials.exchange(request.mechanism, user: user)
                 } catch {
-                    session.warn(error.description)
+                    session.warn(error.message)
                     localFailure.note(.localCommandFailed)
                     continue
                 }
                 guard let exchange else {
-                    session.warn(Words["auth-no-secret"])
+                    session.warn("auth-no-secret")
                     localFailure.note(.localCommandFailed)
                     continue
                 }
@@ -366,7 +363,7 @@ struct PipedSession {
             if submission.kind == .command, session.inputMode == .command {
                 let verb = line.split(separator: " ").first?.uppercased()
                 if verb == "DATA" {
-                    session.warn(Words["piped-skipping-message"])
+                    session.warn("piped-skipping-message")
                     skipping = .message
                 } else if verb == "AUTH" {
                     skipping = .saslResponses
@@ -376,9 +373,9 @@ struct PipedSession {
         // End of input: leave politely.
         if !session.isClosed && session.state.phase != .closed {
             if session.inputMode != .command && session.inputMode != .saslResponse {
-                session.warn(Words["piped-ended-in-data"])
+                session.warn("piped-ended-in-data")
             }
-            session.note(Words["piped-end-of-input"])
+            session.note("piped-end-of-input")
             if session.inputMode == .command { session.submit("QUIT") }
             _ = session.waitUntilSettled(limit: min(session.options.replyTimeout, 5))
         }

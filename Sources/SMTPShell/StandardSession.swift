@@ -107,15 +107,15 @@ struct StandardSession {
         // A transaction left open (a `:send` that stopped at RCPT): RSET first, or MAIL would
         // get "503 nested MAIL command".
         if parts.contains(.envelope), session.state.phase.inMailTransaction {
-            session.note(Words["send-rset-first"])
+            session.note("send-rset-first")
             guard let ticket = session.submit("RSET", shown: true, track: true).ticket, let reply = Self.reply(to: ticket, on: session)
             else { return .ended }
             guard reply.code.replyClass == .positiveCompletion else { return .refused(.mail) }
         }
         let pipelined = pipelining && (session.state.capabilities?.supports("PIPELINING") ?? false)
-        if pipelining && !pipelined { session.note(Words["send-no-pipelining"]) }
+        if pipelining && !pipelined { session.note("send-no-pipelining") }
         if chunking && !(session.state.capabilities?.supports("CHUNKING") ?? false) {
-            session.note(Words["send-no-chunking"])
+            session.note("send-no-chunking")
         }
         var checks: [Check] = []
         // A --data file of up to 64 KiB is read and encoded once, and each message leaves
@@ -158,7 +158,7 @@ struct StandardSession {
         let ehloName = self.ehloName ?? session.ehloName ?? "localhost.localdomain"
         guard var code = send("EHLO " + ehloName) else { return .ended }
         if code.replyClass == .permanentNegative {
-            session.note(Words["send-helo-fallback"])
+            session.note("send-helo-fallback")
             guard let helo = send("HELO " + ehloName) else { return .ended }
             code = helo
         }
@@ -229,6 +229,8 @@ struct StandardSession {
         }
 
         if parts.contains(.envelope) {
+            // Pipelined, the envelope leaves in one write (verify() releases it).
+            if pipelined { session.holdWritesUntilReleased() }
             var parameters = mailParameters
             // 8-bit content: BODY=8BITMIME when the server offers it and the user gave no BODY.
             if !parameters.contains(where: { $0.uppercased().hasPrefix("BODY=") }),
@@ -303,12 +305,12 @@ struct StandardSession {
         }
         guard answered == probed.count, settled != .timedOut else { return .ended }
         if refused.isEmpty {
-            session.note(Words["send-probe-all-accepted", ["count": String(probed.count)]])
+            session.note("send-probe-all-accepted", ["count": String(probed.count)])
             return .completed
         }
-        session.warn(Words["send-probe-refused", [
+        session.warn("send-probe-refused", [
             "refused": String(refused.count), "count": String(probed.count), "addresses": refused.map(VisibleText.escape).joined(separator: ", "),
-        ]])
+        ])
         return .refused(.rcpt)
     }
 
@@ -331,7 +333,7 @@ struct StandardSession {
     /// Streams a message file (or standard input) after 354, 64 KiB at a time.
     static func stream(_ file: String, on session: ClientSession) -> Bool {
         guard let input = InputFile(path: file) else {
-            session.warn(Words["usage-cannot-read", ["file": VisibleTextShort.of(file)]])
+            session.warn("usage-cannot-read", ["file": VisibleTextShort.of(file)])
             return false
         }
         defer { input.close() }
@@ -348,11 +350,11 @@ struct StandardSession {
     private func abandonData(on session: ClientSession, acceptedRecipients: Int) {
         guard session.inputMode == .messageBody else { return }
         if acceptedRecipients == 0 {
-            session.note(Words["send-data-ended-empty"])
+            session.note("send-data-ended-empty")
             session.submit(".", shown: true)
             _ = session.waitUntilSettled()
         } else {
-            session.warn(Words["send-data-abandoned"])
+            session.warn("send-data-abandoned")
             session.close()
             // Closed before anything else is read or sent: nothing goes into a closed socket.
             session.waitUntilClosed(limit: 2)

@@ -25,6 +25,7 @@ import Testing
             configure(&serverConfiguration)
             server = ServerSession(configuration: serverConfiguration, messageIDs: { "42" }, randomToken: { "12345" })
             client = ClientStateMachine(configuration: configuration, now: now)
+            apply(client.connected(now: now))
             serve(server.greet())
         }
 

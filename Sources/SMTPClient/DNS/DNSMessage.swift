@@ -1,6 +1,3 @@
-import SMTPCatalog
-import SMTPCore
-
 /// The few DNS messages smtpsh needs (RFC 1035, section 4): a query for MX, A or AAAA, and
 /// the answers, with name compression. Parsing never trusts the wire: every length and
 /// pointer is checked, and compression loops end.
@@ -171,23 +168,18 @@ public struct DNSResponse: Hashable, Sendable {
     }
 }
 
-public enum DNSError: Error, Hashable, Sendable, CustomStringConvertible {
+public enum DNSError: Error, Hashable, Sendable {
     case invalidName(String)
     case malformed(String)
     case timedOut(String)
     /// Nothing listens on the server's port (ICMP port unreachable): said at once.
     case refused(String)
     case noServer
-    case failure(String)
-
-    public var description: String {
-        switch self {
-        case .invalidName(let name): Words["dns-invalid-name", ["name": VisibleText.escape(name)]]
-        case .malformed(let reason): Words["dns-malformed", ["reason": reason]]
-        case .timedOut(let server): Words["dns-timed-out", ["server": server]]
-        case .refused(let server): Words["dns-refused", ["server": server]]
-        case .noServer: Words["dns-no-server"]
-        case .failure(let reason): reason
-        }
-    }
+    /// No UDP socket could be opened towards the server.
+    case noSocket(String)
+    /// The server answered with this error code (RFC 1035, 4.1.1: 2 SERVFAIL, 5 REFUSED…).
+    case serverError(Int)
+    /// The name exists but has no address of the kinds asked for.
+    case noAddressRecords
 }
+

@@ -7,7 +7,6 @@
     import Glibc
 #endif
 import Dispatch
-import SMTPCatalog
 import NIOCore
 import NIOPosix
 
@@ -29,7 +28,7 @@ public struct DNSResolver: Sendable {
         do {
             return try SocketAddress(ipAddress: address.host, port: address.port)
         } catch {
-            throw AddressError(Words["address-dns-server", ["text": text]])
+            throw AddressError.dnsServer(text)
         }
     }
 
@@ -55,7 +54,7 @@ public struct DNSResolver: Sendable {
             // which a connected socket reports at once (ECONNREFUSED) instead of a timeout.
             channel = try await DatagramBootstrap(group: group).connect(to: server).get()
         } catch {
-            throw .failure(Words["dns-no-socket", ["server": server.displayString]])
+            throw .noSocket(server.displayString)
         }
         defer { channel.close(promise: nil) }
         let loop = channel.eventLoop
@@ -85,7 +84,7 @@ public struct DNSResolver: Sendable {
         } catch let error as DNSError {
             throw error
         } catch {
-            throw .failure("\(error)")
+            throw .malformed("\(error)")
         }
     }
 
@@ -96,12 +95,12 @@ public struct DNSResolver: Sendable {
         do {
             response = try await query(domain, type: .mx)
         } catch {
-            throw .dnsFailure(domain, error.description)
+            throw .dnsFailure(domain, error)
         }
         switch response.responseCode {
         case 0: break
         case 3: throw .nameNotFound(domain)
-        default: throw .dnsFailure(domain, "the DNS server answered with error \(response.responseCode)")
+        default: throw .dnsFailure(domain, .serverError(Int(response.responseCode)))
         }
         let records = response.answers.compactMap { answer -> (UInt16, String)? in
             if case .mx(let preference, let exchange) = answer { return (preference, exchange) }
@@ -109,7 +108,7 @@ public struct DNSResolver: Sendable {
         }
         if records.isEmpty { return [domain] }
         // RFC 7505: a single "0 ." null MX says the domain takes no mail.
-        if records.count == 1, records[0].1.isEmpty { throw .noMX("\(domain) (null MX: the domain accepts no mail)") }
+        if records.count == 1, records[0].1.isEmpty { throw .nullMX(domain) }
         return records.enumerated().sorted { ($0.element.0, $0.offset) < ($1.element.0, $1.offset) }.map(\.element.1)
     }
 
@@ -123,7 +122,7 @@ public struct DNSResolver: Sendable {
             do {
                 response = try await query(host, type: type)
             } catch {
-                throw .dnsFailure(host, error.description)
+                throw .dnsFailure(host, error)
             }
             if response.responseCode == 0 { sawName = true }
             for answer in response.answers {
@@ -136,7 +135,7 @@ public struct DNSResolver: Sendable {
                 }
             }
         }
-        guard !result.isEmpty else { throw sawName ? .dnsFailure(host, "no address records") : .nameNotFound(host) }
+        guard !result.isEmpty else { throw sawName ? .dnsFailure(host, .noAddressRecords) : .nameNotFound(host) }
         return result
     }
 }

@@ -10,7 +10,6 @@ import Dispatch
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOSSL
-import SMTPCatalog
 import SwiftASN1
 import X509
 
@@ -42,7 +41,10 @@ public enum CertificateProblem: Hashable, Sendable {
     case selfSigned
     case nameMismatch(String)
     case unknownIssuer
-    case other(String)
+    /// The server sent no certificate.
+    case noCertificate
+    /// The handshake ended before the certificate could be checked.
+    case notChecked
 }
 
 /// What the handshake established, for the report after STARTTLS or on a TLS port.
@@ -88,13 +90,13 @@ public final class ClientTLS: Sendable {
                 configuration.certificateChain = try NIOSSLCertificate.fromPEMBytes(certificate).map { .certificate($0) }
                 configuration.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: key, format: .pem))
             } catch {
-                throw .other(Words["tls-client-certificate", ["error": options.clientCertificateFile ?? "-"]])
+                throw .tlsSetup(.clientCertificate(file: options.clientCertificateFile ?? "-"))
             }
         }
         do {
             context = try NIOSSLContext(configuration: configuration)
         } catch {
-            throw .other(Words["tls-context", ["error": "\(error)"]])
+            throw .tlsSetup(.context("\(error)"))
         }
         if let pem = options.caPEM {
             do {
@@ -102,7 +104,7 @@ public final class ClientTLS: Sendable {
                 pinned = try documents.map { try Certificate(pemDocument: $0) }
                 roots = CertificateStore(pinned)
             } catch {
-                throw .other(Words["tls-ca-not-pem", ["file": options.caFile ?? "-"]])
+                throw .tlsSetup(.trustedCertificates(file: options.caFile ?? "-"))
             }
         } else {
             roots = CertificateStore.systemTrustRoots
@@ -114,25 +116,25 @@ public final class ClientTLS: Sendable {
     /// them) into `options`, before anything is sent: a file that is not what it should be is
     /// said at once, in plain words, not at the first STARTTLS, and not later as a
     /// certificate "not trusted here". Returns the problem, or `nil` when all is well.
-    public static func load(_ options: inout ClientTLSOptions, read: (String) -> [UInt8]?) -> String? {
+    public static func load(_ options: inout ClientTLSOptions, read: (String) -> [UInt8]?) -> TLSFileProblem? {
         if let file = options.caFile {
             guard let bytes = read(file), let documents = try? PEMDocument.parseMultiple(pemString: String(decoding: bytes, as: UTF8.self)),
                 !documents.isEmpty
-            else { return Words["tls-ca-not-pem", ["file": file]] }
+            else { return .caNotPEM(file: file) }
             for document in documents where (try? Certificate(pemDocument: document)) == nil {
-                return Words["tls-ca-not-certificate", ["file": file, "label": document.discriminator]]
+                return .caNotCertificate(file: file, label: document.discriminator)
             }
             options.caPEM = bytes
         }
         if let file = options.clientCertificateFile {
             guard let bytes = read(file), (try? NIOSSLCertificate.fromPEMBytes(bytes))?.isEmpty == false else {
-                return Words["tls-cert-not-pem", ["file": file]]
+                return .certificateNotPEM(file: file)
             }
             options.clientCertificatePEM = bytes
         }
         if let file = options.clientKeyFile {
             guard let bytes = read(file), (try? NIOSSLPrivateKey(bytes: bytes, format: .pem)) != nil else {
-                return Words["tls-key-not-pem", ["file": file]]
+                return .keyNotPEM(file: file)
             }
             options.clientKeyPEM = bytes
         }
@@ -154,7 +156,7 @@ public final class ClientTLS: Sendable {
                 let chain = certificates.compactMap { try? Certificate(derEncoded: $0.toDERBytes()) }
                 verdict.setChain(chain)
                 guard let leaf = chain.first else {
-                    verdict.set(.other("no certificate"))
+                    verdict.set(.noCertificate)
                     promise.succeed(require ? .failed : .certificateVerified)
                     return
                 }

@@ -123,6 +123,29 @@ extension ClientStateMachine {
         if queue.isEmpty && awaitingReplies == 0 { actions.append(.settled) }
     }
 
+    /// The transport is connected: the greeting is awaited from now (its latency counts
+    /// from here). What the transport reported before is given next, then ``releaseHeld(now:)``.
+    public mutating func connected(now: UInt64) -> [Action] {
+        isConnected = true
+        if case .greeting? = session.pending.first, !sentTimes.isEmpty { sentTimes[0] = now }
+        lastActivity = now
+        return []
+    }
+
+    /// The name the client greets with when it sends EHLO itself, known once connected (it
+    /// can be this side's address literal).
+    public mutating func use(ehloName: String?) -> [Action] {
+        if let ehloName { configuration.ehloName = ehloName }
+        return []
+    }
+
+    /// Sends what was submitted before the transport was connected.
+    public mutating func releaseHeld(now: UInt64) -> [Action] {
+        var actions: [Action] = []
+        pump(now: now, into: &actions)
+        return actions
+    }
+
     /// The TLS handshake succeeded (after STARTTLS, or at connect with implicit TLS).
     public mutating func tlsEstablished(now: UInt64) -> [Action] {
         var actions: [Action] = []

@@ -189,7 +189,7 @@ extension ClientStateMachine {
 
     /// Sends what may be sent now, in one write.
     mutating func pump(now: UInt64, into actions: inout [Action]) {
-        guard !isClosed, !holdWrites else { return }
+        guard isConnected, !isClosed, !holdWrites else { return }
         // Nothing goes out between STARTTLS's 220 and the end of the handshake.
         if session.phase == .tlsNegotiating { return }
         var batch: [UInt8] = []

@@ -50,6 +50,15 @@ public struct ClientStateMachine: Sendable {
         public var waited: Bool
         /// Beyond the lines a transcript shows of a long message or chunk: recorded only.
         public var beyondShown = false
+
+        public init(text: String, kind: LineKind, tls: Bool, automatic: Bool, waited: Bool, beyondShown: Bool = false) {
+            self.text = text
+            self.kind = kind
+            self.tls = tls
+            self.automatic = automatic
+            self.waited = waited
+            self.beyondShown = beyondShown
+        }
     }
 
     public enum Event: Sendable {
@@ -126,7 +135,7 @@ public struct ClientStateMachine: Sendable {
         var chunk = false
     }
 
-    public let configuration: Configuration
+    public internal(set) var configuration: Configuration
     /// The session as the protocol sees it: phase, commands awaiting replies, capabilities.
     public internal(set) var session: SessionStateMachine
     var queue: [Outgoing] = []
@@ -148,6 +157,8 @@ public struct ClientStateMachine: Sendable {
     /// TLS could not be set up: a script's next line no longer waits for it.
     public internal(set) var tlsFailed = false
     var sasl: (any SASLClient)?
+    /// Nothing is written before the transport is connected (``connected(now:)``).
+    public internal(set) var isConnected = false
     var holdWrites = false
     var writesHeld = false
     var nextTicket = 0

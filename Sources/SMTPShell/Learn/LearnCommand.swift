@@ -74,7 +74,7 @@ struct LearnCommand {
         do throws(ScenarioError) {
             for name in scenarios { try classScenario.apply(try ServeCommand.loadScenario(name)) }
         } catch {
-            throw ShellError(error.description, status: .usage)
+            throw ShellError(text: error.description, status: .usage)
         }
         let color = connection.color.enabled(isTerminal: isatty(STDOUT_FILENO) == 1, environment: Environment.variables)
         let style = LessonStyle(color: color, large: large, columns: Environment.columns)
@@ -84,7 +84,7 @@ struct LearnCommand {
             do throws(ScenarioError) {
                 for rule in lesson.rules { configuration.rules.append(try ScenarioRule(parsing: rule)) }
             } catch {
-                throw ShellError(error.description, status: .software)
+                throw ShellError(text: error.description, status: .software)
             }
             let (server, listening) = try DemoCommand.startServer(configuration)
             let guide = LessonGuide(lesson: lesson, number: number, style: style, continues: !only)

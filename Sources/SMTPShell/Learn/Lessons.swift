@@ -111,8 +111,9 @@ final class LessonGuide: @unchecked Sendable {
     /// Whether the last reply came under TLS (from the transcript, which sees it first).
     private var lastReplyTLS = false
 
-    func observe(_ event: ClientSession.TranscriptEvent) {
-        if case .reply(_, let tls, _) = event { lock.withLock { lastReplyTLS = tls } }
+    /// A reply came (under TLS or not), before its explanation and ``lines(for:outcome:)``.
+    func replyReceived(tls: Bool) {
+        lock.withLock { lastReplyTLS = tls }
     }
 
     /// Whether the next lesson follows in this run (else the learner is told how to start it).

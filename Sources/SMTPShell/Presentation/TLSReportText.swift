@@ -8,6 +8,7 @@
 #endif
 import Dispatch
 import SMTPCatalog
+import SMTPClient
 import SMTPCore
 
 /// The report after a TLS handshake, in the user's language:
@@ -19,8 +20,8 @@ import SMTPCore
 /// === names: mail.example.org, smtp.example.org; valid from 2026-10-01 to 2026-12-30
 /// === chain length: 2; verification: trusted
 /// ```
-public enum TLSReportText {
-    public static func lines(_ report: TLSReport, wholeChain: Bool = false) -> [String] {
+enum TLSReportText {
+    static func lines(_ report: TLSReport, wholeChain: Bool = false) -> [String] {
         // Everything from the certificate is the server's text: escaped, never raw on a terminal.
         let e = VisibleText.escape
         var lines = [Words["tls-established", ["version": report.protocolVersion, "server": e(report.serverName ?? "?")]]]
@@ -53,8 +54,8 @@ public enum TLSReportText {
     /// === names: mx.example.org; valid from 2026-12-01 to 2027-03-01
     /// === to trust this very certificate: --ca FILE with a copy of it (from the server's administrator); or leave out --tls-verify
     /// ```
-    public static func refusal(_ failure: TLSFailure) -> [String] {
-        guard failure.verification, let problem = failure.problem else { return [] }
+    static func refusal(_ failure: TLSFailure) -> [String] {
+        guard case .certificateRefused(let problem) = failure.kind else { return [] }
         let e = VisibleText.escape
         var lines: [String] = []
         if let leaf = failure.certificate {
@@ -71,19 +72,33 @@ public enum TLSReportText {
         case .nameMismatch(let name): lines.append(Words["tls-fix-name", ["name": e(name), "names": names.isEmpty ? "-" : names]])
         case .expired: lines.append(Words["tls-fix-expired", ["until": failure.certificate.map { day($0.notValidAfter) } ?? "?"]])
         case .notYetValid: lines.append(Words["tls-fix-not-yet-valid", ["from": failure.certificate.map { day($0.notValidBefore) } ?? "?"]])
-        case .other: break
+        case .noCertificate, .notChecked: break
         }
         return lines
     }
 
-    public static func problem(_ problem: CertificateProblem) -> String {
+    static func problem(_ problem: CertificateProblem) -> String {
         switch problem {
         case .expired: Words["tls-problem-expired"]
         case .notYetValid: Words["tls-problem-not-yet-valid"]
         case .selfSigned: Words["tls-problem-self-signed"]
         case .nameMismatch(let name): Words["tls-problem-name-mismatch", ["name": VisibleText.escape(name)]]
         case .unknownIssuer: Words["tls-problem-unknown-issuer"]
-        case .other(let text): VisibleText.escape(text)
+        case .noCertificate: Words["tls-no-certificate"]
+        case .notChecked: Words["tls-not-checked"]
+        }
+    }
+
+    /// A stable id for a certificate problem (`--json`).
+    static func problemID(_ problem: CertificateProblem) -> String {
+        switch problem {
+        case .expired: "expired"
+        case .notYetValid: "not-yet-valid"
+        case .selfSigned: "self-signed"
+        case .nameMismatch: "name-mismatch"
+        case .unknownIssuer: "issuer-not-trusted"
+        case .noCertificate: "no-certificate"
+        case .notChecked: "not-checked"
         }
     }
 

@@ -1,5 +1,5 @@
 import Testing
-@testable import SMTPClient
+@testable import SMTPShell
 @testable import SMTPCore
 
 @Suite struct RendererTests {

@@ -2,7 +2,7 @@ import SMTPCatalog
 import SMTPCore
 
 /// `--color auto|always|never`.
-public enum ColorMode: String, Hashable, Sendable, CaseIterable {
+enum ColorMode: String, Hashable, Sendable, CaseIterable {
     case auto
     case always
     case never
@@ -22,7 +22,7 @@ public enum ColorMode: String, Hashable, Sendable, CaseIterable {
 }
 
 /// ANSI SGR sequences (ECMA-48).
-public enum ANSI: String, Sendable {
+enum ANSI: String, Sendable {
     case reset = "\u{1B}[0m"
     case bold = "\u{1B}[1m"
     case dim = "\u{1B}[2m"
@@ -36,7 +36,7 @@ public enum ANSI: String, Sendable {
 /// Turns session events into terminal lines: the markers postmasters know from swaks
 /// (` -> ` sent, `<-  ` received, ` ~> ` / `<~  ` under TLS, `=== ` local notes, `*** `
 /// warnings), the reply coloured by class, server bytes always escaped.
-public struct Renderer: Sendable {
+struct Renderer: Sendable {
     public var color: Bool
 
     public init(color: Bool) {

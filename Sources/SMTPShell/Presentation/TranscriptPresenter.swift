@@ -1,0 +1,88 @@
+import SMTPCatalog
+import SMTPClient
+import SMTPCore
+
+/// Shows a session as it goes: each event on the screen (through `output`: above the prompt
+/// or on standard output), in the recording and in `--json` (``TranscriptSinks``), with the
+/// explanation under each reply (``SessionExplainer``) and what a lesson says after it.
+///
+/// ```
+///  -> RCPT TO:<bob@example.org>                          sent (shown when it waited, or in a script)
+/// <-  550 5.1.1 no such user  (0.7 ms)                   received
+/// *** …                                                  what is wrong with the reply
+///       5.1.1  Bad destination mailbox: …                explanation
+/// ```
+///
+/// Called on the session's event loop, in order; what one input produced is written in one
+/// call to `output` (one write(2)).
+final class TranscriptPresenter: SessionObserver, @unchecked Sendable {
+    let renderer: Renderer
+    let explainer: SessionExplainer
+    let sinks: TranscriptSinks
+    let output: @Sendable (String) -> Void
+    /// Without a terminal, every line sent is shown (a transcript); at a prompt a typed line
+    /// is on the screen already, and only the lines smtpsh sent itself, or that waited, are.
+    let echoSentLines: Bool
+    /// After a reply's explanation: a lesson's words (`smtpsh learn`).
+    let lesson: LessonGuide?
+
+    init(
+        renderer: Renderer, explainer: SessionExplainer, sinks: TranscriptSinks, echoSentLines: Bool, lesson: LessonGuide? = nil,
+        output: @escaping @Sendable (String) -> Void
+    ) {
+        self.renderer = renderer
+        self.explainer = explainer
+        self.sinks = sinks
+        self.echoSentLines = echoSentLines
+        self.lesson = lesson
+        self.output = output
+    }
+
+    func session(_ events: [SessionEvent], state: SessionStateMachine) {
+        var lines: [String] = []
+        sinks.batch { present(events, into: &lines) }
+        if !lines.isEmpty { output(lines.joined(separator: "\n")) }
+    }
+
+    private func present(_ events: [SessionEvent], into lines: inout [String]) {
+        for event in events {
+            switch event {
+            case .sent(let line):
+                sinks.sent(line)
+                if !line.beyondShown && (echoSentLines || line.waited || line.automatic) {
+                    lines.append(renderer.sent(line.text, tls: line.tls))
+                }
+            case .receivedLine(let line, let tls, let latency):
+                sinks.received(line, tls: tls)
+                lines.append(renderer.received(line, tls: tls, latency: latency))
+            case .reply(let reply, let outcome, let tls, let latency, let notices):
+                sinks.reply(reply, tls: tls, latency: latency)
+                lesson?.replyReceived(tls: tls)
+                for notice in notices { lines.append(say(notice.remark)) }
+                lines += explainer.lines(for: reply, outcome: outcome)
+                lines += lesson?.lines(for: reply, outcome: outcome) ?? []
+            case .notice(let notice):
+                lines.append(say(notice.remark))
+            case .tlsEstablished(let report):
+                let text = TLSReportText.lines(report)
+                sinks.tls(report, lines: text)
+                lines += text.map(renderer.note)
+            case .tlsFailed(let failure):
+                lines.append(say(Remark(.error, id: "tls-failed", parameters: failure.message.parameters, text: failure.message.text)))
+                for line in TLSReportText.refusal(failure) { lines.append(say(Remark(.note, id: "tls-refusal", parameters: [:], text: line))) }
+            case .remark(let remark):
+                lines.append(say(remark))
+            }
+        }
+    }
+
+    /// Records a remark and returns its line for the screen.
+    private func say(_ remark: Remark) -> String {
+        sinks.record(remark)
+        return switch remark.severity {
+        case .note: renderer.note(remark.text)
+        case .warning: renderer.warning(remark.text)
+        case .error: renderer.error(remark.text)
+        }
+    }
+}
