@@ -1,6 +1,16 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// The version of the source. `smtpsh --version`, the man page and recordings print the build's
+// version: this one, or SMTPSH_VERSION when the build is given one, as Scripts/install and
+// Scripts/package do from git (0.1.0+git412.ddcb8b6 between releases: Docs/packaging.md).
+let smtpshVersion = "0.1.0"
+let buildVersion = Context.environment["SMTPSH_VERSION"].flatMap { $0.isEmpty ? nil : $0 } ?? smtpshVersion
+// It becomes a C string literal, and a Debian version: only the characters those allow.
+if !buildVersion.unicodeScalars.allSatisfy({ "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.+~:-".unicodeScalars.contains($0) }) {
+    fatalError("SMTPSH_VERSION may hold only letters, digits and . + ~ : - (got \(buildVersion))")
+}
+
 // Dependencies point one way:
 //   SMTPCore (pure protocol, no I/O)  <-  transport, server, catalogue, rendering  <-  SMTPShell (CLI logic)  <-  smtpsh
 let package = Package(
@@ -76,6 +86,9 @@ let package = Package(
         // variadic calls; libedit itself is opened with dlopen when a line editor starts.
         .target(name: "CLibEdit", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
 
+        // The build's version (see smtpshVersion above), handed to a C file as a definition.
+        .target(name: "CBuildVersion", cSettings: [.define("SMTPSH_VERSION", to: "\"\(buildVersion)\"")]),
+
         // The interactive line editor: libedit, with server lines printed above the prompt
         // from any thread. No SwiftNIO. See Docs/line-editor.md.
         .target(name: "LineEditor", dependencies: ["CLibEdit"]),
@@ -89,6 +102,7 @@ let package = Package(
                 "SMTPClient",
                 "SMTPPracticeServer",
                 "LineEditor",
+                "CBuildVersion",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),

@@ -71,7 +71,7 @@ public final class ClientConnection: Sendable {
             let started = DispatchTime.now().uptimeNanoseconds
             let bootstrap = ClientBootstrap(group: group)
                 .connectTimeout(.nanoseconds(Int64(max(timeout, 0.001) * 1e9)))
-                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .channelOption(.tcpOption(.tcp_nodelay), value: 1)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         if let tls = firstTLS {

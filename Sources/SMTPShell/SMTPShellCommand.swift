@@ -6,6 +6,7 @@
 #if canImport(Glibc)
     import Glibc
 #endif
+import CBuildVersion
 import Dispatch
 import SMTPCatalog
 import SMTPClient
@@ -71,8 +72,10 @@ public enum SMTPShellCommand {
             return .success
         case "manual":
             // The man page, generated from the command definitions (Scripts/install puts it in place).
-            let now = UTCTime(secondsSince1970: Int64(Date().timeIntervalSince1970))
-            Console.write(ManualPage.render(commands: commands, date: now.isoDate), to: STDOUT_FILENO)
+            // Dated SOURCE_DATE_EPOCH when the build sets it (Scripts/package: the commit's date),
+            // so that the same source gives the same page.
+            let seconds = Environment.value("SOURCE_DATE_EPOCH").flatMap { Int64($0) } ?? Int64(Date().timeIntervalSince1970)
+            Console.write(ManualPage.render(commands: commands, date: UTCTime(secondsSince1970: seconds).isoDate), to: STDOUT_FILENO)
             return .success
         case "completions":
             let shell = arguments.dropFirst().first ?? ""
@@ -129,8 +132,10 @@ public enum SMTPShellCommand {
     }
 }
 
+/// The version `smtpsh --version` prints: the one the build was given (Package.swift,
+/// Docs/packaging.md).
 public enum SMTPShellVersion {
-    public static let current = "0.1.0"
+    public static let current = String(cString: smtpsh_build_version())
 }
 
 /// The few environment variables smtpsh reads, each with `getenv` (cheaper at start-up than
