@@ -111,25 +111,12 @@ struct InteractiveSession {
                 break loop
             }
         }
-        if session.hasTimedOut { status = .timedOut }
-        if session.closedByServerUnexpectedly { status = .connectionLost }
-        if let tls = session.tlsFailureStatus { status = tls }
-        return status
+        // At a terminal, replies are for the user to read: only how the session ended counts.
+        return SessionEnding.status(of: session, verdict: status, countNegativeReplies: false)
     }
 
     private func quit(_ editor: LineEditor) {
-        guard !session.isClosed else { return }
-        if session.state.phase != .closed {
-            if session.inputMode != .command {
-                editor.print(renderer.warning(Words["session-leaving-mid", ["command": Self.unfinished(session.inputMode)]]))
-            } else {
-                editor.print(renderer.sent("QUIT", tls: session.state.isTLS))
-                session.submit("QUIT")
-                _ = session.waitUntilSettled(limit: 2)
-            }
-        }
-        session.close()
-        _ = session.waitUntilSettled(limit: 1)
+        SessionEnding.leave(session, shown: true)
     }
 
     private func perform(_ command: LocalCommand, editor: LineEditor, macros: MacroCommands) {
@@ -216,14 +203,6 @@ struct InteractiveSession {
         return nil
     }
 
-    /// What a session left in the middle of is in: DATA, BDAT's chunk or AUTH.
-    static func unfinished(_ mode: SessionStateMachine.InputMode) -> String {
-        switch mode {
-        case .messageBody: "DATA"
-        case .chunkData: "BDAT"
-        case .saslResponse, .command: "AUTH"
-        }
-    }
 
     /// `localhost ready> `, `localhost TLS DATA (end with a lone .)> `, `localhost ready,
     /// waiting for NOOP> `; coloured when colour is on.

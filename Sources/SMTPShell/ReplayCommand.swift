@@ -182,16 +182,7 @@ final class ReplayRun: @unchecked Sendable {
     /// Runs it, then QUIT if the file did not, and says how it went.
     func run(on session: ClientSession) -> ExitStatus {
         result = runner.run(on: session)
-        if !session.isClosed && session.state.phase != .closed {
-            if session.inputMode == .command {
-                session.submit("QUIT", shown: true)
-                _ = session.waitUntilSettled(limit: min(session.options.replyTimeout, 5))
-            } else {
-                session.warn("replay-ended-mid", ["command": session.inputMode == .messageBody ? "DATA" : "AUTH"])
-            }
-        }
-        session.close()
-        session.waitUntilClosed(limit: 2)
+        SessionEnding.leave(session, shown: true, midWarning: "replay-ended-mid")
         let summary = CatalogMessage(result.allMatched ? "replay-all-matched" : "replay-summary", [
             "file": runner.name, "compared": String(result.compared), "matched": String(result.matched),
             "different": String(result.differences.count), "missing": String(result.notReceived.count),

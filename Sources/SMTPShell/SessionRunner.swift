@@ -158,26 +158,19 @@ extension SessionRunner {
         let outcome = standard.run(on: session)
         // Said under the reply it is about, before QUIT and its 221.
         if case .refused(let stage) = outcome { session.warn("send-stopped", ["stage": stage.rawValue]) }
-        if !session.isClosed && session.state.phase != .closed {
-            if session.inputMode == .command {
-                session.submit("QUIT")
-                _ = session.waitUntilSettled(limit: min(session.options.replyTimeout, 5))
-            }
-        }
-        session.close()
-        session.waitUntilClosed(limit: 2)
+        SessionEnding.leave(session, shown: false)
         switch outcome {
         case .completed:
-            if let tls = session.tlsFailureStatus { return tls }
-            return .success
+            return SessionEnding.status(of: session, countNegativeReplies: false)
         case .refused(let stage):
-            return stage.exitStatus
+            // The stage is the verdict even when the server hung up after its refusal (a 554
+            // greeting, then the close): that is how such servers end.
+            return session.tlsFailureStatus ?? stage.exitStatus
         case .ended:
-            if let tls = session.tlsFailureStatus { return tls }
-            if session.hasTimedOut { return .timedOut }
-            return .connectionLost
+            let status = SessionEnding.status(of: session, countNegativeReplies: false)
+            return status == .success ? .connectionLost : status
         case .authNotSent:
-            return .credentialsWithheld
+            return SessionEnding.status(of: session, local: .credentialsWithheld, countNegativeReplies: false)
         }
     }
 
@@ -371,16 +364,8 @@ struct PipedSession {
             }
         }
         // End of input: leave politely.
-        if !session.isClosed && session.state.phase != .closed {
-            if session.inputMode != .command && session.inputMode != .saslResponse {
-                session.warn("piped-ended-in-data")
-            }
-            session.note("piped-end-of-input")
-            if session.inputMode == .command { session.submit("QUIT") }
-            _ = session.waitUntilSettled(limit: min(session.options.replyTimeout, 5))
-        }
-        session.close()
-        session.waitUntilClosed(limit: 2)
+        if !session.isClosed && session.state.phase != .closed && session.inputMode == .command { session.note("piped-end-of-input") }
+        SessionEnding.leave(session, shown: false, midWarning: "piped-ended-mid")
         return finalStatus()
     }
 
@@ -397,10 +382,6 @@ struct PipedSession {
     }
 
     func finalStatus() -> ExitStatus {
-        if let tls = session.tlsFailureStatus { return tls }
-        if session.hasTimedOut { return .timedOut }
-        if session.closedByServerUnexpectedly { return .connectionLost }
-        if let local = localFailure.status { return local }
-        return session.negativeReplies.isEmpty ? .success : .negativeReply
+        SessionEnding.status(of: session, local: localFailure.status, countNegativeReplies: true)
     }
 }
