@@ -181,6 +181,28 @@ import Testing
         }
     }
 
+    /// Reported by the package test (issue 24): a QUIT typed while the EHLO reply and its
+    /// explanations were still being printed got no 221. The line waits its turn, goes, and
+    /// the session ends with the server's 221.
+    @Test func aQuitTypedWhileTheEHLOReplyPrintsGetsItsReply() async throws {
+        try await PipedSessionTests.withServer { port, _ in
+            for round in 1...3 {
+                let tmux = try Tmux(
+                    command: "\(BinaryRunner.binary.path) 127.0.0.1 \(port); echo smtpsh-exited-$?", width: 100, height: 60,
+                    environment: Self.environment)
+                tmux.waitFor { $0.contains("<-  220") }
+                try tmux.type("EHLO me.example", delay: 0)
+                try tmux.keys("Enter")
+                try tmux.type("QUIT", delay: 0)
+                try tmux.keys("Enter")
+                let screen = tmux.waitFor(timeout: 20) { $0.contains("smtpsh-exited-") }
+                #expect(screen.contains("<-  250"), "round \(round): \(screen)")
+                #expect(screen.contains("<-  221"), "round \(round): \(screen)")
+                #expect(screen.contains("smtpsh-exited-0"), "round \(round): \(screen)")
+            }
+        }
+    }
+
     /// The standard session in one command at the prompt, recorded from the middle.
     @Test func theStandardSessionInOneCommandAtThePrompt() async throws {
         let recording = FileManager.default.temporaryDirectory.appendingPathComponent("smtpsh-tmux-\(UUID().uuidString).smtp")
