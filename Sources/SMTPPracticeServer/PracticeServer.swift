@@ -33,8 +33,21 @@ public final class PracticeServer: Sendable {
         public var log: (@Sendable (String) -> Void)?
         /// Called on the event loop for every accepted message (after it is stored).
         public var accepted: (@Sendable (ReceivedMessage) -> Void)?
+        /// Called on the event loop when something ends a session that its client did not
+        /// ask for (``Event``): what `smtpsh learn` and `smtpsh demo` tell the learner.
+        public var events: (@Sendable (Event) -> Void)?
+        /// Every timer of the server (greeting delay, `TIME` rules, idle limit) runs this
+        /// many times as long: tests set it below 1 (`SMTPSH_TEST_TIME_SCALE`) to check
+        /// what happens after five minutes without waiting five minutes.
+        public var timeScale: Double = 1
 
         public init() {}
+    }
+
+    /// What happened to a session, for the program that runs the server.
+    public enum Event: Hashable, Sendable {
+        /// The session was closed after this many seconds of silence (421).
+        case idleTimeout(session: Int, seconds: Double)
     }
 
     /// What every session's handler shares.
@@ -42,6 +55,13 @@ public final class PracticeServer: Sendable {
         var configuration: PracticeServerConfiguration
         var log: (@Sendable (String) -> Void)?
         var accepted: (@Sendable (ReceivedMessage) -> Void)?
+        var events: (@Sendable (Event) -> Void)?
+        var timeScale: Double
+
+        /// A delay of the configuration, in the server's time scale.
+        func delay(_ seconds: Double) -> TimeAmount {
+            .nanoseconds(Int64(min(max(seconds * timeScale, 0), 86400 * 2) * 1e9))
+        }
         var store: MessageStore
         var threadPool: NIOThreadPool
         var makeSSLContext: @Sendable () throws -> NIOSSLContext
@@ -86,6 +106,8 @@ public final class PracticeServer: Sendable {
             configuration: configuration,
             log: options.log,
             accepted: options.accepted,
+            events: options.events,
+            timeScale: options.timeScale > 0 ? options.timeScale : 1,
             store: store,
             threadPool: threadPool,
             makeSSLContext: { sslContext }
@@ -128,7 +150,7 @@ public final class PracticeServer: Sendable {
             state.withLockedValue { $0.channels.append(channel) }
             return channel
         } catch {
-            throw PracticeServerError("cannot listen on \(options.host) port \(port): \(error)")
+            throw PracticeServerError(listening: options.host, port: port, error: error)
         }
     }
 
@@ -170,7 +192,41 @@ public final class PracticeServer: Sendable {
     }
 }
 
+/// Why the server could not start: the common cases by name, so that the program running
+/// it can say what to do in the user's language (`--port 0` for a port that is taken).
 public struct PracticeServerError: Error, CustomStringConvertible, Sendable {
-    public var description: String
-    init(_ description: String) { self.description = description }
+    public enum Kind: Hashable, Sendable {
+        /// Another program listens on the port (EADDRINUSE).
+        case addressInUse
+        /// Ports below 1024 need privileges (EACCES).
+        case permissionDenied
+        /// The address to listen on is not one of this machine's (EADDRNOTAVAIL).
+        case addressNotAvailable
+        case other
+    }
+
+    public var kind: Kind
+    public var host: String
+    public var port: Int
+    /// The system's reason, in English, without the library's function names.
+    public var reason: String
+
+    init(listening host: String, port: Int, error: Error) {
+        self.host = host
+        self.port = port
+        if let error = error as? IOError {
+            switch error.errnoCode {
+            case EADDRINUSE: kind = .addressInUse
+            case EACCES: kind = .permissionDenied
+            case EADDRNOTAVAIL: kind = .addressNotAvailable
+            default: kind = .other
+            }
+            reason = String(cString: strerror(error.errnoCode))
+        } else {
+            kind = .other
+            reason = "\(error)"
+        }
+    }
+
+    public var description: String { "cannot listen on \(host) port \(port): \(reason)" }
 }

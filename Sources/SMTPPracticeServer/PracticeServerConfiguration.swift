@@ -23,8 +23,9 @@ public struct PracticeServerConfiguration: Sendable {
     public var rejectBareLineFeed = false
     /// Wait this long before the greeting; a client that talks first is refused (early talker).
     public var greetingDelay: Double = 0
-    /// Close an idle session after this many seconds (421).
-    public var idleTimeout: Double = 300
+    /// Close an idle session after this many seconds (421); `nil`: never (`smtpsh learn` and
+    /// `smtpsh demo`, where a class may listen to the teacher for a long while).
+    public var idleTimeout: Double? = 300
     /// Unrecognised commands allowed before the server hangs up.
     public var maximumBadCommands = 20
     /// Whether TLS can be offered (a certificate is available).
@@ -64,7 +65,13 @@ public struct PracticeServerConfiguration: Sendable {
         case "max-recipients": maximumRecipients = max(1, Int(min(try number(), 1_000_000)))
         case "max-size": maximumMessageSize = UInt64(min(try number(), 1e15))
         case "greeting-delay": greetingDelay = min(try number(), 600)
-        case "idle-timeout": idleTimeout = max(0.1, min(try number(), 86400))
+        case "idle-timeout":
+            // `none` (or 0): no limit, as `learn` and `demo` have by default.
+            if ["none", "off", "no", "0"].contains(value.lowercased()) {
+                idleTimeout = nil
+            } else {
+                idleTimeout = max(0.1, min(try number(), 86400))
+            }
         case "user": user = value
         case "password": password = value
         default: throw ScenarioError("unknown setting '\(key)'")

@@ -42,21 +42,22 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelActive(context channelContext: ChannelHandlerContext) {
-        let peer = channelContext.remoteAddress?.description ?? "?"
+        // `127.0.0.1:35638`, `[::1]:35638` (not NIO's `[IPv4]127.0.0.1/127.0.0.1:35638`).
+        let peer = channelContext.remoteAddress.map(Self.display) ?? "?"
         log("-- connection from \(peer)\(session.tls ? " (TLS port)" : "")")
         let loop = channelContext.eventLoop
         let handlerBox = NIOLoopBound(self, eventLoop: loop)
         let contextBox = NIOLoopBound(channelContext, eventLoop: loop)
         let delay = self.context.configuration.greetingDelay
         if delay > 0 {
-            timers.append(loop.scheduleTask(in: .nanoseconds(Int64(delay * 1e9))) {
+            timers.append(loop.scheduleTask(in: context.delay(delay)) {
                 handlerBox.value.perform(handlerBox.value.session.greet(), contextBox.value)
             })
         } else {
             perform(session.greet(), channelContext)
         }
         for (seconds, index) in session.timedRules {
-            timers.append(loop.scheduleTask(in: .nanoseconds(Int64(seconds * 1e9))) {
+            timers.append(loop.scheduleTask(in: context.delay(seconds)) {
                 handlerBox.value.perform(handlerBox.value.session.timeElapsed(ruleIndex: index), contextBox.value)
             })
         }
@@ -99,10 +100,21 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
         let loop = channelContext.eventLoop
         let handlerBox = NIOLoopBound(self, eventLoop: loop)
         let contextBox = NIOLoopBound(channelContext, eventLoop: loop)
-        let seconds = context.configuration.idleTimeout
-        idleTimer = loop.scheduleTask(in: .nanoseconds(Int64(seconds * 1e9))) {
-            handlerBox.value.perform(handlerBox.value.session.idleTimedOut(), contextBox.value)
+        // No limit (`learn`, `demo`): a class may listen to the teacher for an hour.
+        guard let seconds = context.configuration.idleTimeout else { return }
+        let number = self.number
+        idleTimer = loop.scheduleTask(in: context.delay(seconds)) {
+            let handler = handlerBox.value
+            // Told before the 421 goes out: whoever hears about it knows why the connection ends.
+            handler.context.events?(.idleTimeout(session: number, seconds: seconds))
+            handler.perform(handler.session.idleTimedOut(), contextBox.value)
         }
+    }
+
+    static func display(_ address: SocketAddress) -> String {
+        guard let ip = address.ipAddress else { return address.description }
+        let host = ip.contains(":") ? "[\(ip)]" : ip
+        return address.port.map { "\(host):\($0)" } ?? host
     }
 
     // MARK: - Actions

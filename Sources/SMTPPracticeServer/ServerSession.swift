@@ -127,7 +127,7 @@ public struct ServerSession: Sendable {
     public mutating func idleTimedOut() -> [Action] {
         guard !isClosed else { return [] }
         mode = .closed
-        return [.note("idle for \(configuration.idleTimeout.formatted) s"), .send(reply(.idleTimeout)), .close]
+        return [.note("idle for \((configuration.idleTimeout ?? 0).formatted) s"), .send(reply(.idleTimeout)), .close]
     }
 
     /// The TLS handshake after STARTTLS (or at connect on the implicit-TLS port) succeeded.

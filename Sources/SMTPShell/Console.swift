@@ -185,10 +185,6 @@ extension ConnectError {
     }
 }
 
-extension Error {
-    var localizedDescriptionForUser: String { String(describing: self) }
-}
-
 /// Runs a handler when one of the signals arrives (the default action is suppressed).
 final class SignalWatcher: @unchecked Sendable {
     private var sources: [DispatchSourceSignal] = []

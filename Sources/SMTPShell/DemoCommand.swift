@@ -27,6 +27,7 @@ struct DemoCommand {
         options: ConnectionOptions.specs + [
             .value("scenario", "name|file", help: "option-demo-scenario", repeatable: true),
             .value("on", "rule", help: "option-demo-on", repeatable: true),
+            .value("idle-timeout", "seconds", help: "option-practice-idle-timeout"),
         ]
     )
 
@@ -40,17 +41,21 @@ struct DemoCommand {
         if let extra = parsed.positional(0) {
             throw UsageError(Words["usage-unexpected-argument", ["argument": VisibleTextShort.of(extra)]], command: "demo")
         }
+        // No idle limit unless asked for: a class listens to the teacher between commands.
+        configuration.idleTimeout = nil
         do throws(ScenarioError) {
             for name in parsed.all("scenario") { try configuration.apply(try ServeCommand.loadScenario(name)) }
             for rule in parsed.all("on") { configuration.rules.append(try ScenarioRule(parsing: rule)) }
         } catch {
             throw UsageError(error.description, command: "demo")
         }
+        if let idle = try parsed.seconds("idle-timeout", in: 0...86400, lowerExclusive: true) { configuration.idleTimeout = idle }
     }
 
     func run() throws(ShellError) -> ExitStatus {
         // `smtpsh demo --tls`: the session speaks TLS from the first byte, on a port of its own.
-        let (server, listening) = try Self.startServer(configuration, implicitTLS: connection.implicitTLS)
+        let practice = try PracticeRun(configuration, implicitTLS: connection.implicitTLS)
+        let listening = practice.listening
         let color = connection.color.enabled(isTerminal: isatty(STDOUT_FILENO) == 1, environment: Environment.variables)
         let runner = SessionRunner(
             address: ServerAddress(host: "127.0.0.1", port: connection.implicitTLS ? listening.tlsPort ?? listening.port : listening.port),
@@ -58,23 +63,15 @@ struct DemoCommand {
             welcome: Self.welcome(port: listening.port, color: color, configuration: configuration)
         )
         let status = runner.run()
-        Blocking.wait { await server.stop() }
+        practice.stop()
+        Self.sayWhyTheServerHungUp(practice, color: color)
         return status
     }
 
-    /// The practice server in-process, on free loopback ports (`demo`, `learn`).
-    static func startServer(_ configuration: PracticeServerConfiguration, implicitTLS: Bool = false) throws(ShellError) -> (PracticeServer, PracticeServer.Listening) {
-        var options = PracticeServer.Options()
-        options.port = 0
-        if implicitTLS { options.tlsPort = 0 }
-        options.configuration = configuration
-        let server = PracticeServer(options: options)
-        do {
-            return (server, try Blocking.wait { try await server.start() })
-        } catch {
-            Blocking.wait { await server.stop() }
-            throw ShellError(Words["demo-cannot-start", ["error": "\(error)"]], status: .unavailable)
-        }
+    /// After the session: the server's own reason for hanging up, in so many words.
+    static func sayWhyTheServerHungUp(_ practice: PracticeRun, color: Bool) {
+        guard let seconds = practice.hungUpAfterSilence else { return }
+        Console.out(Renderer(color: color).warning(Words["practice-idle-hung-up", ["duration": SpokenDuration.of(seconds)]]))
     }
 
     /// The screen before the first prompt, in the user's language: what runs, what to type.

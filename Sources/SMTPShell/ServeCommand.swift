@@ -135,7 +135,7 @@ struct ServeCommand {
             listening = try await server.start()
         } catch {
             await server.stop()
-            throw ShellError(error.localizedDescriptionForUser, status: .unavailable)
+            throw ShellError(Self.cannotListen(error), status: .unavailable)
         }
         let host = options.host.contains(":") ? "[\(options.host)]" : options.host
         var banner = "smtpsh practice server on \(host):\(listening.port) (SMTP, STARTTLS)"
@@ -218,6 +218,20 @@ struct ServeCommand {
             return try Scenario(parsing: text, defaultName: URL(fileURLWithPath: nameOrFile).deletingPathExtension().lastPathComponent)
         } catch {
             throw ScenarioError("\(nameOrFile): \(error.description)")
+        }
+    }
+
+    /// Why the server cannot listen, in the user's language, with what to do about it.
+    static func cannotListen(_ error: Error) -> String {
+        guard let error = error as? PracticeServerError else {
+            return Words["serve-cannot-listen", ["host": "?", "port": "?", "reason": "\(error)"]]
+        }
+        let values = ["host": error.host, "port": String(error.port), "reason": error.reason]
+        switch error.kind {
+        case .addressInUse: return Words["serve-port-in-use", values]
+        case .permissionDenied: return Words["serve-port-permission", values]
+        case .addressNotAvailable: return Words["serve-address-not-available", values]
+        case .other: return Words["serve-cannot-listen", values]
         }
     }
 

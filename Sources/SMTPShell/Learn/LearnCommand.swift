@@ -34,6 +34,7 @@ struct LearnCommand {
             .value("lang", "languages", help: "option-lang"),
             .value("color", "when", help: "option-color"),
             .value("timeout", "seconds", help: "option-timeout"),
+            .value("idle-timeout", "seconds", help: "option-practice-idle-timeout"),
             .flag("no-explain", help: "option-no-explain"),
         ]
     )
@@ -44,6 +45,8 @@ struct LearnCommand {
     var list = false
     var large = false
     var scenarios: [String] = []
+    /// `--idle-timeout`: none by default (a class listens to the teacher between steps).
+    var idleTimeout: Double?
     var connection: ConnectionOptions
 
     init(_ parsed: ParsedCommandLine) throws(UsageError) {
@@ -56,6 +59,7 @@ struct LearnCommand {
         list = parsed.flag("list")
         large = parsed.flag("large")
         scenarios = parsed.all("scenario")
+        idleTimeout = try parsed.seconds("idle-timeout", in: 0...86400, lowerExclusive: true)
         // The practice account: `:auth plain` needs no user name in the lessons.
         connection.credentials.user = "student"
         // The server is the one smtpsh starts for the lesson: its self-signed certificate is smtpsh's own.
@@ -71,11 +75,13 @@ struct LearnCommand {
             return .success
         }
         var classScenario = PracticeServerConfiguration()
+        classScenario.idleTimeout = nil
         do throws(ScenarioError) {
             for name in scenarios { try classScenario.apply(try ServeCommand.loadScenario(name)) }
         } catch {
             throw ShellError(error.description, status: .usage)
         }
+        if let idleTimeout { classScenario.idleTimeout = idleTimeout }
         let color = connection.color.enabled(isTerminal: isatty(STDOUT_FILENO) == 1, environment: Environment.variables)
         let style = LessonStyle(color: color, large: large, columns: Environment.columns)
         for number in first...(only ? first : Lesson.all.count) {
@@ -86,15 +92,23 @@ struct LearnCommand {
             } catch {
                 throw ShellError(error.description, status: .software)
             }
-            let (server, listening) = try DemoCommand.startServer(configuration)
+            let practice = try PracticeRun(configuration)
             let guide = LessonGuide(lesson: lesson, number: number, style: style, continues: !only)
-            var runner = SessionRunner(address: ServerAddress(host: "127.0.0.1", port: listening.port), options: connection)
+            var runner = SessionRunner(address: ServerAddress(host: "127.0.0.1", port: practice.listening.port), options: connection)
             runner.lesson = guide
             let status = runner.run()
-            Blocking.wait { await server.stop() }
-            // The learner left before the end (Ctrl-D, end of input): no next lesson.
+            practice.stop()
             guard guide.isFinished else {
-                Console.out(Words["lesson-left", ["number": String(number)]])
+                // Who ended it, in so many words: the server after a silence, the server for
+                // another reason, or the learner (Ctrl-D, end of input).
+                let values = ["number": String(number)]
+                if let seconds = practice.hungUpAfterSilence {
+                    Console.out(Words["lesson-server-idle", values.merging(["duration": SpokenDuration.of(seconds)]) { a, _ in a }])
+                } else if status == .connectionLost {
+                    Console.out(Words["lesson-server-closed", values])
+                } else {
+                    Console.out(Words["lesson-left", values])
+                }
                 return status == .success ? .negativeReply : status
             }
         }

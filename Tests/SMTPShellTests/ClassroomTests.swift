@@ -1,0 +1,98 @@
+import Foundation
+import SMTPCatalog
+import Testing
+
+@testable import SMTPShell
+
+/// What a 90-minute class needs from `learn`, `demo` and `serve` (issue 19): no student
+/// timed out while the teacher talks, and a server that says in so many words why it cannot
+/// start or why it hung up.
+@Suite struct ClassroomTests {
+    /// The practice server's clock runs a thousand times as fast: five minutes are 0.3 s.
+    static let fastClock = ["SMTPSH_TEST_TIME_SCALE": "0.001"]
+
+    static let lesson2Rest = "MAIL FROM:<you@example.org>\nRCPT TO:<friend@example.org>\nRCPT TO:<another@example.org>\nRSET\nQUIT\n"
+
+    /// A lesson left alone longer than the old five-minute limit (a full second is 1000 s
+    /// on the server's clock) goes on: the next step succeeds.
+    @Test func aLessonSurvivesASilenceLongerThanTheOldLimit() throws {
+        let result = try BinaryRunner.run(
+            ["learn", "--lesson", "2", "--no-explain"],
+            paced: [(Data("EHLO learner.example\n".utf8), 1.0), (Data(Self.lesson2Rest.utf8), 0)],
+            environment: Self.fastClock)
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(!result.stdout.contains("421"), "\(result.stdout)")
+        #expect(result.stdout.contains(LessonTests.start(LessonTests.message("lesson-envelope-mail-done", .en))), "\(result.stdout)")
+        #expect(result.stdout.contains("Lesson 2 complete"), "\(result.stdout)")
+    }
+
+    /// With an idle limit, the same silence ends the lesson, and the learner is told it was
+    /// the server, after how long, and how to come back: never "you left".
+    @Test(arguments: [
+        (Language.en, "The practice server hung up after 5 minutes of silence, in the middle of lesson 2"),
+        (Language.fr, "Le serveur d’entraînement a coupé la connexion après 5\u{00A0}minutes de silence, au milieu de la leçon 2"),
+        (Language.ja, "無通信の状態が 5 分続いたため、レッスン 2 の途中で練習用サーバーが接続を切りました"),
+    ])
+    func aServerThatHangsUpSaysSo(language: Language, expected: String) throws {
+        let result = try BinaryRunner.run(
+            ["learn", "--lesson", "2", "--no-explain", "--idle-timeout", "300", "--lang", language.rawValue],
+            paced: [(Data("EHLO learner.example\n".utf8), 1.0), (Data(Self.lesson2Rest.utf8), 0)],
+            environment: Self.fastClock)
+        #expect(result.status != 0, "\(result.stdout)")
+        #expect(result.stdout.contains("421 4.4.2"), "\(result.stdout)")
+        #expect(result.stdout.contains(expected), "\(result.stdout)")
+        #expect(result.stdout.contains("smtpsh learn --lesson 2"), "\(result.stdout)")
+        #expect(!result.stdout.contains(LessonTests.message("lesson-left", language, ["number": "2"])), "\(result.stdout)")
+    }
+
+    /// `smtpsh demo` has no idle limit by default either; with one, it says why it ended.
+    @Test func demoWaitsForTheTeacherAndSaysWhyItHungUp() throws {
+        let patient = try BinaryRunner.run(
+            ["demo", "--no-explain"], paced: [(Data("EHLO me.example\n".utf8), 1.0), (Data("NOOP\nQUIT\n".utf8), 0)],
+            environment: Self.fastClock)
+        #expect(patient.status == 0, "\(patient.stdout)")
+        #expect(patient.stdout.contains(" -> NOOP"), "\(patient.stdout)")
+        #expect(!patient.stdout.contains("421"), "\(patient.stdout)")
+
+        let limited = try BinaryRunner.run(
+            ["demo", "--no-explain", "--idle-timeout", "120"],
+            paced: [(Data("EHLO me.example\n".utf8), 1.0), (Data("NOOP\nQUIT\n".utf8), 0)],
+            environment: Self.fastClock)
+        #expect(limited.stdout.contains("421 4.4.2"), "\(limited.stdout)")
+        #expect(limited.stdout.contains("The practice server hung up after 2 minutes of silence"), "\(limited.stdout)")
+    }
+
+    /// `smtpsh serve` on a port another program holds: one line in the user's language that
+    /// says so and what to do (`--port 0`), exit status 69; no library function name.
+    @Test(arguments: [
+        (Language.en, "port {port} on 127.0.0.1 is already in use (another mail server?). Start with --port 0"),
+        (Language.fr, "le port {port} de 127.0.0.1 est déjà utilisé"),
+        (Language.ja, "127.0.0.1 のポート {port} はすでに使われています"),
+    ])
+    func serveOnABusyPortSaysWhatToDo(language: Language, expected: String) async throws {
+        try await PipedSessionTests.withServer { port, _ in
+            let result = try BinaryRunner.run(["serve", "--port", String(port), "--lang", language.rawValue])
+            #expect(result.status == 69, "\(result.stdout)\(result.stderr)")
+            #expect(result.stderr.contains(expected.replacingOccurrences(of: "{port}", with: String(port))), "\(result.stderr)")
+            #expect(result.stderr.contains("--port 0"), "\(result.stderr)")
+            #expect(!result.stderr.contains("bind("), "\(result.stderr)")
+            #expect(!result.stderr.contains("errno"), "\(result.stderr)")
+        }
+    }
+
+    /// Durations a learner reads: whole minutes and hours in words, seconds otherwise.
+    @Test func durationsInWords() {
+        let saved = Words.language
+        defer { Words.language = saved }
+        Words.language = .en
+        #expect(SpokenDuration.of(300) == "5 minutes")
+        #expect(SpokenDuration.of(60) == "1 minute")
+        #expect(SpokenDuration.of(45) == "45 seconds")
+        #expect(SpokenDuration.of(90) == "90 seconds")
+        #expect(SpokenDuration.of(3600) == "1 hour")
+        #expect(SpokenDuration.of(5400) == "90 minutes")
+        #expect(SpokenDuration.of(7200) == "2 hours")
+        Words.language = .ja
+        #expect(SpokenDuration.of(300) == "5 分")
+    }
+}
