@@ -52,7 +52,8 @@ public final class PracticeServer: Sendable {
 
     /// What every session's handler shares.
     struct SessionContext: Sendable {
-        var configuration: PracticeServerConfiguration
+        /// The configuration now: sessions take the newest one before each command.
+        var live: LiveConfiguration
         var log: (@Sendable (String) -> Void)?
         var accepted: (@Sendable (ReceivedMessage) -> Void)?
         var events: (@Sendable (Event) -> Void)?
@@ -74,6 +75,7 @@ public final class PracticeServer: Sendable {
     private let ownsGroup: Bool
     private let threadPool: NIOThreadPool
     private let state = NIOLockedValueBox(State())
+    private let live = LiveConfiguration()
 
     private struct State {
         var channels: [Channel] = []
@@ -102,8 +104,9 @@ public final class PracticeServer: Sendable {
         let sslContext = try material.makeContext()
         configuration.tlsAvailable = true
         let store = try MessageStore(directory: options.messageDirectory)
+        live.replace(configuration)
         let context = SessionContext(
-            configuration: configuration,
+            live: live,
             log: options.log,
             accepted: options.accepted,
             events: options.events,
@@ -131,7 +134,7 @@ public final class PracticeServer: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     let number = server.nextSessionNumber()
                     let session = ServerSession(
-                        configuration: context.configuration,
+                        configuration: context.live.current.configuration,
                         tls: tls != nil,
                         clientAddress: channel.remoteAddress?.ipAddress ?? "unknown",
                         messageIDs: { server.nextMessageID() },
@@ -168,6 +171,18 @@ public final class PracticeServer: Sendable {
         }
     }
 
+    /// The rules and settings in force.
+    public var configuration: PracticeServerConfiguration { live.current.configuration }
+
+    /// New rules and settings while the server runs (a teacher's file reloaded): every
+    /// session, connected or not, uses them from its next command on; nobody is disconnected.
+    /// What TLS needs (the certificate) stays as it was at start.
+    public func reconfigure(_ configuration: PracticeServerConfiguration) {
+        var configuration = configuration
+        configuration.tlsAvailable = live.current.configuration.tlsAvailable
+        live.replace(configuration)
+    }
+
     /// Stops listening and closes the listeners (sessions in progress end with the group).
     public func stop() async {
         let channels = state.withLockedValue { state in
@@ -194,6 +209,23 @@ public final class PracticeServer: Sendable {
 
 /// Why the server could not start: the common cases by name, so that the program running
 /// it can say what to do in the user's language (`--port 0` for a port that is taken).
+/// The configuration the server's sessions share, with a generation number that says when
+/// it changed.
+final class LiveConfiguration: Sendable {
+    private let box = NIOLockedValueBox((generation: 0, configuration: PracticeServerConfiguration()))
+
+    var current: (generation: Int, configuration: PracticeServerConfiguration) { box.withLockedValue { $0 } }
+
+    func replace(_ configuration: PracticeServerConfiguration) {
+        box.withLockedValue { $0 = ($0.generation + 1, configuration) }
+    }
+
+    /// The configuration if it changed since `generation`.
+    func newer(than generation: Int) -> (generation: Int, configuration: PracticeServerConfiguration)? {
+        box.withLockedValue { $0.generation > generation ? $0 : nil }
+    }
+}
+
 public struct PracticeServerError: Error, CustomStringConvertible, Sendable {
     public enum Kind: Hashable, Sendable {
         /// Another program listens on the port (EADDRINUSE).

@@ -10,7 +10,13 @@ public struct PracticeServerConfiguration: Sendable {
     public var password = "practice"
     /// Largest message accepted, in octets (advertised as SIZE).
     public var maximumMessageSize: UInt64 = 52_428_800
+    /// Recipients accepted per message (the 452 after them counts accepted recipients only).
     public var maximumRecipients = 100
+    /// The domains the server takes mail for; a recipient elsewhere is refused (554 5.7.1
+    /// relay access denied) unless the client logged in. `nil`: every domain is local.
+    public var localDomains: Set<String>?
+    /// Whether EHLO lists AUTH and AUTH works (`auth: no` in a scenario).
+    public var offersAuth = true
     /// Longest command line accepted, without CRLF (RFC 5321 says 510; AUTH lines need more).
     public var maximumLineLength = 4096
     /// Refuse mail commands until STARTTLS (530).
@@ -33,14 +39,24 @@ public struct PracticeServerConfiguration: Sendable {
 
     public init() {}
 
-    /// Applies a scenario: its style, host name, settings and rules (added before existing ones).
+    /// Applies a scenario: its style, host name, settings and rules (after the rules already
+    /// there: `--on` rules, then each scenario's in the order given; the first match wins).
     public mutating func apply(_ scenario: Scenario) throws(ScenarioError) {
         if let style = scenario.style { self.style = style }
         if let hostname = scenario.hostname { self.hostname = hostname }
         for (key, value) in scenario.settings.sorted(by: { $0.key < $1.key }) {
             try apply(setting: key, value: value)
         }
-        rules = scenario.rules + rules
+        rules += scenario.rules
+    }
+
+    /// `example.org, example.com`: the domains the server takes mail for.
+    public mutating func setLocalDomains(_ value: String) throws(ScenarioError) {
+        let domains = value.split(whereSeparator: { $0 == "," || $0 == " " }).map { $0.lowercased() }
+        guard !domains.isEmpty, domains.allSatisfy({ !$0.contains("@") && !$0.contains("<") }) else {
+            throw ScenarioError("local-domains must be domain names separated by commas, found '\(value)'")
+        }
+        localDomains = Set(domains)
     }
 
     public mutating func apply(setting key: String, value: String) throws(ScenarioError) {
@@ -72,6 +88,8 @@ public struct PracticeServerConfiguration: Sendable {
             } else {
                 idleTimeout = max(0.1, min(try number(), 86400))
             }
+        case "local-domains": try setLocalDomains(value)
+        case "auth": offersAuth = try flag()
         case "user": user = value
         case "password": password = value
         default: throw ScenarioError("unknown setting '\(key)'")

@@ -28,11 +28,14 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var timers: [Scheduled<Void>] = []
     private var idleTimer: Scheduled<Void>?
     private var inTransaction = false
+    /// The generation of the shared configuration this session runs with.
+    private var generation: Int
 
     init(session: ServerSession, context: PracticeServer.SessionContext, number: Int) {
         self.session = session
         self.context = context
         self.number = number
+        generation = context.live.current.generation
     }
 
     /// Builds the log line only when someone reads the log (not under --quiet).
@@ -48,7 +51,7 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
         let loop = channelContext.eventLoop
         let handlerBox = NIOLoopBound(self, eventLoop: loop)
         let contextBox = NIOLoopBound(channelContext, eventLoop: loop)
-        let delay = self.context.configuration.greetingDelay
+        let delay = session.configuration.greetingDelay
         if delay > 0 {
             timers.append(loop.scheduleTask(in: context.delay(delay)) {
                 handlerBox.value.perform(handlerBox.value.session.greet(), contextBox.value)
@@ -78,6 +81,11 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
     func channelRead(context channelContext: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
         let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
+        // Rules reloaded since the last command apply from this one on.
+        if let newer = context.live.newer(than: generation) {
+            generation = newer.generation
+            session.reconfigure(newer.configuration)
+        }
         resetIdleTimer(channelContext)
         perform(session.receive(bytes), channelContext)
     }
@@ -101,7 +109,7 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
         let handlerBox = NIOLoopBound(self, eventLoop: loop)
         let contextBox = NIOLoopBound(channelContext, eventLoop: loop)
         // No limit (`learn`, `demo`): a class may listen to the teacher for an hour.
-        guard let seconds = context.configuration.idleTimeout else { return }
+        guard let seconds = session.configuration.idleTimeout else { return }
         let number = self.number
         idleTimer = loop.scheduleTask(in: context.delay(seconds)) {
             let handler = handlerBox.value
@@ -184,7 +192,7 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
         let handlerBox = NIOLoopBound(self, eventLoop: loop)
         let contextBox = NIOLoopBound(channelContext, eventLoop: loop)
         let store = context.store
-        let host = context.configuration.hostname
+        let host = session.configuration.hostname
         // Without a directory there is nothing to write: no trip to the thread pool.
         let future: EventLoopFuture<URL?> =
             store.directory == nil

@@ -43,9 +43,10 @@ struct DemoCommand {
         }
         // No idle limit unless asked for: a class listens to the teacher between commands.
         configuration.idleTimeout = nil
+        // `--on` rules first, then each scenario's (the first rule that matches wins), as for `serve`.
         do throws(ScenarioError) {
-            for name in parsed.all("scenario") { try configuration.apply(try ServeCommand.loadScenario(name)) }
             for rule in parsed.all("on") { configuration.rules.append(try ScenarioRule(parsing: rule)) }
+            for name in parsed.all("scenario") { try configuration.apply(try ServeCommand.loadScenario(name)) }
         } catch {
             throw UsageError(error.description, command: "demo")
         }
@@ -53,6 +54,7 @@ struct DemoCommand {
     }
 
     func run() throws(ShellError) -> ExitStatus {
+        ServeCommand.warnAboutRules(configuration)
         // `smtpsh demo --tls`: the session speaks TLS from the first byte, on a port of its own.
         let practice = try PracticeRun(configuration, implicitTLS: connection.implicitTLS)
         let listening = practice.listening
@@ -100,9 +102,12 @@ struct DemoCommand {
         lines += [
             "",
             dim + Words["demo-help-line"] + reset,
-            dim + Words["demo-account-line", ["user": configuration.user, "password": configuration.password]] + reset,
-            "",
         ]
+        // Only what works: a scenario may switch AUTH off.
+        if configuration.offersAuth {
+            lines.append(dim + Words["demo-account-line", ["user": configuration.user, "password": configuration.password]] + reset)
+        }
+        lines.append("")
         if !configuration.rules.isEmpty {
             lines.insert(
                 dim + Words["demo-rules", ["rules": configuration.rules.map(\.description).joined(separator: "; ")]] + reset,

@@ -26,6 +26,8 @@ struct ServeCommand {
             "smtpsh serve --port 0 --tls-port 0            # free ports, printed at start",
             "smtpsh serve --scenario queue-full            # every RCPT: 452 #4.3.1 queue full",
             "smtpsh serve --on 'MAIL 3 close: 421 #4.x.2 Too many messages to this session'",
+            "smtpsh serve --on 'RCPT TO:<nobody@example.org>: 550 5.1.1 <{arg}>: no such user'",
+            "smtpsh serve --on 'RCPT 3+ per message: 452 4.5.3 Too many recipients'",
             "smtpsh serve --list-scenarios",
         ],
         options: [
@@ -49,6 +51,7 @@ struct ServeCommand {
             .flag("reject-bare-lf", help: "option-reject-bare-lf"),
             .value("max-size", "octets", help: "option-max-size"),
             .value("max-recipients", "count", help: "option-max-recipients"),
+            .value("local-domains", "domains", help: "option-local-domains"),
             .value("greeting-delay", "seconds", help: "option-greeting-delay"),
             .value("idle-timeout", "seconds", help: "option-idle-timeout"),
             .flag("quiet", short: "q", help: "option-quiet"),
@@ -76,6 +79,7 @@ struct ServeCommand {
     var rejectBareLF = false
     var maxSize: UInt64?
     var maxRecipients: Int?
+    var localDomains: String?
     var greetingDelay: Double?
     var idleTimeout: Double?
     var quiet = false
@@ -110,6 +114,7 @@ struct ServeCommand {
             maxSize = size
         }
         maxRecipients = try parsed.integer("max-recipients", in: 1...1_000_000)
+        localDomains = parsed.value("local-domains")
         greetingDelay = try parsed.seconds("greeting-delay", in: 0...600)
         idleTimeout = try parsed.seconds("idle-timeout", in: 0...86400, lowerExclusive: true)
         quiet = parsed.flag("quiet")
@@ -143,16 +148,43 @@ struct ServeCommand {
         Console.out(banner)
         Console.out("  account: \(options.configuration.user) / \(password == nil && ProcessInfo.processInfo.environment["SMTPSH_PRACTICE_PASSWORD"] == nil ? options.configuration.password : "(as given)")   style: \(options.configuration.style.rawValue)   \(listening.certificate)")
         for rule in options.configuration.rules { Console.out("  rule: \(rule)") }
+        Self.warnAboutRules(options.configuration)
         Console.out("  messages: \(maildir.map { "stored in \($0)" } ?? "logged only (use --maildir to keep them)")")
+        let files = scenario.filter { BuiltInScenarios.named($0) == nil }
+        if !files.isEmpty {
+            Console.out("  rules reloaded when \(files.joined(separator: ", ")) change\(files.count == 1 ? "s" : "") (or on SIGHUP)")
+        }
         Console.out("  never relays mail. Ctrl-C to stop.")
-        let signals = SignalWatcher(signals: [SIGINT, SIGTERM, SIGHUP]) {
+        let command = self
+        // A teacher changes the rules in front of a class: SIGHUP, or the scenario file saved.
+        let reload: @Sendable (String) -> Void = { why in command.reload(server, because: why) }
+        let reloadSignal = SignalWatcher(signals: [SIGHUP]) { reload("SIGHUP") }
+        let watcher = FileWatcher(files: files) { file in reload(file + " changed") }
+        let signals = SignalWatcher(signals: [SIGINT, SIGTERM]) {
             Task { await server.stop() }
         }
         await server.waitUntilClosed()
         signals.cancel()
+        reloadSignal.cancel()
+        watcher.cancel()
         await server.stop()
         Console.out("smtpsh practice server stopped")
         return .success
+    }
+
+    /// Reads the scenario files again and gives the server the new rules and settings; sessions
+    /// in progress keep going and use them from their next command. A file that no longer
+    /// reads keeps the rules in force, with the error on standard error.
+    func reload(_ server: PracticeServer, because why: String) {
+        do throws(ShellError) {
+            let configuration = try makeConfiguration()
+            server.reconfigure(configuration)
+            Console.out("-- rules reloaded (\(why)): \(configuration.rules.count) rule\(configuration.rules.count == 1 ? "" : "s")")
+            for rule in configuration.rules { Console.out("  rule: \(rule)") }
+            Self.warnAboutRules(configuration)
+        } catch {
+            Console.err(Words["serve-reload-failed", ["error": error.description]])
+        }
     }
 
     func makeOptions() throws(ShellError) -> PracticeServer.Options {
@@ -162,17 +194,38 @@ struct ServeCommand {
         if let listen {
             options.host = listen
             if !Self.isLoopback(listen) {
-                Console.err("warning: listening on \(listen), not loopback: other machines can reach this practice server. It never relays mail, but anyone can talk to it.")
+                Console.err(Words["serve-warning", ["text": Words["serve-not-loopback", ["address": listen]]]])
             }
         }
+        options.configuration = try makeConfiguration()
+        options.timeScale = PracticeRun.timeScale
+        if let cert, let key {
+            do {
+                options.tlsMaterial = try TLSMaterial.load(certificateFile: cert, keyFile: key)
+            } catch {
+                throw ShellError("\(error)", status: .usage)
+            }
+        }
+        if let maildir { options.messageDirectory = URL(fileURLWithPath: maildir) }
+        if !quiet {
+            options.log = { line in Console.out(line) }
+        }
+        return options
+    }
+
+    /// The settings and rules from the command line: `--on` rules first, then each scenario's
+    /// in the order given (the first rule that matches wins), then the options, which win over
+    /// a scenario's settings.
+    func makeConfiguration() throws(ShellError) -> PracticeServerConfiguration {
         var configuration = PracticeServerConfiguration()
         do throws(ScenarioError) {
+            for rule in rules { configuration.rules.append(try ScenarioRule(parsing: rule)) }
             for name in scenario {
                 try configuration.apply(try Self.loadScenario(name))
             }
             if let style, let parsed = ReplyStyle(rawValue: style) { configuration.style = parsed }
             if let hostname { configuration.hostname = hostname }
-            for rule in rules { configuration.rules.append(try ScenarioRule(parsing: rule)) }
+            if let localDomains { try configuration.setLocalDomains(localDomains) }
         } catch {
             throw ShellError(error.description, status: .usage)
         }
@@ -188,19 +241,33 @@ struct ServeCommand {
         if let maxRecipients { configuration.maximumRecipients = maxRecipients }
         if let greetingDelay { configuration.greetingDelay = greetingDelay }
         if let idleTimeout { configuration.idleTimeout = idleTimeout }
-        options.configuration = configuration
-        if let cert, let key {
-            do {
-                options.tlsMaterial = try TLSMaterial.load(certificateFile: cert, keyFile: key)
-            } catch {
-                throw ShellError("\(error)", status: .usage)
+        return configuration
+    }
+
+    /// The rules that can never fire, said on standard error (after the rules are listed).
+    static func warnAboutRules(_ configuration: PracticeServerConfiguration) {
+        for warning in ruleWarnings(configuration) { Console.err(Words["serve-warning", ["text": warning]]) }
+    }
+
+    /// What is wrong with the rules, one sentence each, in the user's language.
+    static func ruleWarnings(_ configuration: PracticeServerConfiguration) -> [String] {
+        configuration.ruleFindings.map { finding in
+            let rule = configuration.rules[finding.index]
+            var values = ["rule": rule.description]
+            switch finding.reason {
+            case .shadowed(let earlier):
+                values["earlier"] = configuration.rules[earlier].description
+                return Words["rule-shadowed", values]
+            case .oncePerMessage:
+                if case .verb(let verb) = rule.trigger { values["verb"] = verb } else { values["verb"] = Words["lesson-the-dot"] }
+                return Words["rule-once-per-message", values]
+            case .oncePerSession:
+                return Words["rule-once-per-session", values]
+            case .afterBadCommandLimit(let limit):
+                values["limit"] = String(limit + 1)
+                return Words["rule-after-bad-limit", values]
             }
         }
-        if let maildir { options.messageDirectory = URL(fileURLWithPath: maildir) }
-        if !quiet {
-            options.log = { line in Console.out(line) }
-        }
-        return options
     }
 
     static func loadScenario(_ nameOrFile: String) throws(ScenarioError) -> Scenario {
@@ -240,8 +307,12 @@ struct ServeCommand {
     }
 
     static func scenarioTable() -> String {
-        var lines = ["Built-in scenarios (smtpsh serve --scenario NAME). They reproduce the security appliance of the",
-                     "seed documents: its banner (220 my_esa.local ESMTP), its wording, and each documented reply.", ""]
+        var lines = [
+            "Built-in scenarios (smtpsh serve --scenario NAME). They reproduce a mail-security gateway: an",
+            "appliance that filters mail in front of an organisation's mail servers (Cisco's Email Security",
+            "Appliance is one). Its banner (220 my_esa.local ESMTP), its wording, and each reply line its",
+            "documentation lists, at the command where it comes.", "",
+        ]
         let width = BuiltInScenarios.all.map { DisplayWidth.of($0.name) }.max() ?? 10
         for scenario in BuiltInScenarios.all {
             let name = DisplayWidth.padded(scenario.name, to: width)

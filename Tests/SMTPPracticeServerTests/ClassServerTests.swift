@@ -70,3 +70,68 @@ import Testing
         }
     }
 }
+
+/// `smtpsh serve` changes its rules while students are connected: the scenario file saved
+/// again, or SIGHUP; nobody is disconnected and the next command follows the new rules.
+@Suite(.serialized) struct ServeReloadTests {
+    static func file(_ text: String) throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("smtpsh-class-\(UUID().uuidString).scenario")
+        try Data(text.utf8).write(to: url)
+        return url
+    }
+
+    @Test func aSavedScenarioFileAppliesToConnectedSessions() throws {
+        let scenario = try Self.file("name: class\n")
+        defer { try? FileManager.default.removeItem(at: scenario) }
+        let server = try ServerProcess(["--scenario", scenario.path])
+        defer { server.stop() }
+        let students = try (1...3).map { _ in try RawSMTPClient(port: server.port) }
+        for student in students {
+            try student.greeting()
+            try student.expect(250, after: "EHLO student.example")
+            try student.expect(250, after: "MAIL FROM:<s@example.org>")
+            try student.expect(250, after: "RCPT TO:<nobody@example.org>")
+        }
+        // Saved under another name and renamed, as editors do.
+        let temporary = scenario.appendingPathExtension("tmp")
+        try Data("name: class\non RCPT TO:<nobody@example.org>: 550 5.1.1 <{arg}>: no such user\n".utf8).write(to: temporary)
+        #expect(rename(temporary.path, scenario.path) == 0)
+        #expect(server.waitFor("-- rules reloaded"), "\(server.printed())")
+        for student in students {
+            #expect(try student.command("RCPT TO:<nobody@example.org>").last == "550 5.1.1 <nobody@example.org>: no such user")
+            #expect(try student.command("RCPT TO:<friend@example.org>").code == 250)
+            #expect(!student.closedByPeer)
+        }
+    }
+
+    @Test func sighupReloadsAndABrokenFileKeepsTheRulesInForce() throws {
+        let scenario = try Self.file("on RCPT: 452 4.3.1 queue full\n")
+        defer { try? FileManager.default.removeItem(at: scenario) }
+        let server = try ServerProcess(["--scenario", scenario.path])
+        defer { server.stop() }
+        let student = try RawSMTPClient(port: server.port)
+        try student.greeting()
+        try student.expect(250, after: "EHLO student.example")
+        try student.expect(250, after: "MAIL FROM:<s@example.org>")
+        #expect(try student.command("RCPT TO:<a@example.org>").code == 452)
+
+        // A typo: the error is said, the rules in force stay.
+        try Data("on RCPT: 45 short\n".utf8).write(to: scenario)
+        #expect(server.waitFor("the rules were not reloaded"), "\(server.printed())")
+        #expect(try student.command("RCPT TO:<a@example.org>").code == 452)
+
+        try Data("# nothing refused now\n".utf8).write(to: scenario)
+        kill(server.pid, SIGHUP)
+        #expect(server.waitFor("(SIGHUP)"), "\(server.printed())")
+        #expect(try student.command("RCPT TO:<a@example.org>").code == 250)
+        #expect(!student.closedByPeer)
+    }
+
+    /// Rules that can never fire are said at start, in the user's language.
+    @Test func serveWarnsAboutAShadowedRule() throws {
+        let server = try ServerProcess(["--on", "RCPT 1: 250 recipient ok", "--on", "RCPT: 452 4.3.1 queue full", "--on", "RCPT 2: 250 two"])
+        defer { server.stop() }
+        #expect(server.waitFor("warning: \"on RCPT 2: 250 two\" can never fire: \"on RCPT: 452 4.3.1 queue full\" comes before it"), "\(server.printed())")
+        #expect(!server.printed().contains("\"on RCPT: 452 4.3.1 queue full\" can never fire"))
+    }
+}
