@@ -12,7 +12,7 @@ public struct PracticeServerConfiguration: Sendable {
     public var maximumMessageSize: UInt64 = 52_428_800
     /// Recipients accepted per message (the 452 after them counts accepted recipients only).
     public var maximumRecipients = 100
-    /// The domains the server takes mail for; a recipient elsewhere is refused (554 5.7.1
+    /// The domains the server takes mail for; a recipient elsewhere is refused (550 5.7.1
     /// relay access denied) unless the client logged in. `nil`: every domain is local.
     public var localDomains: Set<String>?
     /// Whether EHLO lists AUTH and AUTH works (`auth: no` in a scenario).

@@ -137,7 +137,7 @@ public enum ReplyStyle: String, Hashable, Sendable, CaseIterable {
         .messageTooBig: "552 5.3.4 Message size exceeds fixed limit of {size} octets",
         .declaredSizeTooBig: "552 5.3.4 Message size exceeds fixed limit of {size} octets",
         .tooManyRecipients: "452 4.5.3 Too many recipients",
-        .relayDenied: "554 5.7.1 <{arg}>: Relay access denied",
+        .relayDenied: "550 5.7.1 <{arg}>: Relay access denied",
         .bareLineFeed: "521 5.5.2 {host} Error: bare <LF> received",
         .bareLineFeedInData: "521 5.5.2 {host} Error: bare <LF> received",
         .earlyTalker: "554 5.5.0 {host} SMTP synchronization error: input before the greeting",

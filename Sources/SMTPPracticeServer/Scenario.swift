@@ -17,7 +17,7 @@ import SMTPCore
 /// on RCPT 3+: 452 #4.5.3 Too many recipients           the 3rd RCPT of the session and later ones
 /// on RCPT 3+ per message: 452 #4.5.3 Too many recipients   the 3rd RCPT of each message and later ones
 /// on RCPT <nobody@example.org>: 550 5.1.1 <{arg}>: no such user   that recipient, whenever it comes
-/// on RCPT TO:<*@elsewhere.example>: 554 5.7.1 <{arg}>: Relay access denied   any address of that domain
+/// on RCPT TO:<*@elsewhere.example>: 550 5.7.1 <{arg}>: Relay access denied   any address of that domain
 /// on GREETING close: 421 {host} Service not available, closing transaction channel
 /// on TIME 20 close: 421 Exceeded allowable connection time       20 s after connecting
 /// ```

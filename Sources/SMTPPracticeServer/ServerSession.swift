@@ -389,6 +389,10 @@ public struct ServerSession: Sendable {
             {
                 return [.send(reply(.relayDenied, arg: path.mailbox))]
             }
+            // The same recipient twice is one recipient: accepted again, not counted again.
+            if current.recipients.contains(where: { $0.mailbox.lowercased() == path.mailbox.lowercased() }) {
+                return [.send(reply(.rcptOK, arg: path.mailbox))]
+            }
             guard current.recipients.count < configuration.maximumRecipients else {
                 return [.send(reply(.tooManyRecipients))]
             }

@@ -23,6 +23,8 @@ struct InteractiveSession {
     var credentials = Credentials()
     var sinks = TranscriptSinks()
     var defaults: MacroDefaults
+    /// Sees each command line first (``SessionRunner/inputFilter``).
+    var inputFilter: (@Sendable (String) -> String?)? = nil
 
     func run() -> ExitStatus {
         let editor: LineEditor
@@ -78,7 +80,8 @@ struct InteractiveSession {
                 return (shown ?? line) + "  " + renderer.dim(Words["session-queued-mark", ["what": awaited]])
             }
             switch input {
-            case .line(let line):
+            case .line(let typed):
+                guard let line = filtered(typed) else { continue }
                 if session.isClosed {
                     if line.trimmingSpaces.isEmpty || LocalCommandLine(line)?.command == .quit { break loop }
                     editor.print(renderer.warning(Words["session-connection-closed-leave"]))
@@ -120,6 +123,12 @@ struct InteractiveSession {
         if session.closedByServerUnexpectedly { status = .connectionLost }
         if let tls = session.tlsFailureStatus { status = tls }
         return status
+    }
+
+    /// The line as the input filter leaves it (command lines only); `nil`: nothing to do.
+    private func filtered(_ line: String) -> String? {
+        guard session.inputMode == .command, let inputFilter else { return line }
+        return inputFilter(line)
     }
 
     private func quit(_ editor: LineEditor) {

@@ -75,18 +75,18 @@ final class PracticeRun: @unchecked Sendable {
 
 /// Durations a learner reads in a sentence: "5 minutes", « 5 minutes », 「5 分」.
 enum SpokenDuration {
-    static func of(_ seconds: Double) -> String {
+    static func of(_ seconds: Double, in language: Language = Words.language) -> String {
         let rounded = seconds.rounded()
         if rounded < 120 && rounded.truncatingRemainder(dividingBy: 60) != 0 || rounded < 60 {
-            return words("duration-seconds", max(Int(rounded), 1))
+            return words("duration-seconds", max(Int(rounded), 1), language)
         }
         if rounded.truncatingRemainder(dividingBy: 3600) == 0 {
-            return words("duration-hours", Int(rounded / 3600))
+            return words("duration-hours", Int(rounded / 3600), language)
         }
-        return words("duration-minutes", Int((rounded / 60).rounded()))
+        return words("duration-minutes", Int((rounded / 60).rounded()), language)
     }
 
-    private static func words(_ name: String, _ count: Int) -> String {
-        Words[count == 1 ? name + "-one" : name, ["count": String(count)]]
+    private static func words(_ name: String, _ count: Int, _ language: Language) -> String {
+        Words.text(count == 1 ? name + "-one" : name, in: language, ["count": String(count)])
     }
 }

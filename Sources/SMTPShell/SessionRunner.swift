@@ -30,6 +30,10 @@ struct SessionRunner {
     var replay: ReplayRun?
     /// `smtpsh learn`: the lesson that follows the learner's steps.
     var lesson: LessonGuide?
+    /// `smtpsh learn`, `smtpsh demo`: sees each command line before it is sent, and may
+    /// change it (leading blanks) or take it (`:hint`, `:stored`: `nil`); the second argument
+    /// shows a line to the user.
+    var inputFilter: (@Sendable (String, @escaping @Sendable (String) -> Void) -> String?)?
 
     var interactive: Bool {
         !forcePiped && options.json != "-" && isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1
@@ -138,12 +142,20 @@ struct SessionRunner {
         if let replay {
             return replay.run(on: session)
         }
+        var filter: (@Sendable (String) -> String?)?
+        if let inputFilter {
+            let show: @Sendable (String) -> Void = { line in sink.write(line) }
+            filter = { line in inputFilter(line, show) }
+        }
         if interactive {
-            return InteractiveSession(
+            var prompt = InteractiveSession(
                 session: session, sink: sink, renderer: renderer, explainer: explainer, target: address,
-                credentials: options.credentials, sinks: sinks, defaults: MacroDefaults.load(options: options, server: address.host)).run()
+                credentials: options.credentials, sinks: sinks, defaults: MacroDefaults.load(options: options, server: address.host))
+            prompt.inputFilter = filter
+            return prompt.run()
         }
         var piped = PipedSession(session: session, renderer: renderer)
+        piped.inputFilter = filter
         piped.credentials = options.credentials
         piped.commands = SessionCommands(
             session: session, explainer: explainer, renderer: renderer, target: address, show: { line in sink.write(line) })
@@ -271,6 +283,8 @@ struct PipedSession {
     var macros: MacroCommands?
     /// `:state`, `:help`, `:explain`, `:lang`, `:tls`, `:starttls` in a script.
     var commands: SessionCommands?
+    /// Sees each command line first (``SessionRunner/inputFilter``).
+    var inputFilter: (@Sendable (String) -> String?)?
     /// The worst that happened to a local command of the script (exit status 9 or 18).
     private final class LocalFailure {
         var status: ExitStatus?
@@ -313,6 +327,10 @@ struct PipedSession {
                     if Self.looksLikeSASL(line) { continue }
                     skipping = nil
                 }
+            }
+            if session.inputMode == .command, let inputFilter {
+                guard let filtered = inputFilter(line) else { continue }
+                line = filtered
             }
             if session.inputMode == .command, let local = LocalCommandLine(line) {
                 if case .quit = local.command {

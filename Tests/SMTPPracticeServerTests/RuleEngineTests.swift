@@ -113,11 +113,29 @@ import Testing
         ])
         #expect(replies == [
             "250 2.1.0 Sender <a@example.org> OK", "250 2.1.5 Recipient <friend@example.org> OK",
-            "554 5.7.1 <someone@elsewhere.example>: Relay access denied", "250 2.1.5 Recipient <Friend@EXAMPLE.org> OK",
+            "550 5.7.1 <someone@elsewhere.example>: Relay access denied", "250 2.1.5 Recipient <Friend@EXAMPLE.org> OK",
         ])
         var authenticated = Self.session(configuration)
         #expect(S.exchange(&authenticated, ["AUTH PLAIN AHN0dWRlbnQAcHJhY3RpY2U=", "MAIL FROM:<a@example.org>", "RCPT TO:<someone@elsewhere.example>"]).last
             == "250 2.1.5 Recipient <someone@elsewhere.example> OK")
+    }
+
+    /// The same recipient twice is one recipient: accepted again, not counted again.
+    @Test func theSameRecipientTwiceIsOneRecipient() throws {
+        var configuration = PracticeServerConfiguration()
+        configuration.maximumRecipients = 2
+        var session = Self.session(configuration)
+        let replies = S.exchange(&session, [
+            "MAIL FROM:<a@example.org>", "RCPT TO:<b@example.org>", "RCPT TO:<B@Example.org>", "RCPT TO:<c@example.org>",
+            "RCPT TO:<d@example.org>", "DATA",
+        ])
+        #expect(replies.suffix(3) == ["250 2.1.5 Recipient <c@example.org> OK", "452 4.5.3 Too many recipients", "354 End data with <CR><LF>.<CR><LF>"])
+        let actions = session.receive(Array("x\r\n.\r\n".utf8))
+        let message = try #require(actions.compactMap { action -> ReceivedMessage? in
+            if case .deliver(let message, _) = action { return message }
+            return nil
+        }.first)
+        #expect(message.recipients.map(\.mailbox) == ["b@example.org", "c@example.org"])
     }
 
     @Test func authCanBeSwitchedOff() throws {

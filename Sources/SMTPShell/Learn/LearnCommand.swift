@@ -36,6 +36,7 @@ struct LearnCommand {
             .value("timeout", "seconds", help: "option-timeout"),
             .value("idle-timeout", "seconds", help: "option-practice-idle-timeout"),
             .flag("no-explain", help: "option-no-explain"),
+            .flag("show-secrets", help: "option-show-secrets"),
         ]
     )
 
@@ -69,8 +70,10 @@ struct LearnCommand {
 
     func run() throws(ShellError) -> ExitStatus {
         if list {
+            // With `--lang en,ja`, each title in both.
             for (index, lesson) in Lesson.all.enumerated() {
-                Console.out(String(index + 1) + ". " + Words["lesson-\(lesson.name)-title"])
+                let titles = connection.languages.map { lesson.title.text(in: $0) }
+                Console.out(String(index + 1) + ". " + titles.joined(separator: " / "))
             }
             return .success
         }
@@ -82,20 +85,27 @@ struct LearnCommand {
             throw ShellError(error.description, status: .usage)
         }
         if let idleTimeout { classScenario.idleTimeout = idleTimeout }
+        ServeCommand.warnAboutRules(classScenario)
         let color = connection.color.enabled(isTerminal: isatty(STDOUT_FILENO) == 1, environment: Environment.variables)
         let style = LessonStyle(color: color, large: large, columns: Environment.columns)
-        for number in first...(only ? first : Lesson.all.count) {
+        let last = only ? first : Lesson.all.count
+        for number in first...last {
             let lesson = Lesson.all[number - 1]
             var configuration = classScenario
-            do throws(ScenarioError) {
-                for rule in lesson.rules { configuration.rules.append(try ScenarioRule(parsing: rule)) }
-            } catch {
-                throw ShellError(error.description, status: .software)
+            if let server = lesson.server {
+                do throws(ScenarioError) {
+                    try configuration.apply(server)
+                } catch {
+                    throw ShellError(error.description, status: .software)
+                }
             }
-            let practice = try PracticeRun(configuration)
-            let guide = LessonGuide(lesson: lesson, number: number, style: style, continues: !only)
+            let guide = LessonGuide(
+                lesson: lesson, style: style, languages: connection.languages, server: configuration,
+                classRules: classScenario.rules, explanationsShown: connection.explain)
+            let practice = try PracticeRun(configuration, accepted: { guide.accepted($0) })
             var runner = SessionRunner(address: ServerAddress(host: "127.0.0.1", port: practice.listening.port), options: connection)
             runner.lesson = guide
+            runner.inputFilter = { line, show in guide.input(line, show: show) }
             let status = runner.run()
             practice.stop()
             guard guide.isFinished else {
@@ -110,6 +120,33 @@ struct LearnCommand {
                     Console.out(Words["lesson-left", values])
                 }
                 return status == .success ? .negativeReply : status
+            }
+            // After the connection has closed: the lesson's end, its score, what comes next.
+            for line in guide.closing() { Console.out(line) }
+            guard number < Lesson.all.count else {
+                for line in style.text(connection.languages.map { Words.text("lesson-all-done", in: $0) }) { Console.out(line) }
+                break
+            }
+            let next = Lesson.all[number]
+            let titles = connection.languages.map { next.title.text(in: $0) }
+            if number == last {
+                let texts = zip(connection.languages, titles).map { language, title in
+                    Words.text("lesson-next-command", in: language, ["title": title, "number": String(number + 1)])
+                }
+                for line in style.text(texts) { Console.out(line) }
+                break
+            }
+            let texts = zip(connection.languages, titles).map { language, title in
+                Words.text("lesson-next", in: language, ["title": title])
+            }
+            for line in style.text(texts) { Console.out(line) }
+            // At a terminal, the next lesson waits until the learner has read this one's end.
+            if isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1 {
+                Console.out(Words["lesson-press-enter", ["number": String(number + 1)]])
+                guard Swift.readLine() != nil else {
+                    Console.out(Words["lesson-next-command", ["title": titles[0], "number": String(number + 1)]])
+                    break
+                }
             }
         }
         return .success
