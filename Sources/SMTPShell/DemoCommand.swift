@@ -62,7 +62,7 @@ struct DemoCommand {
         let runner = SessionRunner(
             address: ServerAddress(host: "127.0.0.1", port: connection.implicitTLS ? listening.tlsPort ?? listening.port : listening.port),
             options: connection,
-            welcome: Self.welcome(port: listening.port, color: color, configuration: configuration)
+            welcome: Self.welcome(port: listening.port, renderer: Renderer(color: color, large: connection.large), configuration: configuration)
         )
         let status = runner.run()
         practice.stop()
@@ -77,10 +77,9 @@ struct DemoCommand {
     }
 
     /// The screen before the first prompt, in the user's language: what runs, what to type.
-    static func welcome(port: Int, color: Bool, configuration: PracticeServerConfiguration) -> [String] {
-        let bold = color ? "\u{1B}[1m" : ""
-        let dim = color ? "\u{1B}[2m" : ""
-        let reset = color ? "\u{1B}[0m" : ""
+    static func welcome(port: Int, renderer: Renderer, configuration: PracticeServerConfiguration) -> [String] {
+        let bold = renderer.color ? "\u{1B}[1m" : ""
+        let reset = renderer.color ? "\u{1B}[0m" : ""
         let steps: [(String, String)] = [
             ("EHLO me.example", "demo-step-ehlo"),
             ("MAIL FROM:<alice@example.org>", "demo-step-mail"),
@@ -97,20 +96,20 @@ struct DemoCommand {
         ]
         for (command, meaning) in steps {
             let padding = String(repeating: " ", count: max(33 - command.count, 1))
-            lines.append("    \(bold)\(command)\(reset)" + padding + "\(dim)\(Words[meaning])\(reset)")
+            lines.append("    \(bold)\(command)\(reset)" + padding + renderer.dim(Words[meaning]))
         }
         lines += [
             "",
-            dim + Words["demo-help-line"] + reset,
+            renderer.dim(Words["demo-help-line"]),
         ]
         // Only what works: a scenario may switch AUTH off.
         if configuration.offersAuth {
-            lines.append(dim + Words["demo-account-line", ["user": configuration.user, "password": configuration.password]] + reset)
+            lines.append(renderer.dim(Words["demo-account-line", ["user": configuration.user, "password": configuration.password]]))
         }
         lines.append("")
         if !configuration.rules.isEmpty {
             lines.insert(
-                dim + Words["demo-rules", ["rules": configuration.rules.map(\.description).joined(separator: "; ")]] + reset,
+                renderer.dim(Words["demo-rules", ["rules": configuration.rules.map(\.description).joined(separator: "; ")]]),
                 at: lines.count - 1)
         }
         return lines

@@ -231,7 +231,7 @@ struct InteractiveSession {
         let tls = state.isTLS ? " TLS" : ""
         let text = "\(target.host)\(tls) \(label)> "
         guard renderer.color else { return text }
-        return "\u{1B}[1m\(target.host)\u{1B}[0m" + (state.isTLS ? " \u{1B}[32mTLS\u{1B}[0m" : "") + " \u{1B}[2m\(label)\u{1B}[0m> "
+        return "\u{1B}[1m\(target.host)\u{1B}[0m" + (state.isTLS ? " \u{1B}[32mTLS\u{1B}[0m" : "") + " \(renderer.dim(label))> "
     }
 }
 

@@ -59,7 +59,7 @@ struct SessionRunner {
             Console.err(Renderer(color: false).warning(Words["auth-password-argument"]))
         }
         let color = options.color.enabled(isTerminal: isatty(STDOUT_FILENO) == 1, environment: Environment.variables)
-        let renderer = Renderer(color: color)
+        let renderer = Renderer(color: color, large: options.large)
 
         // Until the prompt exists, lines go straight to stdout; then through the line editor.
         let sink = OutputSink()
@@ -89,7 +89,8 @@ struct SessionRunner {
             sink.write(line)
         }
         let explainer = SessionExplainer(
-            enabled: options.explain, languages: options.languages, renderer: renderer, columns: { Environment.columns })
+            enabled: options.explain, languages: options.languages, renderer: renderer, columns: { Environment.columns },
+            compactEHLO: options.compactEHLO)
         session.addReplyObserver { reply, outcome in explainer.lines(for: reply, outcome: outcome) }
         session.addTranscriptObserver { event in sinks.record(event) }
         if let lesson {

@@ -96,3 +96,40 @@ import Testing
         #expect(SpokenDuration.of(300) == "5 分")
     }
 }
+
+/// The projector: `--large` for learn, demo and connect, nothing dimmed, and the EHLO reply
+/// explained in one short line per keyword (also for anyone, with `--compact`).
+@Suite struct ProjectorTests {
+    static let dim = "\u{1B}[2m"
+
+    @Test func learnLargeHasNoDimText() throws {
+        let input = "EHLO learner.example\nMAIL FROM:<you@example.org>\nRCPT TO:<friend@example.org>\nRCPT TO:<another@example.org>\nRSET\nQUIT\n"
+        let plain = try BinaryRunner.run(["learn", "--lesson", "2", "--color", "always"], stdin: Data(input.utf8))
+        let large = try BinaryRunner.run(["learn", "--lesson", "2", "--color", "always", "--large"], stdin: Data(input.utf8))
+        #expect(plain.stdout.components(separatedBy: Self.dim).count > 20, "the normal output dims explanations")
+        #expect(large.status == 0, "\(large.stdout)")
+        #expect(!large.stdout.contains(Self.dim), "\(large.stdout)")
+        // The EHLO reply explained in a line per keyword.
+        #expect(large.stdout.contains("      SIZE                 messages up to 52 MB"), "\(large.stdout)")
+        #expect(!large.stdout.contains("Message size declaration (RFC 1870)"), "\(large.stdout)")
+    }
+
+    /// At 80 columns, the EHLO reply and its brief explanation take 21 lines, where the full
+    /// one takes more than 40; `:explain` right after still gives the whole explanation.
+    @Test func compactEHLOForEveryone() throws {
+        for command in [["demo"], ["demo", "--large"]] {
+            let result = try BinaryRunner.run(
+                command + ["--compact", "--color", "never"], stdin: Data("EHLO me.example\n:explain\nQUIT\n".utf8),
+                environment: ["COLUMNS": "80"])
+            #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+            let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            let start = try #require(lines.firstIndex { $0.contains("250-practice.localhost greets me.example") })
+            let end = try #require(lines.firstIndex { $0.hasPrefix("      HELP ") })
+            #expect(end - start + 1 == 21, "\(lines[start...end].joined(separator: "\n"))")
+            #expect(result.stdout.contains("Message size declaration (RFC 1870)"), "(:explain) \(result.stdout)")
+        }
+        let connect = try BinaryRunner.run(["connect", "--help"])
+        #expect(connect.stdout.contains("--large"), "\(connect.stdout)")
+        #expect(connect.stdout.contains("--compact"), "\(connect.stdout)")
+    }
+}

@@ -30,6 +30,7 @@ struct LearnCommand {
             .value("lesson", "number", help: "option-learn-lesson"),
             .flag("list", help: "option-learn-list"),
             .flag("large", help: "option-learn-large"),
+            .flag("compact", help: "option-compact"),
             .value("scenario", "name|file", help: "option-learn-scenario", repeatable: true),
             .value("lang", "languages", help: "option-lang"),
             .value("color", "when", help: "option-color"),
