@@ -303,26 +303,7 @@ enum StateReport {
 
 /// Where history lives: `$XDG_STATE_HOME/smtpsh/history` (default `~/.local/state`).
 enum History {
-    static func path() -> String? {
-        let environment = ProcessInfo.processInfo.environment
-        if environment["SMTPSH_HISTORY"] == "" { return nil }
-        if let explicit = environment["SMTPSH_HISTORY"] { return explicit }
-        let base: String
-        if let state = environment["XDG_STATE_HOME"], state.hasPrefix("/") {
-            base = state
-        } else if let home = environment["HOME"] {
-            base = home + "/.local/state"
-        } else {
-            return nil
-        }
-        let directory = base + "/smtpsh"
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        } catch {
-            return nil
-        }
-        return directory + "/history"
-    }
+    static func path() -> String? { StateFiles.path("history", variable: "SMTPSH_HISTORY") }
 }
 
 /// Tab completion: SMTP verbs, smtpsh's commands, what the server advertised.
