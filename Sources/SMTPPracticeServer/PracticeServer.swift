@@ -29,6 +29,8 @@ public final class PracticeServer: Sendable {
         public var tlsMaterial: TLSMaterial?
         /// Where to store messages; `nil` keeps them in the log only.
         public var messageDirectory: URL?
+        /// A log file per session in this directory (`--log-dir`), besides ``log``.
+        public var sessionLogDirectory: URL?
         /// Receives each log line (both sides of every session); `nil` for silence.
         public var log: (@Sendable (String) -> Void)?
         /// Called on the event loop for every accepted message (after it is stored).
@@ -58,6 +60,7 @@ public final class PracticeServer: Sendable {
         var accepted: (@Sendable (ReceivedMessage) -> Void)?
         var events: (@Sendable (Event) -> Void)?
         var timeScale: Double
+        var logDirectory: URL?
 
         /// A delay of the configuration, in the server's time scale.
         func delay(_ seconds: Double) -> TimeAmount {
@@ -104,6 +107,9 @@ public final class PracticeServer: Sendable {
         let sslContext = try material.makeContext()
         configuration.tlsAvailable = true
         let store = try MessageStore(directory: options.messageDirectory)
+        if let logs = options.sessionLogDirectory {
+            try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
+        }
         live.replace(configuration)
         let context = SessionContext(
             live: live,
@@ -111,6 +117,7 @@ public final class PracticeServer: Sendable {
             accepted: options.accepted,
             events: options.events,
             timeScale: options.timeScale > 0 ? options.timeScale : 1,
+            logDirectory: options.sessionLogDirectory,
             store: store,
             threadPool: threadPool,
             makeSSLContext: { sslContext }

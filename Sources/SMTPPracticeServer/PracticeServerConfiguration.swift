@@ -8,6 +8,11 @@ public struct PracticeServerConfiguration: Sendable {
     /// The practice account for AUTH (documented default: student / practice).
     public var user = "student"
     public var password = "practice"
+    /// More accounts, a student each (`--accounts FILE`): user name → password.
+    public var accounts: [String: String] = [:]
+    /// Any user name logs in with the practice password (`--any-user`): each student under
+    /// a name of their own, which the session's log file takes.
+    public var anyUser = false
     /// Largest message accepted, in octets (advertised as SIZE).
     public var maximumMessageSize: UInt64 = 52_428_800
     /// Recipients accepted per message (the 452 after them counts accepted recipients only).
@@ -38,6 +43,12 @@ public struct PracticeServerConfiguration: Sendable {
     public var tlsAvailable = true
 
     public init() {}
+
+    /// The password a user logs in with, or `nil` when there is no such account.
+    public func password(for name: String) -> String? {
+        if let own = accounts[name] { return own }
+        return name == user || (anyUser && !name.isEmpty) ? password : nil
+    }
 
     /// Applies a scenario: its style, host name, settings and rules (after the rules already
     /// there: `--on` rules, then each scenario's in the order given; the first match wins).

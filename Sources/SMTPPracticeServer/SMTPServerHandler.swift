@@ -38,13 +38,31 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
         generation = context.live.current.generation
     }
 
-    /// Builds the log line only when someone reads the log (not under --quiet).
+    /// `--log-dir`: this session's own log file.
+    private var logFile: SessionLogFile?
+
+    /// Builds the log line only when someone reads the log (not under --quiet, or a file).
     private func log(_ text: @autoclosure () -> String) {
-        guard let log = context.log else { return }
-        log("[\(number)] \(text())")
+        guard context.log != nil || logFile != nil else { return }
+        let line = text()
+        context.log?("[\(number)] \(line)")
+        logFile?.write(line)
+    }
+
+    /// The log file takes the name of who the client is, once known.
+    private func nameLogFile() {
+        guard let logFile else { return }
+        if let user = session.authenticatedUser {
+            logFile.name(user)
+        } else if let name = session.clientName, !name.isEmpty {
+            logFile.name(name)
+        }
     }
 
     func channelActive(context channelContext: ChannelHandlerContext) {
+        if let directory = context.logDirectory {
+            logFile = SessionLogFile(directory: directory, number: number, clientAddress: session.clientAddress)
+        }
         // `127.0.0.1:35638`, `[::1]:35638` (not NIO's `[IPv4]127.0.0.1/127.0.0.1:35638`).
         let peer = channelContext.remoteAddress.map(Self.display) ?? "?"
         log("-- connection from \(peer)\(session.tls ? " (TLS port)" : "")")
@@ -75,6 +93,7 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
             log("-- the client disconnected in the middle of a message: nothing was stored")
         }
         log("-- connection closed")
+        logFile?.close()
         channelContext.fireChannelInactive()
     }
 
@@ -130,6 +149,7 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func perform(_ actions: [ServerSession.Action], _ channelContext: ChannelHandlerContext) {
         queue += actions
         drain(channelContext)
+        nameLogFile()
     }
 
     private func drain(_ channelContext: ChannelHandlerContext) {

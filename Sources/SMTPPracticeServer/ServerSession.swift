@@ -651,10 +651,10 @@ public struct ServerSession: Sendable {
             guard let space = text.lastIndex(of: " ") else { return actions + [.send(reply(.authFailed))] }
             let user = String(text[..<space])
             let digest = text[text.index(after: space)...].lowercased()
-            let key = SymmetricKey(data: Array(configuration.password.utf8))
+            let key = SymmetricKey(data: Array((configuration.password(for: user) ?? "").utf8))
             let expected = HMAC<Insecure.MD5>.authenticationCode(for: Array(challenge.utf8), using: key)
                 .map { String(format2: $0) }.joined()
-            let ok = user == configuration.user && digest == expected
+            let ok = configuration.password(for: user) != nil && digest == expected
             if ok { authenticatedUser = user }
             actions.append(.note(ok ? "authenticated as \(user) (CRAM-MD5)" : "authentication failed for \(user)"))
             return actions + [.send(reply(ok ? .authSucceeded : .authFailed))]
@@ -662,7 +662,7 @@ public struct ServerSession: Sendable {
     }
 
     private mutating func finishAuth(user: String, password: String) -> [Action] {
-        let ok = user == configuration.user && password == configuration.password
+        let ok = configuration.password(for: user).map { $0 == password } ?? false
         if ok { authenticatedUser = user }
         return [
             .note(ok ? "authenticated as \(user)" : "authentication failed for \(user)"),

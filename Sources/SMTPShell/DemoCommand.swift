@@ -9,6 +9,7 @@
 import Dispatch
 import SMTPCatalog
 import SMTPClient
+import SMTPCore
 import SMTPPracticeServer
 
 /// `smtpsh demo`: the practice server in-process on a free loopback port, and a session to it.
@@ -59,11 +60,24 @@ struct DemoCommand {
         let practice = try PracticeRun(configuration, implicitTLS: connection.implicitTLS)
         let listening = practice.listening
         let color = connection.color.enabled(isTerminal: isatty(STDOUT_FILENO) == 1, environment: Environment.variables)
-        let runner = SessionRunner(
+        let renderer = Renderer(color: color, large: connection.large)
+        var runner = SessionRunner(
             address: ServerAddress(host: "127.0.0.1", port: connection.implicitTLS ? listening.tlsPort ?? listening.port : listening.port),
             options: connection,
-            welcome: Self.welcome(port: listening.port, renderer: Renderer(color: color, large: connection.large), configuration: configuration)
+            welcome: Self.welcome(port: listening.port, renderer: renderer, configuration: configuration)
         )
+        // `:stored`: the last message, as the server stored it.
+        let host = configuration.hostname
+        runner.inputFilter = { line, show in
+            guard line.trimmingSpaces.lowercased() == ":stored" else { return line }
+            guard let message = practice.messages.last else {
+                show(renderer.note(Words["demo-stored-none"]))
+                return nil
+            }
+            show(renderer.note(Words["demo-stored-heading"]))
+            for text in StoredMessageView.lines(message, host: host, language: Words.language, limit: 200) { show("    │ " + text) }
+            return nil
+        }
         let status = runner.run()
         practice.stop()
         Self.sayWhyTheServerHungUp(practice, color: color)
@@ -101,6 +115,7 @@ struct DemoCommand {
         lines += [
             "",
             renderer.dim(Words["demo-help-line"]),
+            renderer.dim(Words["demo-stored-line"]),
         ]
         // Only what works: a scenario may switch AUTH off.
         if configuration.offersAuth {

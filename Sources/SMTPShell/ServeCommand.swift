@@ -8,6 +8,7 @@
 #endif
 import Dispatch
 import SMTPCatalog
+import SMTPCore
 import SMTPPracticeServer
 
 #if canImport(Glibc)
@@ -43,6 +44,9 @@ struct ServeCommand {
             .value("maildir", "directory", help: "option-maildir"),
             .value("user", "name", help: "option-user"),
             .value("password", "password", help: "option-password"),
+            .value("accounts", "file", help: "option-accounts"),
+            .flag("any-user", help: "option-any-user"),
+            .value("log-dir", "directory", help: "option-log-dir"),
             .value("cert", "file", help: "option-cert"),
             .value("key", "file", help: "option-key"),
             .flag("require-tls", help: "option-require-tls"),
@@ -71,6 +75,9 @@ struct ServeCommand {
     var maildir: String?
     var user: String?
     var password: String?
+    var accountsFile: String?
+    var anyUser = false
+    var logDirectory: String?
     var cert: String?
     var key: String?
     var requireTLS = false
@@ -101,6 +108,9 @@ struct ServeCommand {
         maildir = parsed.value("maildir")
         user = parsed.value("user")
         password = parsed.value("password")
+        accountsFile = parsed.value("accounts")
+        anyUser = parsed.flag("any-user")
+        logDirectory = parsed.value("log-dir")
         cert = parsed.value("cert")
         key = parsed.value("key")
         requireTLS = parsed.flag("require-tls")
@@ -127,7 +137,7 @@ struct ServeCommand {
             return .success
         }
         if let name = showScenario {
-            guard let scenario = BuiltInScenarios.named(name) else {
+            guard let scenario = BuiltInScenarios.named(name) ?? Lesson.scenarios.first(where: { $0.name == name.lowercased() }) else {
                 throw ShellError(Words["serve-no-such-scenario", ["name": VisibleTextShort.of(name)]], status: .usage)
             }
             Console.write(scenario.fileText, to: STDOUT_FILENO)
@@ -149,7 +159,12 @@ struct ServeCommand {
         Console.out("  account: \(options.configuration.user) / \(password == nil && ProcessInfo.processInfo.environment["SMTPSH_PRACTICE_PASSWORD"] == nil ? options.configuration.password : "(as given)")   style: \(options.configuration.style.rawValue)   \(listening.certificate)")
         for rule in options.configuration.rules { Console.out("  rule: \(rule)") }
         Self.warnAboutRules(options.configuration)
+        if !options.configuration.accounts.isEmpty {
+            Console.out("  accounts: \(options.configuration.accounts.count) from \(accountsFile ?? "?")")
+        }
+        if anyUser { Console.out("  any user name logs in with the practice password") }
         Console.out("  messages: \(maildir.map { "stored in \($0)" } ?? "logged only (use --maildir to keep them)")")
+        if let logDirectory { Console.out("  session logs: one file per session in \(logDirectory)") }
         let files = scenario.filter { BuiltInScenarios.named($0) == nil }
         if !files.isEmpty {
             Console.out("  rules reloaded when \(files.joined(separator: ", ")) change\(files.count == 1 ? "s" : "") (or on SIGHUP)")
@@ -207,6 +222,7 @@ struct ServeCommand {
             }
         }
         if let maildir { options.messageDirectory = URL(fileURLWithPath: maildir) }
+        if let logDirectory { options.sessionLogDirectory = URL(fileURLWithPath: logDirectory) }
         if !quiet {
             options.log = { line in Console.out(line) }
         }
@@ -233,6 +249,8 @@ struct ServeCommand {
         if let password = password ?? ProcessInfo.processInfo.environment["SMTPSH_PRACTICE_PASSWORD"] {
             configuration.password = password
         }
+        if let accountsFile { configuration.accounts = try Self.loadAccounts(accountsFile) }
+        if anyUser { configuration.anyUser = true }
         if requireTLS { configuration.requireTLS = true }
         if requireAuth { configuration.requireAuth = true }
         if authRequiresTLS { configuration.authRequiresTLS = true }
@@ -270,8 +288,31 @@ struct ServeCommand {
         }
     }
 
+    /// `--accounts FILE`: one account a line, the user name, blanks, the password (the rest of
+    /// the line); `#` starts a comment line. The passwords never reach the log.
+    static func loadAccounts(_ path: String) throws(ShellError) -> [String: String] {
+        guard let data = BoundedRead.contents(of: path, limit: 1_048_577), data.count <= 1_048_576,
+            let text = String(data: data, encoding: .utf8)
+        else {
+            throw ShellError(Words["usage-cannot-read", ["file": VisibleTextShort.of(path)]], status: .usage)
+        }
+        var accounts: [String: String] = [:]
+        for (number, raw) in TextLines.split(Array(text.utf8)).enumerated() {
+            let line = raw.trimmingSpaces
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            guard let blank = line.firstIndex(where: { $0 == " " || $0 == "\t" }) else {
+                throw ShellError(Words["serve-accounts-line", ["file": VisibleTextShort.of(path), "line": String(number + 1)]], status: .usage)
+            }
+            accounts[String(line[..<blank])] = line[blank...].trimmingSpaces
+        }
+        return accounts
+    }
+
+    /// A built-in scenario (the appliance's, or a lesson's server: `lesson-4`), else a file.
     static func loadScenario(_ nameOrFile: String) throws(ScenarioError) -> Scenario {
-        if let builtIn = BuiltInScenarios.named(nameOrFile) { return builtIn }
+        if let builtIn = BuiltInScenarios.named(nameOrFile) ?? Lesson.scenarios.first(where: { $0.name == nameOrFile.lowercased() }) {
+            return builtIn
+        }
         guard FileManager.default.fileExists(atPath: nameOrFile) else {
             throw ScenarioError("'\(nameOrFile)' is neither a built-in scenario (see --list-scenarios) nor a file")
         }
@@ -325,6 +366,10 @@ struct ServeCommand {
             if let hint = scenario.hint {
                 lines.append("  \(String(repeating: " ", count: width))    to see it: \(hint)")
             }
+        }
+        lines += ["", "For smtpsh learn --connect: the server a lesson needs, on a class's smtpsh serve.", ""]
+        for scenario in Lesson.scenarios {
+            lines.append("  \(DisplayWidth.padded(scenario.name, to: width))  \(scenario.description)")
         }
         return lines.joined(separator: "\n")
     }

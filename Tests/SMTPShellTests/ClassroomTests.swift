@@ -1,5 +1,6 @@
 import Foundation
 import SMTPCatalog
+import SMTPPracticeServer
 import Testing
 
 @testable import SMTPShell
@@ -131,5 +132,67 @@ import Testing
         let connect = try BinaryRunner.run(["connect", "--help"])
         #expect(connect.stdout.contains("--large"), "\(connect.stdout)")
         #expect(connect.stdout.contains("--compact"), "\(connect.stdout)")
+    }
+}
+
+/// `smtpsh learn --connect`: the lessons against the teacher's server; `smtpsh demo`'s
+/// `:stored`.
+@Suite struct ClassServerLessonTests {
+    @Test func aLessonAgainstTheTeachersServer() async throws {
+        try await PipedSessionTests.withServer { port, _ in
+            let result = try BinaryRunner.run(
+                ["learn", "--lesson", "2", "--connect", "127.0.0.1:\(port)", "--no-explain"],
+                stdin: Data(ClassroomTests.lesson2Rest.replacingOccurrences(of: "MAIL", with: "EHLO learner.example\nMAIL", options: [], range: nil).utf8))
+            #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+            #expect(result.stdout.contains("Connected to 127.0.0.1:\(port)"), "\(result.stdout)")
+            #expect(result.stdout.contains("Lesson 2 complete"), "\(result.stdout)")
+        }
+    }
+
+    /// Lesson 4 needs the teacher's server set up as `lesson-4`: said, and it then works.
+    @Test func lessonFourAgainstAServerSetUpForIt() async throws {
+        var configuration = PracticeServerConfigurationForTests.lesson4()
+        configuration.idleTimeout = nil
+        try await PipedSessionTests.withServer({ $0.configuration = configuration }) { port, _ in
+            let result = try BinaryRunner.run(
+                ["learn", "--lesson", "4", "--connect", "127.0.0.1:\(port)", "--no-explain"], stdin: Data(LessonTests.scripts[3].utf8))
+            #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+            #expect(result.stdout.contains("the teacher's server must run with smtpsh serve --scenario lesson-4"), "\(result.stdout)")
+            #expect(result.stdout.contains("Lesson 4 complete"), "\(result.stdout)")
+        }
+        let shown = try BinaryRunner.run(["serve", "--show-scenario", "lesson-4"])
+        #expect(shown.stdout.contains("on RCPT <full@example.org>: 452 4.2.2"), "\(shown.stdout)")
+    }
+
+    /// A student's own account: the lesson's :auth line follows --user.
+    @Test func aStudentsOwnAccount() async throws {
+        try await PipedSessionTests.withServer({ $0.configuration.accounts = ["alice": "alice-pw"] }) { port, _ in
+            let result = try BinaryRunner.run(
+                ["learn", "--lesson", "5", "--connect", "127.0.0.1:\(port)", "--user", "alice", "--auth-insecure", "--no-explain"],
+                stdin: Data("EHLO learner.example\nSTARTTLS\nEHLO learner.example\n:auth plain alice\nQUIT\n".utf8),
+                environment: ["SMTPSH_PASSWORD": "alice-pw"])
+            #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+            #expect(result.stdout.contains("      :auth plain alice"), "\(result.stdout)")
+            #expect(result.stdout.contains("235 2.7.0"), "\(result.stdout)")
+        }
+    }
+
+    @Test func demoShowsTheStoredMessage() throws {
+        let result = try BinaryRunner.run(
+            ["demo", "--no-explain"],
+            stdin: Data(":stored\nEHLO me.example\nMAIL FROM:<alice@example.org>\nRCPT TO:<bob@example.org>\nDATA\nSubject: hi\n\n..dotted\n.\n:stored\nQUIT\n".utf8))
+        #expect(result.status == 0, "\(result.stdout)")
+        #expect(result.stdout.contains("=== No message stored yet"), "\(result.stdout)")
+        #expect(result.stdout.contains("=== The last message, as the server stored it"), "\(result.stdout)")
+        #expect(result.stdout.contains("    │ Return-Path: <alice@example.org>\n    │ X-Envelope-To: <bob@example.org>\n    │ Received: from me.example"), "\(result.stdout)")
+        #expect(result.stdout.contains("    │ Subject: hi\n    │ \n    │ ..dotted"), "\(result.stdout)")
+    }
+}
+
+enum PracticeServerConfigurationForTests {
+    static func lesson4() -> PracticeServerConfiguration {
+        var configuration = PracticeServerConfiguration()
+        try! configuration.apply(Scenario(parsing: Lesson.errorsServer, defaultName: "lesson-4"))
+        return configuration
     }
 }

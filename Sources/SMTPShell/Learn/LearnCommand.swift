@@ -40,6 +40,7 @@ struct LearnCommand {
             .value("user", "name", help: "option-learn-user"),
             .value("password-file", "file", help: "option-password-file"),
             .flag("auth-insecure", help: "option-auth-insecure"),
+            .value("ca", "file", help: "option-ca"),
             .value("lang", "languages", help: "option-lang"),
             .value("color", "when", help: "option-color"),
             .value("timeout", "seconds", help: "option-timeout"),

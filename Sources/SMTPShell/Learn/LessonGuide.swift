@@ -385,12 +385,7 @@ final class LessonGuide: @unchecked Sendable {
     /// "The message as the server stored it": its trace lines, then the message, with what
     /// is worth a remark (a doubled dot removed, a header in raw UTF-8, QUIT as text).
     private func storedView(_ message: ReceivedMessage) -> [String] {
-        let host = server?.hostname ?? "practice.localhost"
-        let text = MessageStore.traceHeaders(for: message, host: host) + String(decoding: message.content, as: UTF8.self)
-        var lines = TextLines.split(Array(text.utf8))
-        if lines.last == "" { lines.removeLast() }
-        var shown = lines.prefix(24).map { VisibleText.escape($0) }
-        if lines.count > 24 { shown.append(Words.text("lesson-stored-more", in: languages[0], ["count": String(lines.count - 24)])) }
+        let shown = StoredMessageView.lines(message, host: server?.hostname ?? "practice.localhost", language: languages[0])
         var output = [""] + style.note(say("lesson-stored-heading")) + style.stored(shown)
         let body = String(decoding: message.content, as: UTF8.self)
         let (headers, bodyLines) = Self.split(body)
@@ -437,6 +432,19 @@ final class LessonGuide: @unchecked Sendable {
 
     static func domain(_ address: String) -> String {
         address.lastIndex(of: "@").map { String(address[address.index(after: $0)...]) } ?? address
+    }
+}
+
+/// "The message as the server stored it": the trace lines the server put on top (the
+/// envelope, `Received`), then the message as received, escaped, at most 24 lines.
+enum StoredMessageView {
+    static func lines(_ message: ReceivedMessage, host: String, language: Language, limit: Int = 24) -> [String] {
+        let text = MessageStore.traceHeaders(for: message, host: host) + String(decoding: message.content, as: UTF8.self)
+        var lines = TextLines.split(Array(text.utf8))
+        if lines.last == "" { lines.removeLast() }
+        var shown = lines.prefix(limit).map { VisibleText.escape($0) }
+        if lines.count > limit { shown.append(Words.text("lesson-stored-more", in: language, ["count": String(lines.count - limit)])) }
+        return shown
     }
 }
 
