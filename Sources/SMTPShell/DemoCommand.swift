@@ -64,7 +64,7 @@ struct DemoCommand {
         var runner = SessionRunner(
             address: ServerAddress(host: "127.0.0.1", port: connection.implicitTLS ? listening.tlsPort ?? listening.port : listening.port),
             options: connection,
-            welcome: Self.welcome(port: listening.port, renderer: renderer, configuration: configuration)
+            welcome: Self.welcome(port: listening.port, renderer: renderer, configuration: configuration, languages: connection.languages)
         )
         // `:stored`: the last message, as the server stored it.
         let host = configuration.hostname
@@ -90,10 +90,17 @@ struct DemoCommand {
         Console.out(Renderer(color: color).warning(Words["practice-idle-hung-up", ["duration": SpokenDuration.of(seconds)]]))
     }
 
-    /// The screen before the first prompt, in the user's language: what runs, what to type.
-    static func welcome(port: Int, renderer: Renderer, configuration: PracticeServerConfiguration) -> [String] {
+    /// The screen before the first prompt, in the user's language (`--lang en,ja`: in each,
+    /// the first one's line, then the others'): what runs, what to type.
+    static func welcome(
+        port: Int, renderer: Renderer, configuration: PracticeServerConfiguration, languages: [Language] = [Words.language]
+    ) -> [String] {
+        let languages = languages.isEmpty ? [Words.language] : languages
         let bold = renderer.color ? "\u{1B}[1m" : ""
         let reset = renderer.color ? "\u{1B}[0m" : ""
+        func said(_ name: String, _ values: [String: String] = [:]) -> [String] {
+            languages.map { Words.text(name, in: $0, values) }
+        }
         let steps: [(String, String)] = [
             ("EHLO me.example", "demo-step-ehlo"),
             ("MAIL FROM:<alice@example.org>", "demo-step-mail"),
@@ -102,31 +109,31 @@ struct DemoCommand {
             (".", "demo-step-dot"),
             ("QUIT", "demo-step-quit"),
         ]
-        var lines = [
-            "",
-            Words["help-title", ["command": "\(bold)smtpsh demo\(reset)", "abstract": Words["demo-running", ["address": "127.0.0.1:\(port)"]]]],
-            Words["demo-type-these"],
-            "",
-        ]
+        var lines = [""]
+        lines += languages.map { language in
+            Words.text("help-title", in: language, [
+                "command": "\(bold)smtpsh demo\(reset)",
+                "abstract": Words.text("demo-running", in: language, ["address": "127.0.0.1:\(port)"]),
+            ])
+        }
+        lines += said("demo-type-these") + [""]
         for (command, meaning) in steps {
             let padding = String(repeating: " ", count: max(33 - command.count, 1))
-            lines.append("    \(bold)\(command)\(reset)" + padding + renderer.dim(Words[meaning]))
-        }
-        lines += [
-            "",
-            renderer.dim(Words["demo-help-line"]),
-            renderer.dim(Words["demo-stored-line"]),
-        ]
-        // Only what works: a scenario may switch AUTH off.
-        if configuration.offersAuth {
-            lines.append(renderer.dim(Words["demo-account-line", ["user": configuration.user, "password": configuration.password]]))
+            for (index, text) in said(meaning).enumerated() {
+                let column = index == 0 ? "    \(bold)\(command)\(reset)" + padding : String(repeating: " ", count: 4 + command.count + padding.count)
+                lines.append(column + renderer.dim(text))
+            }
         }
         lines.append("")
-        if !configuration.rules.isEmpty {
-            lines.insert(
-                renderer.dim(Words["demo-rules", ["rules": configuration.rules.map(\.description).joined(separator: "; ")]]),
-                at: lines.count - 1)
+        lines += (said("demo-help-line") + said("demo-stored-line")).map(renderer.dim)
+        // Only what works: a scenario may switch AUTH off.
+        if configuration.offersAuth {
+            lines += said("demo-account-line", ["user": configuration.user, "password": configuration.password]).map(renderer.dim)
         }
+        if !configuration.rules.isEmpty {
+            lines += said("demo-rules", ["rules": configuration.rules.map(\.description).joined(separator: "; ")]).map(renderer.dim)
+        }
+        lines.append("")
         return lines
     }
 }
