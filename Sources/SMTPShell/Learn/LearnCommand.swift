@@ -200,7 +200,10 @@ struct LearnCommand {
                 // At a terminal, the next lesson waits until the learner has read this one's end.
                 if isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1 {
                     Console.out(Words["lesson-press-enter", ["title": next.title.text(in: languages[0])]])
-                    guard Swift.readLine() != nil else { break }
+                    guard Swift.readLine() != nil else {
+                        Console.out(Words["lesson-stopped-here"])
+                        break
+                    }
                 }
             } else if let number = lesson.number, number < Lesson.all.count, !continues {
                 let next = Lesson.all[number]
