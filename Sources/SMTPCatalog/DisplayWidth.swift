@@ -32,6 +32,22 @@ public enum DisplayWidth {
         text + String(repeating: " ", count: max(0, columns - of(text)))
     }
 
+    /// `text` cut to `columns` (a kanji counts two), with `…` where it was cut.
+    public static func fitted(_ text: String, to columns: Int) -> String {
+        guard of(text) > columns else { return text }
+        guard columns > 1 else { return columns == 1 ? "…" : "" }
+        var result = ""
+        var width = 0
+        for character in text {
+            let characterWidth = of(String(character))
+            if width + characterWidth > columns - 1 { break }
+            result.append(character)
+            width += characterWidth
+        }
+        while result.last == " " { result.removeLast() }
+        return result + "…"
+    }
+
     public static func of(_ text: some StringProtocol) -> Int {
         // Printable ASCII (most of what smtpsh prints): a column a byte.
         if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return text.utf8.count }

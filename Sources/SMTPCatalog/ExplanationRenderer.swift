@@ -24,6 +24,10 @@ public struct ExplanationRenderer: Sendable {
     public var languages: [Language]
     /// Where the words of the layout (`hint:`) come from.
     public var catalog: Catalog
+    /// One line per part, no hints, each text cut to the line with `…` (the brief EHLO of a
+    /// projector); with several languages, their texts side by side (` / `) when they fit,
+    /// else one line each.
+    public var compact = false
 
     /// Labels wider than this go on a line of their own.
     static let maximumLabelWidth = 20
@@ -37,7 +41,43 @@ public struct ExplanationRenderer: Sendable {
 
     /// The lines to print, without line ends.
     public func render(_ explanation: Explanation) -> [String] {
-        languages.flatMap { render(explanation, in: $0) }
+        if compact { return renderCompact(explanation) }
+        return languages.flatMap { render(explanation, in: $0) }
+    }
+
+    /// ``compact``: `SIZE        messages up to 52 MB`.
+    func renderCompact(_ explanation: Explanation) -> [String] {
+        let columns = max(columns, 20)
+        let indent = min(max(indent, 0), columns / 4)
+        let labelWidth = min(
+            explanation.parts.map { DisplayWidth.of($0.label) }.filter { $0 <= Self.maximumLabelWidth }.max() ?? 0,
+            (columns - indent) / 2 - 2)
+        let textColumn = indent + labelWidth + 2
+        let width = columns - textColumn
+        var output: [String] = []
+        for part in explanation.parts {
+            let label = DisplayWidth.fitted(part.label, to: labelWidth)
+            let prefix = String(repeating: " ", count: indent) + label
+                + String(repeating: " ", count: max(labelWidth - DisplayWidth.of(label), 0) + 2)
+            let texts = languages.compactMap { part.meaning[$0] }.map(Self.firstSentence)
+            let joined = texts.joined(separator: " / ")
+            if DisplayWidth.of(joined) <= width || texts.count < 2 {
+                output.append(prefix + DisplayWidth.fitted(joined, to: width))
+            } else {
+                for (index, text) in texts.enumerated() {
+                    let start = index == 0 ? prefix : String(repeating: " ", count: textColumn)
+                    output.append(start + DisplayWidth.fitted(text, to: width))
+                }
+            }
+        }
+        return output
+    }
+
+    /// The first sentence of a meaning (a brief is one already).
+    static func firstSentence(_ text: String) -> String {
+        if let end = text.firstRange(of: "。") { return String(text[..<end.upperBound]) }
+        if let end = text.firstRange(of: ". ") { return String(text[..<end.lowerBound]) + "." }
+        return text
     }
 
     /// One language's block.

@@ -1,5 +1,6 @@
-/// The scenarios `smtpsh serve --list-scenarios` lists: the security appliance of the seed
-/// documents, with each of its documented 4xx/5xx replies at the command where it occurs.
+/// The scenarios `smtpsh serve --list-scenarios` lists: a mail-security gateway (an
+/// "appliance" that filters mail in front of an organisation's mail servers, `my_esa.local`),
+/// with each 4xx/5xx reply its documentation lists, at the command where it occurs.
 ///
 /// Replies the appliance gives to a learner's mistakes (`503 #5.5.1 MAIL first`) need no
 /// rule: the `appliance` style sends them when the mistake is made; those scenarios only
@@ -54,8 +55,8 @@ public enum BuiltInScenarios {
                   rules: ["MAIL: 452 #4.3.1 server resources low - try again later"]),
         appliance("temporary-system-error", "The message is refused at the final dot with a temporary system error.",
                   rules: ["DOT: 452 #4.3.1 temporary system error (12)"]),
-        appliance("too-many-recipients", "Only two recipients per message; the third and later ones are refused.",
-                  rules: ["RCPT 3+: 452 #4.5.3 Too many recipients"]),
+        appliance("too-many-recipients", "Only two recipients per message; the third and later ones are refused (a new message may have two more).",
+                  rules: ["RCPT 3+ per message: 452 #4.5.3 Too many recipients"]),
         appliance("tls-unavailable", "STARTTLS is advertised but refused for a temporary reason.",
                   rules: ["STARTTLS: 454 TLS not available due to a temporary reason"]),
         // 5xx a learner provokes
@@ -70,8 +71,8 @@ public enum BuiltInScenarios {
                   rules: ["MAIL: 501 Unknown option {arg}"]),
         appliance("unknown-value", "An unknown value on RCPT TO is refused.",
                   rules: ["RCPT: 501 Unknown value {arg}"]),
-        appliance("auth-not-available", "AUTH is not offered on this listener.",
-                  rules: ["AUTH: 503 #5.3.3 AUTH not available"]),
+        appliance("auth-not-available", "AUTH is not offered on this listener: EHLO lists no AUTH, and AUTH gets 503 #5.3.3 AUTH not available.",
+                  settings: ["auth": "no"], hint: "type AUTH PLAIN after EHLO"),
         appliance("auth-during-transaction", "503 #5.5.0 AUTH not permitted during a mail transaction",
                   hint: "type MAIL FROM:<a@example.org>, then AUTH PLAIN"),
         appliance("already-authenticated", "503 #5.5.0 Already authenticated",
@@ -116,7 +117,8 @@ public enum BuiltInScenarios {
                   rules: ["DOT: 554 #5.3.0 Server Error"]),
         appliance("too-many-hops", "The message has looped through too many servers.", rules: ["DOT: 554 Too Many Hops"]),
         appliance("bare-lf", "554 message body contains illegal bare CR/LF characters.",
-                  settings: ["reject-bare-lf": "yes"], hint: "send a message with a line ending in LF alone"),
+                  settings: ["reject-bare-lf": "yes"],
+                  hint: "send a message with a line ending in LF alone; smtpsh always sends CRLF, so use printf and nc as Docs/practice-server.md shows"),
     ]
 
     public static func named(_ name: String) -> Scenario? {

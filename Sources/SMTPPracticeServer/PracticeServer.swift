@@ -29,19 +29,43 @@ public final class PracticeServer: Sendable {
         public var tlsMaterial: TLSMaterial?
         /// Where to store messages; `nil` keeps them in the log only.
         public var messageDirectory: URL?
+        /// A log file per session in this directory (`--log-dir`), besides ``log``.
+        public var sessionLogDirectory: URL?
         /// Receives each log line (both sides of every session); `nil` for silence.
         public var log: (@Sendable (String) -> Void)?
         /// Called on the event loop for every accepted message (after it is stored).
         public var accepted: (@Sendable (ReceivedMessage) -> Void)?
+        /// Called on the event loop when something ends a session that its client did not
+        /// ask for (``Event``): what `smtpsh learn` and `smtpsh demo` tell the learner.
+        public var events: (@Sendable (Event) -> Void)?
+        /// Every timer of the server (greeting delay, `TIME` rules, idle limit) runs this
+        /// many times as long: tests set it below 1 (`SMTPSH_TEST_TIME_SCALE`) to check
+        /// what happens after five minutes without waiting five minutes.
+        public var timeScale: Double = 1
 
         public init() {}
     }
 
+    /// What happened to a session, for the program that runs the server.
+    public enum Event: Hashable, Sendable {
+        /// The session was closed after this many seconds of silence (421).
+        case idleTimeout(session: Int, seconds: Double)
+    }
+
     /// What every session's handler shares.
     struct SessionContext: Sendable {
-        var configuration: PracticeServerConfiguration
+        /// The configuration now: sessions take the newest one before each command.
+        var live: LiveConfiguration
         var log: (@Sendable (String) -> Void)?
         var accepted: (@Sendable (ReceivedMessage) -> Void)?
+        var events: (@Sendable (Event) -> Void)?
+        var timeScale: Double
+        var logDirectory: URL?
+
+        /// A delay of the configuration, in the server's time scale.
+        func delay(_ seconds: Double) -> TimeAmount {
+            .nanoseconds(Int64(min(max(seconds * timeScale, 0), 86400 * 2) * 1e9))
+        }
         var store: MessageStore
         var threadPool: NIOThreadPool
         var makeSSLContext: @Sendable () throws -> NIOSSLContext
@@ -54,6 +78,7 @@ public final class PracticeServer: Sendable {
     private let ownsGroup: Bool
     private let threadPool: NIOThreadPool
     private let state = NIOLockedValueBox(State())
+    private let live = LiveConfiguration()
 
     private struct State {
         var channels: [Channel] = []
@@ -82,10 +107,17 @@ public final class PracticeServer: Sendable {
         let sslContext = try material.makeContext()
         configuration.tlsAvailable = true
         let store = try MessageStore(directory: options.messageDirectory)
+        if let logs = options.sessionLogDirectory {
+            try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
+        }
+        live.replace(configuration)
         let context = SessionContext(
-            configuration: configuration,
+            live: live,
             log: options.log,
             accepted: options.accepted,
+            events: options.events,
+            timeScale: options.timeScale > 0 ? options.timeScale : 1,
+            logDirectory: options.sessionLogDirectory,
             store: store,
             threadPool: threadPool,
             makeSSLContext: { sslContext }
@@ -109,7 +141,7 @@ public final class PracticeServer: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     let number = server.nextSessionNumber()
                     let session = ServerSession(
-                        configuration: context.configuration,
+                        configuration: context.live.current.configuration,
                         tls: tls != nil,
                         clientAddress: channel.remoteAddress?.ipAddress ?? "unknown",
                         messageIDs: { server.nextMessageID() },
@@ -128,7 +160,7 @@ public final class PracticeServer: Sendable {
             state.withLockedValue { $0.channels.append(channel) }
             return channel
         } catch {
-            throw PracticeServerError("cannot listen on \(options.host) port \(port): \(error)")
+            throw PracticeServerError(listening: options.host, port: port, error: error)
         }
     }
 
@@ -144,6 +176,18 @@ public final class PracticeServer: Sendable {
             $0.messageCounter += 1
             return String($0.messageCounter)
         }
+    }
+
+    /// The rules and settings in force.
+    public var configuration: PracticeServerConfiguration { live.current.configuration }
+
+    /// New rules and settings while the server runs (a teacher's file reloaded): every
+    /// session, connected or not, uses them from its next command on; nobody is disconnected.
+    /// What TLS needs (the certificate) stays as it was at start.
+    public func reconfigure(_ configuration: PracticeServerConfiguration) {
+        var configuration = configuration
+        configuration.tlsAvailable = live.current.configuration.tlsAvailable
+        live.replace(configuration)
     }
 
     /// Stops listening and closes the listeners (sessions in progress end with the group).
@@ -170,7 +214,58 @@ public final class PracticeServer: Sendable {
     }
 }
 
+/// Why the server could not start: the common cases by name, so that the program running
+/// it can say what to do in the user's language (`--port 0` for a port that is taken).
+/// The configuration the server's sessions share, with a generation number that says when
+/// it changed.
+final class LiveConfiguration: Sendable {
+    private let box = NIOLockedValueBox((generation: 0, configuration: PracticeServerConfiguration()))
+
+    var current: (generation: Int, configuration: PracticeServerConfiguration) { box.withLockedValue { $0 } }
+
+    func replace(_ configuration: PracticeServerConfiguration) {
+        box.withLockedValue { $0 = ($0.generation + 1, configuration) }
+    }
+
+    /// The configuration if it changed since `generation`.
+    func newer(than generation: Int) -> (generation: Int, configuration: PracticeServerConfiguration)? {
+        box.withLockedValue { $0.generation > generation ? $0 : nil }
+    }
+}
+
 public struct PracticeServerError: Error, CustomStringConvertible, Sendable {
-    public var description: String
-    init(_ description: String) { self.description = description }
+    public enum Kind: Hashable, Sendable {
+        /// Another program listens on the port (EADDRINUSE).
+        case addressInUse
+        /// Ports below 1024 need privileges (EACCES).
+        case permissionDenied
+        /// The address to listen on is not one of this machine's (EADDRNOTAVAIL).
+        case addressNotAvailable
+        case other
+    }
+
+    public var kind: Kind
+    public var host: String
+    public var port: Int
+    /// The system's reason, in English, without the library's function names.
+    public var reason: String
+
+    init(listening host: String, port: Int, error: Error) {
+        self.host = host
+        self.port = port
+        if let error = error as? IOError {
+            switch error.errnoCode {
+            case EADDRINUSE: kind = .addressInUse
+            case EACCES: kind = .permissionDenied
+            case EADDRNOTAVAIL: kind = .addressNotAvailable
+            default: kind = .other
+            }
+            reason = String(cString: strerror(error.errnoCode))
+        } else {
+            kind = .other
+            reason = "\(error)"
+        }
+    }
+
+    public var description: String { "cannot listen on \(host) port \(port): \(reason)" }
 }

@@ -8,9 +8,20 @@ public struct PracticeServerConfiguration: Sendable {
     /// The practice account for AUTH (documented default: student / practice).
     public var user = "student"
     public var password = "practice"
+    /// More accounts, a student each (`--accounts FILE`): user name → password.
+    public var accounts: [String: String] = [:]
+    /// Any user name logs in with the practice password (`--any-user`): each student under
+    /// a name of their own, which the session's log file takes.
+    public var anyUser = false
     /// Largest message accepted, in octets (advertised as SIZE).
     public var maximumMessageSize: UInt64 = 52_428_800
+    /// Recipients accepted per message (the 452 after them counts accepted recipients only).
     public var maximumRecipients = 100
+    /// The domains the server takes mail for; a recipient elsewhere is refused (550 5.7.1
+    /// relay access denied) unless the client logged in. `nil`: every domain is local.
+    public var localDomains: Set<String>?
+    /// Whether EHLO lists AUTH and AUTH works (`auth: no` in a scenario).
+    public var offersAuth = true
     /// Longest command line accepted, without CRLF (RFC 5321 says 510; AUTH lines need more).
     public var maximumLineLength = 4096
     /// Refuse mail commands until STARTTLS (530).
@@ -23,8 +34,9 @@ public struct PracticeServerConfiguration: Sendable {
     public var rejectBareLineFeed = false
     /// Wait this long before the greeting; a client that talks first is refused (early talker).
     public var greetingDelay: Double = 0
-    /// Close an idle session after this many seconds (421).
-    public var idleTimeout: Double = 300
+    /// Close an idle session after this many seconds (421); `nil`: never (`smtpsh learn` and
+    /// `smtpsh demo`, where a class may listen to the teacher for a long while).
+    public var idleTimeout: Double? = 300
     /// Unrecognised commands allowed before the server hangs up.
     public var maximumBadCommands = 20
     /// Whether TLS can be offered (a certificate is available).
@@ -32,14 +44,30 @@ public struct PracticeServerConfiguration: Sendable {
 
     public init() {}
 
-    /// Applies a scenario: its style, host name, settings and rules (added before existing ones).
+    /// The password a user logs in with, or `nil` when there is no such account.
+    public func password(for name: String) -> String? {
+        if let own = accounts[name] { return own }
+        return name == user || (anyUser && !name.isEmpty) ? password : nil
+    }
+
+    /// Applies a scenario: its style, host name, settings and rules (after the rules already
+    /// there: `--on` rules, then each scenario's in the order given; the first match wins).
     public mutating func apply(_ scenario: Scenario) throws(ScenarioError) {
         if let style = scenario.style { self.style = style }
         if let hostname = scenario.hostname { self.hostname = hostname }
         for (key, value) in scenario.settings.sorted(by: { $0.key < $1.key }) {
             try apply(setting: key, value: value)
         }
-        rules = scenario.rules + rules
+        rules += scenario.rules
+    }
+
+    /// `example.org, example.com`: the domains the server takes mail for.
+    public mutating func setLocalDomains(_ value: String) throws(ScenarioError) {
+        let domains = value.split(whereSeparator: { $0 == "," || $0 == " " }).map { $0.lowercased() }
+        guard !domains.isEmpty, domains.allSatisfy({ !$0.contains("@") && !$0.contains("<") }) else {
+            throw ScenarioError("local-domains must be domain names separated by commas, found '\(value)'")
+        }
+        localDomains = Set(domains)
     }
 
     public mutating func apply(setting key: String, value: String) throws(ScenarioError) {
@@ -64,7 +92,15 @@ public struct PracticeServerConfiguration: Sendable {
         case "max-recipients": maximumRecipients = max(1, Int(min(try number(), 1_000_000)))
         case "max-size": maximumMessageSize = UInt64(min(try number(), 1e15))
         case "greeting-delay": greetingDelay = min(try number(), 600)
-        case "idle-timeout": idleTimeout = max(0.1, min(try number(), 86400))
+        case "idle-timeout":
+            // `none` (or 0): no limit, as `learn` and `demo` have by default.
+            if ["none", "off", "no", "0"].contains(value.lowercased()) {
+                idleTimeout = nil
+            } else {
+                idleTimeout = max(0.1, min(try number(), 86400))
+            }
+        case "local-domains": try setLocalDomains(value)
+        case "auth": offersAuth = try flag()
         case "user": user = value
         case "password": password = value
         default: throw ScenarioError("unknown setting '\(key)'")

@@ -19,7 +19,7 @@ public enum ReplyKind: String, Hashable, Sendable, CaseIterable {
     case unknownCommand, lineTooLong, syntaxError, parameterSyntax, ehloNeedsDomain
     case heloFirst, mailFirst, rcptFirst, nestedMail, dataAfterBDAT
     case unknownParameter, addressNeedsSMTPUTF8, startTLSRequired, authRequired
-    case messageTooBig, declaredSizeTooBig, tooManyRecipients
+    case messageTooBig, declaredSizeTooBig, tooManyRecipients, relayDenied
     case bareLineFeed, bareLineFeedInData, earlyTalker, idleTimeout, tooManyBadCommands
 }
 
@@ -137,6 +137,7 @@ public enum ReplyStyle: String, Hashable, Sendable, CaseIterable {
         .messageTooBig: "552 5.3.4 Message size exceeds fixed limit of {size} octets",
         .declaredSizeTooBig: "552 5.3.4 Message size exceeds fixed limit of {size} octets",
         .tooManyRecipients: "452 4.5.3 Too many recipients",
+        .relayDenied: "550 5.7.1 <{arg}>: Relay access denied",
         .bareLineFeed: "521 5.5.2 {host} Error: bare <LF> received",
         .bareLineFeedInData: "521 5.5.2 {host} Error: bare <LF> received",
         .earlyTalker: "554 5.5.0 {host} SMTP synchronization error: input before the greeting",

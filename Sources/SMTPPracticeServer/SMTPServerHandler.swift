@@ -28,35 +28,57 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var timers: [Scheduled<Void>] = []
     private var idleTimer: Scheduled<Void>?
     private var inTransaction = false
+    /// The generation of the shared configuration this session runs with.
+    private var generation: Int
 
     init(session: ServerSession, context: PracticeServer.SessionContext, number: Int) {
         self.session = session
         self.context = context
         self.number = number
+        generation = context.live.current.generation
     }
 
-    /// Builds the log line only when someone reads the log (not under --quiet).
+    /// `--log-dir`: this session's own log file.
+    private var logFile: SessionLogFile?
+
+    /// Builds the log line only when someone reads the log (not under --quiet, or a file).
     private func log(_ text: @autoclosure () -> String) {
-        guard let log = context.log else { return }
-        log("[\(number)] \(text())")
+        guard context.log != nil || logFile != nil else { return }
+        let line = text()
+        context.log?("[\(number)] \(line)")
+        logFile?.write(line)
+    }
+
+    /// The log file takes the name of who the client is, once known.
+    private func nameLogFile() {
+        guard let logFile else { return }
+        if let user = session.authenticatedUser {
+            logFile.name(user)
+        } else if let name = session.clientName, !name.isEmpty {
+            logFile.name(name)
+        }
     }
 
     func channelActive(context channelContext: ChannelHandlerContext) {
-        let peer = channelContext.remoteAddress?.description ?? "?"
+        if let directory = context.logDirectory {
+            logFile = SessionLogFile(directory: directory, number: number, clientAddress: session.clientAddress)
+        }
+        // `127.0.0.1:35638`, `[::1]:35638` (not NIO's `[IPv4]127.0.0.1/127.0.0.1:35638`).
+        let peer = channelContext.remoteAddress.map(Self.display) ?? "?"
         log("-- connection from \(peer)\(session.tls ? " (TLS port)" : "")")
         let loop = channelContext.eventLoop
         let handlerBox = NIOLoopBound(self, eventLoop: loop)
         let contextBox = NIOLoopBound(channelContext, eventLoop: loop)
-        let delay = self.context.configuration.greetingDelay
+        let delay = session.configuration.greetingDelay
         if delay > 0 {
-            timers.append(loop.scheduleTask(in: .nanoseconds(Int64(delay * 1e9))) {
+            timers.append(loop.scheduleTask(in: context.delay(delay)) {
                 handlerBox.value.perform(handlerBox.value.session.greet(), contextBox.value)
             })
         } else {
             perform(session.greet(), channelContext)
         }
         for (seconds, index) in session.timedRules {
-            timers.append(loop.scheduleTask(in: .nanoseconds(Int64(seconds * 1e9))) {
+            timers.append(loop.scheduleTask(in: context.delay(seconds)) {
                 handlerBox.value.perform(handlerBox.value.session.timeElapsed(ruleIndex: index), contextBox.value)
             })
         }
@@ -71,12 +93,18 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
             log("-- the client disconnected in the middle of a message: nothing was stored")
         }
         log("-- connection closed")
+        logFile?.close()
         channelContext.fireChannelInactive()
     }
 
     func channelRead(context channelContext: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
         let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
+        // Rules reloaded since the last command apply from this one on.
+        if let newer = context.live.newer(than: generation) {
+            generation = newer.generation
+            session.reconfigure(newer.configuration)
+        }
         resetIdleTimer(channelContext)
         perform(session.receive(bytes), channelContext)
     }
@@ -99,10 +127,21 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
         let loop = channelContext.eventLoop
         let handlerBox = NIOLoopBound(self, eventLoop: loop)
         let contextBox = NIOLoopBound(channelContext, eventLoop: loop)
-        let seconds = context.configuration.idleTimeout
-        idleTimer = loop.scheduleTask(in: .nanoseconds(Int64(seconds * 1e9))) {
-            handlerBox.value.perform(handlerBox.value.session.idleTimedOut(), contextBox.value)
+        // No limit (`learn`, `demo`): a class may listen to the teacher for an hour.
+        guard let seconds = session.configuration.idleTimeout else { return }
+        let number = self.number
+        idleTimer = loop.scheduleTask(in: context.delay(seconds)) {
+            let handler = handlerBox.value
+            // Told before the 421 goes out: whoever hears about it knows why the connection ends.
+            handler.context.events?(.idleTimeout(session: number, seconds: seconds))
+            handler.perform(handler.session.idleTimedOut(), contextBox.value)
         }
+    }
+
+    static func display(_ address: SocketAddress) -> String {
+        guard let ip = address.ipAddress else { return address.description }
+        let host = ip.contains(":") ? "[\(ip)]" : ip
+        return address.port.map { "\(host):\($0)" } ?? host
     }
 
     // MARK: - Actions
@@ -110,6 +149,7 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func perform(_ actions: [ServerSession.Action], _ channelContext: ChannelHandlerContext) {
         queue += actions
         drain(channelContext)
+        nameLogFile()
     }
 
     private func drain(_ channelContext: ChannelHandlerContext) {
@@ -172,7 +212,7 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
         let handlerBox = NIOLoopBound(self, eventLoop: loop)
         let contextBox = NIOLoopBound(channelContext, eventLoop: loop)
         let store = context.store
-        let host = context.configuration.hostname
+        let host = session.configuration.hostname
         // Without a directory there is nothing to write: no trip to the thread pool.
         let future: EventLoopFuture<URL?> =
             store.directory == nil

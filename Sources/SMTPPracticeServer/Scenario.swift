@@ -14,10 +14,18 @@ import SMTPCore
 /// ```
 /// on RCPT: 452 #4.3.1 queue full                       every RCPT
 /// on MAIL 3 close: 421 #4.x.2 Too many messages to this session   the 3rd MAIL, then hang up
-/// on RCPT 3+: 452 #4.5.3 Too many recipients           the 3rd RCPT and later ones
+/// on RCPT 3+: 452 #4.5.3 Too many recipients           the 3rd RCPT of the session and later ones
+/// on RCPT 3+ per message: 452 #4.5.3 Too many recipients   the 3rd RCPT of each message and later ones
+/// on RCPT <nobody@example.org>: 550 5.1.1 <{arg}>: no such user   that recipient, whenever it comes
+/// on RCPT TO:<*@elsewhere.example>: 550 5.7.1 <{arg}>: Relay access denied   any address of that domain
 /// on GREETING close: 421 {host} Service not available, closing transaction channel
 /// on TIME 20 close: 421 Exceeded allowable connection time       20 s after connecting
 /// ```
+///
+/// A count (`3`, `3+`) counts the commands the rule matches: with an address, only those that
+/// give it. Counts run over the session, or over each mail transaction with `per message`
+/// (from MAIL to the end of the message, RSET or a new EHLO). The first rule that matches
+/// wins. `RCPT TO` and `MAIL FROM` may be written in full, as in a session.
 public struct ScenarioRule: Hashable, Sendable, CustomStringConvertible {
     public enum Trigger: Hashable, Sendable {
         /// Instead of the greeting.
@@ -34,7 +42,7 @@ public struct ScenarioRule: Hashable, Sendable, CustomStringConvertible {
 
     public enum Occurrence: Hashable, Sendable {
         case every
-        /// Only the n-th time in the session (1-based).
+        /// Only the n-th time (1-based).
         case nth(Int)
         /// The n-th time and every time after.
         case from(Int)
@@ -46,28 +54,88 @@ public struct ScenarioRule: Hashable, Sendable, CustomStringConvertible {
             case .from(let n): count >= n
             }
         }
+
+        /// The first count it matches.
+        var first: Int {
+            switch self {
+            case .every: 1
+            case .nth(let n), .from(let n): n
+            }
+        }
+
+    }
+
+    /// What a count counts over.
+    public enum Scope: Hashable, Sendable {
+        /// The whole session (the default).
+        case session
+        /// Each mail transaction, from MAIL to the end of the message, RSET or a new EHLO.
+        case message
+    }
+
+    /// An address a rule is for: `nobody@example.org`, or with `*` for any local part or
+    /// domain (`*@elsewhere.example`, `postmaster@*`). Compared without regard to case.
+    public struct AddressPattern: Hashable, Sendable, CustomStringConvertible {
+        public var localPart: String?
+        public var domain: String?
+
+        public init?(_ text: String) {
+            var text = Substring(text)
+            if text.hasPrefix("<") && text.hasSuffix(">") { text = text.dropFirst().dropLast() }
+            guard let at = text.lastIndex(of: "@") else { return nil }
+            let local = text[..<at], domain = text[text.index(after: at)...]
+            guard !local.isEmpty, !domain.isEmpty, !text.contains(" "), !text.contains("<"), !text.contains(">") else {
+                return nil
+            }
+            localPart = local == "*" ? nil : local.lowercased()
+            self.domain = domain == "*" ? nil : domain.lowercased()
+        }
+
+        public func matches(_ address: String) -> Bool {
+            guard let at = address.lastIndex(of: "@") else { return false }
+            if let localPart, address[..<at].lowercased() != localPart { return false }
+            if let domain, address[address.index(after: at)...].lowercased() != domain { return false }
+            return true
+        }
+
+        /// Whether every address `other` matches, this one matches too.
+        func covers(_ other: AddressPattern) -> Bool {
+            (localPart == nil || localPart == other.localPart) && (domain == nil || domain == other.domain)
+        }
+
+        public var description: String { "<\(localPart ?? "*")@\(domain ?? "*")>" }
     }
 
     public var trigger: Trigger
     public var occurrence: Occurrence
+    public var scope: Scope
+    /// Only commands that give this address (MAIL, RCPT, VRFY…).
+    public var address: AddressPattern?
     /// `CODE text`, lines separated by `\n`; may use `{host}`, `{arg}`, `{id}`.
     public var reply: String
     /// Close the connection after sending the reply.
     public var close: Bool
 
-    public init(trigger: Trigger, occurrence: Occurrence = .every, reply: String, close: Bool = false) {
+    public init(
+        trigger: Trigger, occurrence: Occurrence = .every, scope: Scope = .session, address: AddressPattern? = nil,
+        reply: String, close: Bool = false
+    ) {
         self.trigger = trigger
         self.occurrence = occurrence
+        self.scope = scope
+        self.address = address
         self.reply = reply
         self.close = close
     }
 
-    /// Parses the text after `on `: `RCPT 3+ close: 452 text`.
+    /// Parses the text after `on `: `RCPT 3+ close: 452 text`, `RCPT TO:<a@b> per message: 550 x`.
     public init(parsing text: String) throws(ScenarioError) {
-        guard let colon = text.firstIndex(of: ":") else {
-            throw ScenarioError("expected 'TRIGGER [N|N+] [close]: CODE text', found no ':'")
+        guard let colon = Self.separator(in: text) else {
+            throw ScenarioError("expected 'TRIGGER [N|N+] [per message] [close]: CODE text', found no ':'")
         }
-        var words = text[..<colon].split(separator: " ").map(String.init)
+        // `RCPT TO:<a@b>` and `MAIL FROM:<a@b>` as typed in a session: the colon is the address's.
+        var words = text[..<colon].replacing(":<", with: " <").replacing(":", with: " ")
+            .split(separator: " ").map(String.init)
         let reply = text[text.index(after: colon)...].trimmingCharacters(in: " ")
         guard !words.isEmpty else { throw ScenarioError("no trigger before ':'") }
         var close = false
@@ -75,7 +143,30 @@ public struct ScenarioRule: Hashable, Sendable, CustomStringConvertible {
             close = true
             words.removeLast()
         }
+        var scope = Scope.session
+        if words.count >= 2, words[words.count - 2].lowercased() == "per" {
+            switch words[words.count - 1].lowercased() {
+            case "message", "transaction": scope = .message
+            case "session": scope = .session
+            default:
+                throw ScenarioError("after 'per', expected 'message' or 'session', found '\(words[words.count - 1])'")
+            }
+            words.removeLast(2)
+        }
         let triggerWord = words.removeFirst().uppercased()
+        if let next = words.first?.uppercased(),
+            (triggerWord == "RCPT" && next == "TO") || (triggerWord == "MAIL" && next == "FROM")
+        {
+            words.removeFirst()
+        }
+        var address: AddressPattern?
+        if let word = words.first, word.hasPrefix("<") {
+            guard let pattern = AddressPattern(word) else {
+                throw ScenarioError("'\(word)' is not an address: write <name@domain>, <*@domain> or <name@*>")
+            }
+            address = pattern
+            words.removeFirst()
+        }
         var occurrence = Occurrence.every
         var trigger: Trigger
         switch triggerWord {
@@ -94,10 +185,15 @@ public struct ScenarioRule: Hashable, Sendable, CustomStringConvertible {
             }
             trigger = .verb(triggerWord)
         }
+        if address != nil {
+            guard case .verb = trigger else {
+                throw ScenarioError("an address goes with a command (RCPT <a@example.org>), not with \(triggerWord)")
+            }
+        }
         if let count = words.first {
             let from = count.hasSuffix("+")
             guard let n = Int(from ? String(count.dropLast()) : count), n > 0, words.count == 1 else {
-                throw ScenarioError("after the trigger, expected a count (3 or 3+) or 'close', found '\(words.joined(separator: " "))'")
+                throw ScenarioError("after the trigger, expected a count (3 or 3+), 'per message' or 'close', found '\(words.joined(separator: " "))'")
             }
             occurrence = from ? .from(n) : .nth(n)
         }
@@ -108,7 +204,27 @@ public struct ScenarioRule: Hashable, Sendable, CustomStringConvertible {
         }
         _ = code
         guard !reply.contains("\r") else { throw ScenarioError("the reply may not contain a carriage return") }
-        self.init(trigger: trigger, occurrence: occurrence, reply: reply.replacing("\\n", with: "\n"), close: close)
+        self.init(
+            trigger: trigger, occurrence: occurrence, scope: scope, address: address,
+            reply: reply.replacing("\\n", with: "\n"), close: close)
+    }
+
+    /// The colon between the trigger and the reply: the first one not followed by an address
+    /// (`RCPT TO:<a@b>: 550` has two).
+    private static func separator(in text: String) -> String.Index? {
+        var index = text.startIndex
+        var inAddress = false
+        while index < text.endIndex {
+            let character = text[index]
+            if character == "<" { inAddress = true }
+            if character == ">" { inAddress = false }
+            if character == ":" && !inAddress {
+                let rest = text[text.index(after: index)...].drop { $0 == " " }
+                if !rest.hasPrefix("<") { return index }
+            }
+            index = text.index(after: index)
+        }
+        return nil
     }
 
     public var description: String {
@@ -126,7 +242,9 @@ public struct ScenarioRule: Hashable, Sendable, CustomStringConvertible {
             case .nth(let n): " \(n)"
             case .from(let n): " \(n)+"
             }
-        return "on \(trigger)\(count)\(close ? " close" : ""): \(reply.replacing("\n", with: "\\n"))"
+        let address = self.address.map { " \($0)" } ?? ""
+        let scope = self.scope == .message ? " per message" : ""
+        return "on \(trigger)\(address)\(count)\(scope)\(close ? " close" : ""): \(reply.replacing("\n", with: "\\n"))"
     }
 }
 
@@ -172,7 +290,7 @@ public struct Scenario: Hashable, Sendable {
     /// Settings a scenario file may give (they match the `serve` options).
     public static let settingKeys: Set<String> = [
         "require-tls", "require-auth", "auth-requires-tls", "reject-bare-lf", "max-recipients", "max-size",
-        "greeting-delay", "idle-timeout", "user", "password",
+        "greeting-delay", "idle-timeout", "user", "password", "local-domains", "auth",
     ]
 
     /// Parses a scenario file. Errors carry the line number.

@@ -54,7 +54,9 @@ public struct ServerSession: Sendable {
         var bdatBareLineFeeds = 0
     }
 
-    public let configuration: PracticeServerConfiguration
+    /// What the server does; ``reconfigure(_:)`` changes it between two commands (rules
+    /// reloaded while a class is connected).
+    public private(set) var configuration: PracticeServerConfiguration
     public let clientAddress: String
     private let messageIDs: @Sendable () -> String
     private let randomToken: @Sendable () -> String
@@ -68,7 +70,10 @@ public struct ServerSession: Sendable {
     private var usedEHLO = false
     public private(set) var authenticatedUser: String?
     private var transaction: Transaction?
-    private var verbCounts: [String: Int] = [:]
+    /// How many commands each rule has matched (by index in `configuration.rules`), over the
+    /// session and over the current mail transaction (`per message`).
+    private var ruleCounts: [Int]
+    private var messageRuleCounts: [Int]
     private var badCommands = 0
     public private(set) var messagesAccepted = 0
 
@@ -80,6 +85,8 @@ public struct ServerSession: Sendable {
         randomToken: @escaping @Sendable () -> String
     ) {
         self.configuration = configuration
+        ruleCounts = Array(repeating: 0, count: configuration.rules.count)
+        messageRuleCounts = ruleCounts
         self.tls = tls
         self.clientAddress = clientAddress
         self.messageIDs = messageIDs
@@ -112,7 +119,7 @@ public struct ServerSession: Sendable {
     public mutating func greet() -> [Action] {
         guard !isClosed, !greetingSent else { return [] }
         greetingSent = true
-        if let rule = matchingRule(.greeting, count: 1) {
+        if let rule = firingRule(.greeting) {
             return ruleActions(rule, arg: "")
         }
         return [.send(reply(.greeting))]
@@ -127,7 +134,7 @@ public struct ServerSession: Sendable {
     public mutating func idleTimedOut() -> [Action] {
         guard !isClosed else { return [] }
         mode = .closed
-        return [.note("idle for \(configuration.idleTimeout.formatted) s"), .send(reply(.idleTimeout)), .close]
+        return [.note("idle for \((configuration.idleTimeout ?? 0).formatted) s"), .send(reply(.idleTimeout)), .close]
     }
 
     /// The TLS handshake after STARTTLS (or at connect on the implicit-TLS port) succeeded.
@@ -269,15 +276,16 @@ public struct ServerSession: Sendable {
         if line.contains(where: { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F }) || String(validating: line, as: UTF8.self) == nil {
             return actions + badCommand(verb: verb, line: line)
         }
-        let count = (verbCounts[verb] ?? 0) + 1
-        verbCounts[verb] = count
         let argument = Self.firstArgument(of: line)
+        // A new transaction starts its own counts (`per message`).
+        if verb == "MAIL" && transaction == nil { resetMessageCounts() }
+        let rule = verb.isEmpty ? nil : firingRule(.verb(verb), address: argument)
 
         let command: Command
         do {
             command = try CommandParser.parse(line)
         } catch {
-            if !verb.isEmpty, let rule = matchingRule(.verb(verb), count: count) {
+            if let rule {
                 return actions + ruleActions(rule, arg: argument)
             }
             switch error.kind {
@@ -286,7 +294,6 @@ public struct ServerSession: Sendable {
             }
         }
 
-        let rule = matchingRule(.verb(verb), count: count)
         if let rule, !rule.isPositive {
             return actions + ruleActions(rule, arg: argument)
         }
@@ -303,7 +310,7 @@ public struct ServerSession: Sendable {
 
     private mutating func badCommand(verb: String, line: [UInt8]) -> [Action] {
         badCommands += 1
-        if let rule = matchingRule(.badCommand, count: badCommands) {
+        if let rule = firingRule(.badCommand) {
             return ruleActions(rule, arg: verb)
         }
         if Self.unimplementedVerbs.contains(verb) {
@@ -348,7 +355,7 @@ public struct ServerSession: Sendable {
         }
         switch command {
         case .ehlo(let name), .helo(let name):
-            transaction = nil
+            endTransaction()
             clientName = name
             if case .ehlo = command {
                 usedEHLO = true
@@ -376,6 +383,16 @@ public struct ServerSession: Sendable {
             }
             let smtpUTF8 = current.parameters.contains { $0.keyword == "SMTPUTF8" }
             if path.needsSMTPUTF8 && !smtpUTF8 { return [.send(reply(.addressNeedsSMTPUTF8))] }
+            // A domain the server does not handle, from a client that has not logged in: no relay.
+            if let domains = configuration.localDomains, authenticatedUser == nil, let domain = path.domain,
+                !domains.contains(domain.lowercased())
+            {
+                return [.send(reply(.relayDenied, arg: path.mailbox))]
+            }
+            // The same recipient twice is one recipient: accepted again, not counted again.
+            if current.recipients.contains(where: { $0.mailbox.lowercased() == path.mailbox.lowercased() }) {
+                return [.send(reply(.rcptOK, arg: path.mailbox))]
+            }
             guard current.recipients.count < configuration.maximumRecipients else {
                 return [.send(reply(.tooManyRecipients))]
             }
@@ -404,7 +421,7 @@ public struct ServerSession: Sendable {
             return []
 
         case .rset:
-            transaction = nil
+            endTransaction()
             return [.send(reply(.rset))]
 
         case .noop:
@@ -429,7 +446,7 @@ public struct ServerSession: Sendable {
             // RFC 3207, section 4.2: the server forgets what it knew from the client.
             clientName = nil
             usedEHLO = false
-            transaction = nil
+            endTransaction()
             authenticatedUser = nil
             return [.send(reply(.startTLSReady)), .startTLS]
 
@@ -437,7 +454,7 @@ public struct ServerSession: Sendable {
             lastCommandWasRefusedAuth = true
             guard clientName != nil else { return [.send(reply(.heloFirst))] }
             // AUTH is an ESMTP extension (RFC 4954): a client greeted with HELO has not seen it.
-            guard usedEHLO else { return [.send(reply(.authNotAvailable))] }
+            guard usedEHLO, configuration.offersAuth else { return [.send(reply(.authNotAvailable))] }
             if authenticatedUser != nil { return [.send(reply(.alreadyAuthenticated))] }
             if transaction != nil { return [.send(reply(.authDuringMail))] }
             guard Self.mechanisms.contains(mechanism) else {
@@ -496,7 +513,7 @@ public struct ServerSession: Sendable {
         lines += ["ENHANCEDSTATUSCODES", "DSN", "CHUNKING"]
         if configuration.tlsAvailable && !tls { lines.append("STARTTLS") }
         if tls { lines.append("REQUIRETLS") }
-        lines.append("AUTH " + Self.mechanisms.joined(separator: " "))
+        if configuration.offersAuth { lines.append("AUTH " + Self.mechanisms.joined(separator: " ")) }
         lines.append("HELP")
         return Reply(code: .ok, lines: lines)
     }
@@ -539,7 +556,7 @@ public struct ServerSession: Sendable {
     private mutating func endOfData(bareLineFeeds: Int, bdat: Bool) -> [Action] {
         mode = .command
         guard let current = transaction else { return [] }
-        transaction = nil
+        endTransaction()
         let size = current.content.count
         var actions: [Action] = [.logClient("(message: \(current.tooBig ? "over the limit" : "\(size) octets"))")]
         if current.tooBig {
@@ -553,8 +570,7 @@ public struct ServerSession: Sendable {
             }
             return actions + [.send(reply(.bareLineFeedInData))]
         }
-        let dots = (verbCounts["."] ?? 0) + 1
-        verbCounts["."] = dots
+        let rule = firingRule(.endOfData)
         let id = messageIDs()
         let message = ReceivedMessage(
             id: id,
@@ -568,7 +584,7 @@ public struct ServerSession: Sendable {
             content: current.content,
             viaBDAT: bdat
         )
-        if let rule = matchingRule(.endOfData, count: dots) {
+        if let rule {
             guard rule.isPositive else { return actions + ruleActions(rule, arg: "") }
             messagesAccepted += 1
             var result = actions + [.deliver(message, reply: rule.render(host: host, arg: id))]
@@ -635,10 +651,10 @@ public struct ServerSession: Sendable {
             guard let space = text.lastIndex(of: " ") else { return actions + [.send(reply(.authFailed))] }
             let user = String(text[..<space])
             let digest = text[text.index(after: space)...].lowercased()
-            let key = SymmetricKey(data: Array(configuration.password.utf8))
+            let key = SymmetricKey(data: Array((configuration.password(for: user) ?? "").utf8))
             let expected = HMAC<Insecure.MD5>.authenticationCode(for: Array(challenge.utf8), using: key)
                 .map { String(format2: $0) }.joined()
-            let ok = user == configuration.user && digest == expected
+            let ok = configuration.password(for: user) != nil && digest == expected
             if ok { authenticatedUser = user }
             actions.append(.note(ok ? "authenticated as \(user) (CRAM-MD5)" : "authentication failed for \(user)"))
             return actions + [.send(reply(ok ? .authSucceeded : .authFailed))]
@@ -646,7 +662,7 @@ public struct ServerSession: Sendable {
     }
 
     private mutating func finishAuth(user: String, password: String) -> [Action] {
-        let ok = user == configuration.user && password == configuration.password
+        let ok = configuration.password(for: user).map { $0 == password } ?? false
         if ok { authenticatedUser = user }
         return [
             .note(ok ? "authenticated as \(user)" : "authentication failed for \(user)"),
@@ -656,8 +672,50 @@ public struct ServerSession: Sendable {
 
     // MARK: - Rules
 
-    private func matchingRule(_ trigger: ScenarioRule.Trigger, count: Int) -> ScenarioRule? {
-        configuration.rules.first { $0.trigger == trigger && $0.occurrence.matches(count) }
+    /// Counts the event against every rule it matches (trigger, and address when the rule
+    /// has one), then returns the first rule whose count it reaches.
+    private mutating func firingRule(_ trigger: ScenarioRule.Trigger, address: String? = nil) -> ScenarioRule? {
+        var winner: ScenarioRule?
+        for (index, rule) in configuration.rules.enumerated() where rule.trigger == trigger {
+            if let pattern = rule.address {
+                guard let address, pattern.matches(address) else { continue }
+            }
+            ruleCounts[index] += 1
+            messageRuleCounts[index] += 1
+            let count = rule.scope == .message ? messageRuleCounts[index] : ruleCounts[index]
+            if winner == nil && rule.occurrence.matches(count) { winner = rule }
+        }
+        return winner
+    }
+
+    private mutating func resetMessageCounts() {
+        for index in messageRuleCounts.indices { messageRuleCounts[index] = 0 }
+    }
+
+    /// The mail transaction is over (end of the message, RSET, EHLO, HELO, STARTTLS).
+    private mutating func endTransaction() {
+        transaction = nil
+        resetMessageCounts()
+    }
+
+    /// New settings and rules between two commands, the session going on: a rule kept keeps
+    /// its counts, a new rule starts from zero. TLS availability stays as it was.
+    public mutating func reconfigure(_ new: PracticeServerConfiguration) {
+        var new = new
+        new.tlsAvailable = configuration.tlsAvailable
+        var sessionCounts = Array(repeating: 0, count: new.rules.count)
+        var messageCounts = sessionCounts
+        var used = Set<Int>()
+        for (index, rule) in new.rules.enumerated() {
+            if let old = configuration.rules.indices.first(where: { !used.contains($0) && configuration.rules[$0] == rule }) {
+                used.insert(old)
+                sessionCounts[index] = ruleCounts[old]
+                messageCounts[index] = messageRuleCounts[old]
+            }
+        }
+        configuration = new
+        ruleCounts = sessionCounts
+        messageRuleCounts = messageCounts
     }
 
     private mutating func ruleActions(_ rule: ScenarioRule, arg: String) -> [Action] {

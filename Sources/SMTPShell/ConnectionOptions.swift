@@ -31,6 +31,10 @@ struct ConnectionOptions: Sendable {
     var languages: [Language] = [Words.language]
     /// Explanations under each reply (`--no-explain` turns them off).
     var explain = true
+    /// `--compact`: an EHLO reply explained in one short line per keyword.
+    var compactEHLO = false
+    /// `--large`: for a projector: nothing dimmed, bold, and a compact EHLO.
+    var large = false
     /// `--tls`: TLS from the first byte (port 465 by default).
     var implicitTLS = false
     /// `--starttls`: EHLO, STARTTLS and EHLO again right after the greeting.
@@ -76,6 +80,8 @@ struct ConnectionOptions: Sendable {
         .value("color", "when", help: "option-color"),
         .value("lang", "languages", help: "option-lang"),
         .flag("no-explain", help: "option-no-explain"),
+        .flag("compact", help: "option-compact"),
+        .flag("large", help: "option-large"),
         .flag("tls", help: "option-tls"),
         .flag("starttls", help: "option-starttls"),
         .flag("tls-verify", help: "option-tls-verify"),
@@ -117,6 +123,8 @@ struct ConnectionOptions: Sendable {
             languages = try LanguageOption.parse(lang, command: parsed.spec.name)
         }
         explain = !parsed.flag("no-explain")
+        large = parsed.flag("large")
+        compactEHLO = parsed.flag("compact") || large
         implicitTLS = parsed.flag("tls")
         startTLS = parsed.flag("starttls")
         if implicitTLS && startTLS { throw UsageError(Words["usage-tls-and-starttls"], command: parsed.spec.name) }

@@ -23,6 +23,8 @@ struct InteractiveSession {
     var credentials = Credentials()
     var sinks = TranscriptSinks()
     var defaults: MacroDefaults
+    /// Sees each command line first (``SessionRunner/inputFilter``).
+    var inputFilter: (@Sendable (String) -> String?)? = nil
 
     func run() -> ExitStatus {
         let editor: LineEditor
@@ -74,7 +76,8 @@ struct InteractiveSession {
                 return (shown ?? line) + "  " + renderer.dim(Words["session-queued-mark", ["what": PendingName.of(awaited)]])
             }
             switch input {
-            case .line(let line):
+            case .line(let typed):
+                guard let line = filtered(typed) else { continue }
                 if session.isClosed {
                     if line.trimmingSpaces.isEmpty || LocalCommandLine(line)?.command == .quit { break loop }
                     editor.print(renderer.warning(Words["session-connection-closed-leave"]))
@@ -113,6 +116,12 @@ struct InteractiveSession {
         }
         // At a terminal, replies are for the user to read: only how the session ended counts.
         return SessionEnding.status(of: session, verdict: status, countNegativeReplies: false)
+    }
+
+    /// The line as the input filter leaves it (command lines only); `nil`: nothing to do.
+    private func filtered(_ line: String) -> String? {
+        guard session.inputMode == .command, let inputFilter else { return line }
+        return inputFilter(line)
     }
 
     private func quit(_ editor: LineEditor) {
@@ -224,7 +233,7 @@ struct InteractiveSession {
         }
         let text = "\(host)\(tls)\(authenticated) \(label)> "
         guard renderer.color else { return text }
-        return "\u{1B}[1m\(host)\u{1B}[0m" + (state.isTLS ? " \u{1B}[32mTLS\u{1B}[0m" : "") + authenticated + " \u{1B}[2m\(label)\u{1B}[0m> "
+        return "\u{1B}[1m\(host)\u{1B}[0m" + (state.isTLS ? " \u{1B}[32mTLS\u{1B}[0m" : "") + authenticated + " \(renderer.dim(label))> "
     }
 }
 
@@ -311,26 +320,7 @@ enum StateReport {
 
 /// Where history lives: `$XDG_STATE_HOME/smtpsh/history` (default `~/.local/state`).
 enum History {
-    static func path() -> String? {
-        let environment = ProcessInfo.processInfo.environment
-        if environment["SMTPSH_HISTORY"] == "" { return nil }
-        if let explicit = environment["SMTPSH_HISTORY"] { return explicit }
-        let base: String
-        if let state = environment["XDG_STATE_HOME"], state.hasPrefix("/") {
-            base = state
-        } else if let home = environment["HOME"] {
-            base = home + "/.local/state"
-        } else {
-            return nil
-        }
-        let directory = base + "/smtpsh"
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        } catch {
-            return nil
-        }
-        return directory + "/history"
-    }
+    static func path() -> String? { StateFiles.path("history", variable: "SMTPSH_HISTORY") }
 }
 
 /// Tab completion: SMTP verbs, smtpsh's commands, what the server advertised.

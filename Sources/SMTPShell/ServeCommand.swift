@@ -8,6 +8,7 @@
 #endif
 import Dispatch
 import SMTPCatalog
+import SMTPCore
 import SMTPPracticeServer
 
 #if canImport(Glibc)
@@ -26,6 +27,8 @@ struct ServeCommand {
             "smtpsh serve --port 0 --tls-port 0            # free ports, printed at start",
             "smtpsh serve --scenario queue-full            # every RCPT: 452 #4.3.1 queue full",
             "smtpsh serve --on 'MAIL 3 close: 421 #4.x.2 Too many messages to this session'",
+            "smtpsh serve --on 'RCPT TO:<nobody@example.org>: 550 5.1.1 <{arg}>: no such user'",
+            "smtpsh serve --on 'RCPT 3+ per message: 452 4.5.3 Too many recipients'",
             "smtpsh serve --list-scenarios",
         ],
         options: [
@@ -41,6 +44,9 @@ struct ServeCommand {
             .value("maildir", "directory", help: "option-maildir"),
             .value("user", "name", help: "option-user"),
             .value("password", "password", help: "option-password"),
+            .value("accounts", "file", help: "option-accounts"),
+            .flag("any-user", help: "option-any-user"),
+            .value("log-dir", "directory", help: "option-log-dir"),
             .value("cert", "file", help: "option-cert"),
             .value("key", "file", help: "option-key"),
             .flag("require-tls", help: "option-require-tls"),
@@ -49,6 +55,7 @@ struct ServeCommand {
             .flag("reject-bare-lf", help: "option-reject-bare-lf"),
             .value("max-size", "octets", help: "option-max-size"),
             .value("max-recipients", "count", help: "option-max-recipients"),
+            .value("local-domains", "domains", help: "option-local-domains"),
             .value("greeting-delay", "seconds", help: "option-greeting-delay"),
             .value("idle-timeout", "seconds", help: "option-idle-timeout"),
             .flag("quiet", short: "q", help: "option-quiet"),
@@ -68,6 +75,9 @@ struct ServeCommand {
     var maildir: String?
     var user: String?
     var password: String?
+    var accountsFile: String?
+    var anyUser = false
+    var logDirectory: String?
     var cert: String?
     var key: String?
     var requireTLS = false
@@ -76,6 +86,7 @@ struct ServeCommand {
     var rejectBareLF = false
     var maxSize: UInt64?
     var maxRecipients: Int?
+    var localDomains: String?
     var greetingDelay: Double?
     var idleTimeout: Double?
     var quiet = false
@@ -97,6 +108,9 @@ struct ServeCommand {
         maildir = parsed.value("maildir")
         user = parsed.value("user")
         password = parsed.value("password")
+        accountsFile = parsed.value("accounts")
+        anyUser = parsed.flag("any-user")
+        logDirectory = parsed.value("log-dir")
         cert = parsed.value("cert")
         key = parsed.value("key")
         requireTLS = parsed.flag("require-tls")
@@ -110,6 +124,7 @@ struct ServeCommand {
             maxSize = size
         }
         maxRecipients = try parsed.integer("max-recipients", in: 1...1_000_000)
+        localDomains = parsed.value("local-domains")
         greetingDelay = try parsed.seconds("greeting-delay", in: 0...600)
         idleTimeout = try parsed.seconds("idle-timeout", in: 0...86400, lowerExclusive: true)
         quiet = parsed.flag("quiet")
@@ -122,7 +137,7 @@ struct ServeCommand {
             return .success
         }
         if let name = showScenario {
-            guard let scenario = BuiltInScenarios.named(name) else {
+            guard let scenario = BuiltInScenarios.named(name) ?? Lesson.scenarios.first(where: { $0.name == name.lowercased() }) else {
                 throw ShellError("serve-no-such-scenario", ["name": VisibleTextShort.of(name)], status: .usage)
             }
             Console.write(scenario.fileText, to: STDOUT_FILENO)
@@ -135,7 +150,7 @@ struct ServeCommand {
             listening = try await server.start()
         } catch {
             await server.stop()
-            throw ShellError(text: error.localizedDescriptionForUser, status: .unavailable)
+            throw ShellError(text: Self.cannotListen(error), status: .unavailable)
         }
         let host = options.host.contains(":") ? "[\(options.host)]" : options.host
         var banner = "smtpsh practice server on \(host):\(listening.port) (SMTP, STARTTLS)"
@@ -143,16 +158,48 @@ struct ServeCommand {
         Console.out(banner)
         Console.out("  account: \(options.configuration.user) / \(password == nil && ProcessInfo.processInfo.environment["SMTPSH_PRACTICE_PASSWORD"] == nil ? options.configuration.password : "(as given)")   style: \(options.configuration.style.rawValue)   \(listening.certificate)")
         for rule in options.configuration.rules { Console.out("  rule: \(rule)") }
+        Self.warnAboutRules(options.configuration)
+        if !options.configuration.accounts.isEmpty {
+            Console.out("  accounts: \(options.configuration.accounts.count) from \(accountsFile ?? "?")")
+        }
+        if anyUser { Console.out("  any user name logs in with the practice password") }
         Console.out("  messages: \(maildir.map { "stored in \($0)" } ?? "logged only (use --maildir to keep them)")")
+        if let logDirectory { Console.out("  session logs: one file per session in \(logDirectory)") }
+        let files = scenario.filter { BuiltInScenarios.named($0) == nil }
+        if !files.isEmpty {
+            Console.out("  rules reloaded when \(files.joined(separator: ", ")) change\(files.count == 1 ? "s" : "") (or on SIGHUP)")
+        }
         Console.out("  never relays mail. Ctrl-C to stop.")
-        let signals = SignalWatcher(signals: [SIGINT, SIGTERM, SIGHUP]) {
+        let command = self
+        // A teacher changes the rules in front of a class: SIGHUP, or the scenario file saved.
+        let reload: @Sendable (String) -> Void = { why in command.reload(server, because: why) }
+        let reloadSignal = SignalWatcher(signals: [SIGHUP]) { reload("SIGHUP") }
+        let watcher = FileWatcher(files: files) { file in reload(file + " changed") }
+        let signals = SignalWatcher(signals: [SIGINT, SIGTERM]) {
             Task { await server.stop() }
         }
         await server.waitUntilClosed()
         signals.cancel()
+        reloadSignal.cancel()
+        watcher.cancel()
         await server.stop()
         Console.out("smtpsh practice server stopped")
         return .success
+    }
+
+    /// Reads the scenario files again and gives the server the new rules and settings; sessions
+    /// in progress keep going and use them from their next command. A file that no longer
+    /// reads keeps the rules in force, with the error on standard error.
+    func reload(_ server: PracticeServer, because why: String) {
+        do throws(ShellError) {
+            let configuration = try makeConfiguration()
+            server.reconfigure(configuration)
+            Console.out("-- rules reloaded (\(why)): \(configuration.rules.count) rule\(configuration.rules.count == 1 ? "" : "s")")
+            for rule in configuration.rules { Console.out("  rule: \(rule)") }
+            Self.warnAboutRules(configuration)
+        } catch {
+            Console.err(Words["serve-reload-failed", ["error": error.description]])
+        }
     }
 
     func makeOptions() throws(ShellError) -> PracticeServer.Options {
@@ -162,33 +209,11 @@ struct ServeCommand {
         if let listen {
             options.host = listen
             if !Self.isLoopback(listen) {
-                Console.err("warning: listening on \(listen), not loopback: other machines can reach this practice server. It never relays mail, but anyone can talk to it.")
+                Console.err(Words["serve-warning", ["text": Words["serve-not-loopback", ["address": listen]]]])
             }
         }
-        var configuration = PracticeServerConfiguration()
-        do throws(ScenarioError) {
-            for name in scenario {
-                try configuration.apply(try Self.loadScenario(name))
-            }
-            if let style, let parsed = ReplyStyle(rawValue: style) { configuration.style = parsed }
-            if let hostname { configuration.hostname = hostname }
-            for rule in rules { configuration.rules.append(try ScenarioRule(parsing: rule)) }
-        } catch {
-            throw ShellError(text: error.description, status: .usage)
-        }
-        if let user { configuration.user = user }
-        if let password = password ?? ProcessInfo.processInfo.environment["SMTPSH_PRACTICE_PASSWORD"] {
-            configuration.password = password
-        }
-        if requireTLS { configuration.requireTLS = true }
-        if requireAuth { configuration.requireAuth = true }
-        if authRequiresTLS { configuration.authRequiresTLS = true }
-        if rejectBareLF { configuration.rejectBareLineFeed = true }
-        if let maxSize { configuration.maximumMessageSize = maxSize }
-        if let maxRecipients { configuration.maximumRecipients = maxRecipients }
-        if let greetingDelay { configuration.greetingDelay = greetingDelay }
-        if let idleTimeout { configuration.idleTimeout = idleTimeout }
-        options.configuration = configuration
+        options.configuration = try makeConfiguration()
+        options.timeScale = PracticeRun.timeScale
         if let cert, let key {
             do {
                 options.tlsMaterial = try TLSMaterial.load(certificateFile: cert, keyFile: key)
@@ -197,14 +222,97 @@ struct ServeCommand {
             }
         }
         if let maildir { options.messageDirectory = URL(fileURLWithPath: maildir) }
+        if let logDirectory { options.sessionLogDirectory = URL(fileURLWithPath: logDirectory) }
         if !quiet {
             options.log = { line in Console.out(line) }
         }
         return options
     }
 
+    /// The settings and rules from the command line: `--on` rules first, then each scenario's
+    /// in the order given (the first rule that matches wins), then the options, which win over
+    /// a scenario's settings.
+    func makeConfiguration() throws(ShellError) -> PracticeServerConfiguration {
+        var configuration = PracticeServerConfiguration()
+        do throws(ScenarioError) {
+            for rule in rules { configuration.rules.append(try ScenarioRule(parsing: rule)) }
+            for name in scenario {
+                try configuration.apply(try Self.loadScenario(name))
+            }
+            if let style, let parsed = ReplyStyle(rawValue: style) { configuration.style = parsed }
+            if let hostname { configuration.hostname = hostname }
+            if let localDomains { try configuration.setLocalDomains(localDomains) }
+        } catch {
+            throw ShellError(text: error.description, status: .usage)
+        }
+        if let user { configuration.user = user }
+        if let password = password ?? ProcessInfo.processInfo.environment["SMTPSH_PRACTICE_PASSWORD"] {
+            configuration.password = password
+        }
+        if let accountsFile { configuration.accounts = try Self.loadAccounts(accountsFile) }
+        if anyUser { configuration.anyUser = true }
+        if requireTLS { configuration.requireTLS = true }
+        if requireAuth { configuration.requireAuth = true }
+        if authRequiresTLS { configuration.authRequiresTLS = true }
+        if rejectBareLF { configuration.rejectBareLineFeed = true }
+        if let maxSize { configuration.maximumMessageSize = maxSize }
+        if let maxRecipients { configuration.maximumRecipients = maxRecipients }
+        if let greetingDelay { configuration.greetingDelay = greetingDelay }
+        if let idleTimeout { configuration.idleTimeout = idleTimeout }
+        return configuration
+    }
+
+    /// The rules that can never fire, said on standard error (after the rules are listed).
+    static func warnAboutRules(_ configuration: PracticeServerConfiguration) {
+        for warning in ruleWarnings(configuration) { Console.err(Words["serve-warning", ["text": warning]]) }
+    }
+
+    /// What is wrong with the rules, one sentence each, in the user's language.
+    static func ruleWarnings(_ configuration: PracticeServerConfiguration) -> [String] {
+        configuration.ruleFindings.map { finding in
+            let rule = configuration.rules[finding.index]
+            var values = ["rule": rule.description]
+            switch finding.reason {
+            case .shadowed(let earlier):
+                values["earlier"] = configuration.rules[earlier].description
+                return Words["rule-shadowed", values]
+            case .oncePerMessage:
+                if case .verb(let verb) = rule.trigger { values["verb"] = verb } else { values["verb"] = Words["lesson-the-dot"] }
+                return Words["rule-once-per-message", values]
+            case .oncePerSession:
+                return Words["rule-once-per-session", values]
+            case .afterBadCommandLimit(let limit):
+                values["limit"] = String(limit + 1)
+                return Words["rule-after-bad-limit", values]
+            }
+        }
+    }
+
+    /// `--accounts FILE`: one account a line, the user name, blanks, the password (the rest of
+    /// the line); `#` starts a comment line. The passwords never reach the log.
+    static func loadAccounts(_ path: String) throws(ShellError) -> [String: String] {
+        guard let data = BoundedRead.contents(of: path, limit: 1_048_577), data.count <= 1_048_576,
+            let text = String(data: data, encoding: .utf8)
+        else {
+            throw ShellError("usage-cannot-read", ["file": VisibleTextShort.of(path)], status: .usage)
+        }
+        var accounts: [String: String] = [:]
+        for (number, raw) in TextLines.split(Array(text.utf8)).enumerated() {
+            let line = raw.trimmingSpaces
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            guard let blank = line.firstIndex(where: { $0 == " " || $0 == "\t" }) else {
+                throw ShellError("serve-accounts-line", ["file": VisibleTextShort.of(path), "line": String(number + 1)], status: .usage)
+            }
+            accounts[String(line[..<blank])] = line[blank...].trimmingSpaces
+        }
+        return accounts
+    }
+
+    /// A built-in scenario (the appliance's, or a lesson's server: `lesson-4`), else a file.
     static func loadScenario(_ nameOrFile: String) throws(ScenarioError) -> Scenario {
-        if let builtIn = BuiltInScenarios.named(nameOrFile) { return builtIn }
+        if let builtIn = BuiltInScenarios.named(nameOrFile) ?? Lesson.scenarios.first(where: { $0.name == nameOrFile.lowercased() }) {
+            return builtIn
+        }
         guard FileManager.default.fileExists(atPath: nameOrFile) else {
             throw ScenarioError("'\(nameOrFile)' is neither a built-in scenario (see --list-scenarios) nor a file")
         }
@@ -221,13 +329,31 @@ struct ServeCommand {
         }
     }
 
+    /// Why the server cannot listen, in the user's language, with what to do about it.
+    static func cannotListen(_ error: Error) -> String {
+        guard let error = error as? PracticeServerError else {
+            return Words["serve-cannot-listen", ["host": "?", "port": "?", "reason": "\(error)"]]
+        }
+        let values = ["host": error.host, "port": String(error.port), "reason": error.reason]
+        switch error.kind {
+        case .addressInUse: return Words["serve-port-in-use", values]
+        case .permissionDenied: return Words["serve-port-permission", values]
+        case .addressNotAvailable: return Words["serve-address-not-available", values]
+        case .other: return Words["serve-cannot-listen", values]
+        }
+    }
+
     static func isLoopback(_ address: String) -> Bool {
         address == "::1" || address == "localhost" || address.hasPrefix("127.")
     }
 
     static func scenarioTable() -> String {
-        var lines = ["Built-in scenarios (smtpsh serve --scenario NAME). They reproduce the security appliance of the",
-                     "seed documents: its banner (220 my_esa.local ESMTP), its wording, and each documented reply.", ""]
+        var lines = [
+            "Built-in scenarios (smtpsh serve --scenario NAME). They reproduce a mail-security gateway: an",
+            "appliance that filters mail in front of an organisation's mail servers (Cisco's Email Security",
+            "Appliance is one). Its banner (220 my_esa.local ESMTP), its wording, and each reply line its",
+            "documentation lists, at the command where it comes.", "",
+        ]
         let width = BuiltInScenarios.all.map { DisplayWidth.of($0.name) }.max() ?? 10
         for scenario in BuiltInScenarios.all {
             let name = DisplayWidth.padded(scenario.name, to: width)
@@ -240,6 +366,10 @@ struct ServeCommand {
             if let hint = scenario.hint {
                 lines.append("  \(String(repeating: " ", count: width))    to see it: \(hint)")
             }
+        }
+        lines += ["", "For smtpsh learn --connect: the server a lesson needs, on a class's smtpsh serve.", ""]
+        for scenario in Lesson.scenarios {
+            lines.append("  \(DisplayWidth.padded(scenario.name, to: width))  \(scenario.description)")
         }
         return lines.joined(separator: "\n")
     }

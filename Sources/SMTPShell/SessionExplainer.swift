@@ -32,10 +32,13 @@ final class SessionExplainer: @unchecked Sendable {
     private var last: (reply: Reply, isEHLO: Bool)?
     private let renderer: Renderer
     private let columns: @Sendable () -> Int
+    /// `--compact`, `--large`: an EHLO reply in one short line per keyword.
+    private let compactEHLO: Bool
     /// Read when the first reply is explained (`SessionRunner.run` loads it meanwhile).
     private var catalog: Catalog { .shared }
 
-    init(enabled: Bool, languages: [Language], renderer: Renderer, columns: @escaping @Sendable () -> Int) {
+    init(enabled: Bool, languages: [Language], renderer: Renderer, columns: @escaping @Sendable () -> Int, compactEHLO: Bool = false) {
+        self.compactEHLO = compactEHLO
         self.enabled = enabled
         self.languagesValue = languages.isEmpty ? [.en] : languages
         self.renderer = renderer
@@ -71,6 +74,9 @@ final class SessionExplainer: @unchecked Sendable {
         // Hints are for what went wrong (4xx, 5xx); `:explain` shows them for any reply.
         let options = ExplainOptions(
             detail: .concise, vendorTexts: true, genericVendorTexts: generic, hints: !reply.replyClass.isPositive)
+        if isEHLO && compactEHLO, let brief = catalog.briefEHLO(reply) {
+            return render(brief, languages: languages, compact: true)
+        }
         let explanation = isEHLO ? catalog.explainEHLO(reply, options: options) : catalog.explain(reply, options: options)
         return render(explanation, languages: languages)
     }
@@ -99,9 +105,10 @@ final class SessionExplainer: @unchecked Sendable {
         return lines.isEmpty ? nil : lines
     }
 
-    private func render(_ explanation: Explanation, languages: [Language]) -> [String] {
-        ExplanationRenderer(columns: columns(), indent: 6, languages: languages, catalog: catalog)
-            .render(explanation)
+    private func render(_ explanation: Explanation, languages: [Language], compact: Bool = false) -> [String] {
+        var layout = ExplanationRenderer(columns: columns(), indent: 6, languages: languages, catalog: catalog)
+        layout.compact = compact
+        return layout.render(explanation)
             .map { renderer.explanation($0) }
     }
 }

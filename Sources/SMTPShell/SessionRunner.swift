@@ -30,6 +30,10 @@ struct SessionRunner {
     var replay: ReplayRun?
     /// `smtpsh learn`: the lesson that follows the learner's steps.
     var lesson: LessonGuide?
+    /// `smtpsh learn`, `smtpsh demo`: sees each command line before it is sent, and may
+    /// change it (leading blanks) or take it (`:hint`, `:stored`: `nil`); the second argument
+    /// shows a line to the user.
+    var inputFilter: (@Sendable (String, @escaping @Sendable (String) -> Void) -> String?)?
 
     var interactive: Bool {
         !forcePiped && options.json != "-" && isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1
@@ -55,7 +59,7 @@ struct SessionRunner {
             Console.err(Renderer(color: false).warning(Words["auth-password-argument"]))
         }
         let color = options.color.enabled(isTerminal: isatty(STDOUT_FILENO) == 1, environment: Environment.variables)
-        let renderer = Renderer(color: color)
+        let renderer = Renderer(color: color, large: options.large)
 
         // Until the prompt exists, lines go straight to stdout; then through the line editor.
         let sink = OutputSink()
@@ -84,7 +88,8 @@ struct SessionRunner {
         let loop = Self.group.next()
         let session = ClientSession(options: sessionOptions, implicitTLS: options.implicitTLS, eventLoop: loop)
         let explainer = SessionExplainer(
-            enabled: options.explain, languages: options.languages, renderer: renderer, columns: { Environment.columns })
+            enabled: options.explain, languages: options.languages, renderer: renderer, columns: { Environment.columns },
+            compactEHLO: options.compactEHLO)
         session.addObserver(TranscriptPresenter(
             renderer: renderer, explainer: explainer, sinks: sinks, echoSentLines: !interactive, lesson: lesson) { line in sink.write(line) })
         let say: @Sendable (CatalogMessage) -> Void = { message in
@@ -135,12 +140,20 @@ struct SessionRunner {
         if let replay {
             return replay.run(on: session)
         }
+        var filter: (@Sendable (String) -> String?)?
+        if let inputFilter {
+            let show: @Sendable (String) -> Void = { line in sink.write(line) }
+            filter = { line in inputFilter(line, show) }
+        }
         if interactive {
-            return InteractiveSession(
+            var prompt = InteractiveSession(
                 session: session, sink: sink, renderer: renderer, explainer: explainer, target: address,
-                credentials: options.credentials, sinks: sinks, defaults: MacroDefaults.load(options: options, session: session, server: address.host)).run()
+                credentials: options.credentials, sinks: sinks, defaults: MacroDefaults.load(options: options, session: session, server: address.host))
+            prompt.inputFilter = filter
+            return prompt.run()
         }
         var piped = PipedSession(session: session, renderer: renderer)
+        piped.inputFilter = filter
         piped.credentials = options.credentials
         piped.commands = SessionCommands(
             session: session, explainer: explainer, renderer: renderer, target: address, show: { line in sink.write(line) })
@@ -263,6 +276,8 @@ struct PipedSession {
     var macros: MacroCommands?
     /// `:state`, `:help`, `:explain`, `:lang`, `:tls`, `:starttls` in a script.
     var commands: SessionCommands?
+    /// Sees each command line first (``SessionRunner/inputFilter``).
+    var inputFilter: (@Sendable (String) -> String?)?
     /// The worst that happened to a local command of the script (exit status 9 or 18).
     private final class LocalFailure {
         var status: ExitStatus?
@@ -305,6 +320,10 @@ struct PipedSession {
                     if Self.looksLikeSASL(line) { continue }
                     skipping = nil
                 }
+            }
+            if session.inputMode == .command, let inputFilter {
+                guard let filtered = inputFilter(line) else { continue }
+                line = filtered
             }
             if session.inputMode == .command, let local = LocalCommandLine(line) {
                 if case .quit = local.command {

@@ -205,6 +205,14 @@ extension PracticeServerTests {
                         return try client.command("AUTH PLAIN AHN0dWRlbnQAcHJhY3RpY2U=")
                     }
                 ),
+                "auth-not-available": (
+                    "503 #5.3.3 AUTH not available",
+                    { client in
+                        let ehlo = try client.command("EHLO client.example")
+                        #expect(!ehlo.lines.contains { $0.contains("AUTH") }, "EHLO still offers AUTH: \(ehlo)")
+                        return try client.command("AUTH PLAIN AHN0dWRlbnQAcHJhY3RpY2U=")
+                    }
+                ),
                 "mail-first": (
                     "",
                     { client in

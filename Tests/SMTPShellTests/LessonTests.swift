@@ -12,7 +12,7 @@ import Testing
         "EHLO learner.example\nNOOP\nQUIT\n",
         "EHLO learner.example\nMAIL FROM:<you@example.org>\nRCPT TO:<friend@example.org>\nRCPT TO:<another@example.org>\nRSET\nQUIT\n",
         "EHLO learner.example\nMAIL FROM:<you@example.org>\nRCPT TO:<friend@example.org>\nDATA\nSubject: Hello\n\n.a line with a dot\n.\nQUIT\n",
-        "EHLO learner.example\nMAIL FROM:<you@example.org>\nRCPT TO:<friend@example.org>\nRCPT TO:<friend@example.org>\nRCPT TO:<someone@elsewhere.example>\nRCPT TO:<friend@example.org>\nDATA\nhello\n.\nQUIT\n",
+        "EHLO learner.example\nMAIL FROM:<you@example.org>\nRCPT TO:<full@example.org>\nRCPT TO:<someone@elsewhere.example>\nRCPT TO:<friend@example.org>\nRCPT TO:<another@example.org>\nRCPT TO:<third@example.org>\nDATA\nSubject: x\n\nhello\n.\nMAIL FROM:<you@example.org> SIZE=5000\nQUIT\n",
         "EHLO learner.example\nSTARTTLS\nEHLO learner.example\n:auth plain\nQUIT\n",
         "EHLO learner.example\nMAIL FROM:<you@example.org>\nRCPT TO:<friend@example.org>\nDATA\nSubject: alone\n\nhi\n.\nQUIT\n",
     ]

@@ -82,7 +82,7 @@ import Testing
     }
 
     @Test func aRefusedDataNeverSendsTheMessageAsCommands() async throws {
-        try await Self.withServer({ $0.configuration.rules = [try! ScenarioRule(parsing: "DATA: 554 5.7.1 no data for you")] }) { port, directory in
+        try await Self.withServer({ $0.configuration.rules = [try! ScenarioRule(parsing: "DATA: 550 5.7.1 no data for you")] }) { port, directory in
             let result = try BinaryRunner.run(["127.0.0.1", String(port)], stdin: Data(Self.session.utf8))
             #expect(result.status == 1)
             #expect(result.stdout.contains("skipping the script's message lines, up to the lone dot"))

@@ -38,3 +38,20 @@ import Testing
         #expect(Renderer.format(milliseconds: 1500) == "1.5 s")
     }
 }
+
+/// `--large`: nothing dimmed, everything bold, for a projector.
+@Suite struct LargeRendererTests {
+    @Test func nothingIsDimmedAndEverythingIsBold() {
+        let large = Renderer(color: true, large: true)
+        let lines = [
+            large.note("Trying"), large.explanation("      550  Mailbox unavailable"), large.dim("(queued)"),
+            large.received(ReplyLine(bytes: Array("550 no".utf8)), tls: false, latency: 1.2), large.sent("EHLO x", tls: false),
+        ]
+        for line in lines {
+            #expect(!line.contains("\u{1B}[2m"), "\(line)")
+            #expect(line.contains("\u{1B}[1m"), "\(line)")
+        }
+        #expect(Renderer(color: true).explanation("x").contains("\u{1B}[2m"))
+        #expect(Renderer(color: false, large: true).note("x") == "=== x")
+    }
+}

@@ -96,6 +96,7 @@ import Testing
                     environment["NO_COLOR"] = "1"
                     environment["COLUMNS"] = "80"
                     environment["SMTPSH_HISTORY"] = ""
+                    environment["SMTPSH_PROGRESS"] = ""
                     environment["SMTPSH_CONFIG"] = ""
                     environment["XDG_CONFIG_HOME"] = work.path
                     process.environment = environment

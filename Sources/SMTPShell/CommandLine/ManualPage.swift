@@ -112,11 +112,14 @@ enum ManualPage {
         ("SMTPSH_PASSWORD", "The AUTH secret for :auth, --auth and replays, without a terminal."),
         ("SMTPSH_CONFIG", "The configuration file of the macros' defaults (empty: none)."),
         ("SMTPSH_HISTORY", "The history file (empty: no history)."),
-        ("XDG_CONFIG_HOME, XDG_STATE_HOME, HOME", "Where the configuration, the macros and the history live."),
+        ("SMTPSH_PROGRESS", "The file of the lessons and exercises done, for smtpsh learn (empty: none kept)."),
+        ("SMTPSH_PRACTICE_PASSWORD", "The practice server's password (smtpsh serve), instead of --password."),
+        ("XDG_CONFIG_HOME, XDG_STATE_HOME, HOME", "Where the configuration, the macros, the history and the lessons' progress live."),
     ]
 
     static let files: [(String, String)] = [
         ("$XDG_STATE_HOME/smtpsh/history", "The prompt's history (mode 0600; never AUTH lines or SASL answers)."),
+        ("$XDG_STATE_HOME/smtpsh/learn-progress", "The lessons and exercises done with smtpsh learn, and their last scores (Docs/exercises.md)."),
         ("$XDG_CONFIG_HOME/smtpsh/config", "Defaults of the macros: ehlo, from, to, subject, body, starttls, auth, pipeline, bdat, quit, macros."),
         ("$XDG_CONFIG_HOME/smtpsh/macros/NAME.smtp", "User macros, in the session format (Docs/session-format.md)."),
     ]

@@ -38,13 +38,18 @@ enum ANSI: String, Sendable {
 /// warnings), the reply coloured by class, server bytes always escaped.
 struct Renderer: Sendable {
     public var color: Bool
+    /// For a projector (`--large`): nothing dimmed, everything in bold.
+    public var large: Bool
 
-    public init(color: Bool) {
+    public init(color: Bool, large: Bool = false) {
         self.color = color
+        self.large = large
     }
 
     private func paint(_ text: String, _ codes: ANSI...) -> String {
-        guard color, !codes.isEmpty else { return text }
+        guard color else { return text }
+        let codes = large ? [.bold] + codes.filter { $0 != .dim && $0 != .bold } : codes
+        guard !codes.isEmpty else { return text }
         return codes.map(\.rawValue).joined() + text + ANSI.reset.rawValue
     }
 

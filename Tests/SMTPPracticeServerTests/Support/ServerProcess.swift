@@ -68,6 +68,21 @@ final class ServerProcess {
         self.port = port
     }
 
+    /// What the server printed so far (standard output and error).
+    func printed() -> String {
+        (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+    }
+
+    /// Waits (10 s at most) until the server has printed `text`; whether it did.
+    func waitFor(_ text: String, seconds: Double = 10) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if printed().contains(text) { return true }
+            usleep(20_000)
+        }
+        return false
+    }
+
     /// Stops the server (SIGTERM, then SIGKILL after 5 s) and removes its files.
     func stop() {
         if process.isRunning {

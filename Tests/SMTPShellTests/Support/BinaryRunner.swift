@@ -29,6 +29,17 @@ struct BinaryRunner {
         environment: [String: String] = [:],
         timeout: TimeInterval = 30
     ) throws -> Result {
+        try run(arguments, paced: [(stdin, 0)], environment: environment, timeout: timeout)
+    }
+
+    /// As ``run(_:stdin:environment:timeout:)``, writing standard input in pieces, each
+    /// followed by a pause (seconds): a learner who stops typing for a while.
+    static func run(
+        _ arguments: [String],
+        paced pieces: [(Data, Double)],
+        environment: [String: String] = [:],
+        timeout: TimeInterval = 30
+    ) throws -> Result {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
@@ -37,6 +48,8 @@ struct BinaryRunner {
         // English unless a test asks for another language (the runner's locale must not matter).
         for name in ["LANGUAGE", "LC_ALL", "LC_MESSAGES"] { env[name] = nil }
         env["LANG"] = "C.UTF-8"
+        // `smtpsh learn` keeps no progress between tests unless a test asks for it.
+        env["SMTPSH_PROGRESS"] = ""
         for (key, value) in environment { env[key] = value }
         process.environment = env
         let input = Pipe()
@@ -58,7 +71,10 @@ struct BinaryRunner {
         try process.run()
         try? output.close()
         try? error.close()
-        input.fileHandleForWriting.write(stdin)
+        for (piece, pause) in pieces {
+            input.fileHandleForWriting.write(piece)
+            if pause > 0 { usleep(useconds_t(pause * 1_000_000)) }
+        }
         try? input.fileHandleForWriting.close()
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning && Date() < deadline { usleep(10_000) }
