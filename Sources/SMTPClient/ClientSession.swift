@@ -1,4 +1,3 @@
-import Dispatch
 import NIOCore
 import SMTPCore
 
@@ -173,10 +172,9 @@ public final class ClientSession: Sendable {
         var lines = LineCounter(shownLines: shownLines)
         func write(_ bytes: [UInt8], more: ClientNotice? = nil) -> Bool {
             let shown = lines.take(bytes)
-            let future = onLoop { $0.stream(bytes, shown: shown, more: more) }
-            let done = DispatchSemaphore(value: 0)
-            future.whenComplete { _ in done.signal() }
-            if done.wait(timeout: .now() + options.replyTimeout) == .timedOut {
+            let deadline = Self.deadline(in: options.replyTimeout)
+            let written = onLoop { $0.within($0.stream(bytes, shown: shown, more: more), deadline: deadline) }
+            guard (try? written.wait()) == true else {
                 later { $0.streamStalled() }
                 return false
             }
@@ -231,17 +229,19 @@ public final class ClientSession: Sendable {
     /// Waits until every line is sent and answered, the connection closes, or a reply times
     /// out (or `limit` seconds pass: then `.timedOut`).
     public func waitUntilSettled(limit: Double? = nil) -> Settled {
-        let deadline = limit.map { NIODeadline.now() + .nanoseconds(Int64($0 * 1e9)) }
+        let deadline = limit.map(Self.deadline(in:))
         let future = onLoop { $0.settled(deadline: deadline) }
         return (try? future.wait()) ?? .closed
     }
 
     /// Waits until the connection is closed (its close reported), at most `limit` seconds.
     public func waitUntilClosed(limit: Double) {
-        let future = onLoop { $0.closed() }
-        let done = DispatchSemaphore(value: 0)
-        future.whenComplete { _ in done.signal() }
-        _ = done.wait(timeout: .now() + limit)
+        let deadline = Self.deadline(in: limit)
+        _ = try? onLoop { $0.within($0.closed(), deadline: deadline) }.wait()
+    }
+
+    private static func deadline(in seconds: Double) -> NIODeadline {
+        .now() + .nanoseconds(Int64(min(seconds, 1e9) * 1e9))
     }
 
     /// Closes the connection from our side.

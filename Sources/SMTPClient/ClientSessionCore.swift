@@ -219,6 +219,26 @@ final class ClientSessionCore: @unchecked Sendable {
         for waiter in waiters { waiter.succeed(state) }
     }
 
+    /// Whether `future` completed (either way) before `deadline`: the one way to wait with a
+    /// limit (the main thread then waits on the answer).
+    func within<T>(_ future: EventLoopFuture<T>, deadline: NIODeadline) -> EventLoopFuture<Bool> {
+        loop.preconditionInEventLoop()
+        let promise = loop.makePromise(of: Bool.self)
+        let answered = NIOLoopBoundBox(false, eventLoop: loop)
+        let timer = loop.scheduleTask(deadline: deadline) {
+            guard !answered.value else { return }
+            answered.value = true
+            promise.succeed(false)
+        }
+        future.hop(to: loop).whenComplete { _ in
+            guard !answered.value else { return }
+            answered.value = true
+            timer.cancel()
+            promise.succeed(true)
+        }
+        return promise.futureResult
+    }
+
     /// Completes when the connection is closed.
     func closed() -> EventLoopFuture<Void> {
         loop.preconditionInEventLoop()

@@ -29,34 +29,3 @@ public enum SessionEvent: Sendable {
         }
     }
 }
-
-/// A note, warning or error that the caller of a session words itself (smtpsh's commands:
-/// macros, replay, the credential gate): its stable id (a catalogue message's name), its
-/// parameters, and its text in the user's language.
-public struct Remark: Hashable, Sendable {
-    public var severity: ClientNotice.Severity
-    public var id: String
-    public var parameters: [String: String]
-    public var text: String
-
-    public init(_ severity: ClientNotice.Severity, id: String, parameters: [String: String] = [:], text: String) {
-        self.severity = severity
-        self.id = id
-        self.parameters = parameters
-        self.text = text
-    }
-}
-
-/// Who follows a session: the presentation (screen, recording, JSON), a lesson, the prompt.
-/// Called on the session's event loop, in order; must not wait for the session.
-public protocol SessionObserver: Sendable {
-    /// What one input (a read, a submission, a tick) produced, together: one write to the
-    /// screen for a reply and its explanation.
-    func session(_ events: [SessionEvent], state: SessionStateMachine)
-    /// The state changed (a reply, TLS, the close): the prompt follows it.
-    func sessionStateChanged(_ state: SessionStateMachine)
-}
-
-extension SessionObserver {
-    public func sessionStateChanged(_ state: SessionStateMachine) {}
-}

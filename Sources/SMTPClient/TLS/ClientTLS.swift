@@ -13,59 +13,6 @@ import NIOSSL
 import SwiftASN1
 import X509
 
-/// How the client speaks TLS: `--tls-verify`, `--sni`, `--ca`, a client certificate.
-public struct ClientTLSOptions: Sendable {
-    /// Fail the connection when the server's certificate does not verify (otherwise: report
-    /// it and carry on, as a test tool should).
-    public var requireVerification = false
-    /// The name sent in SNI and checked against the certificate (default: the host given).
-    public var serverName: String?
-    /// PEM file of trusted roots, instead of the system's.
-    public var caFile: String?
-    /// PEM certificate chain and key to present to the server.
-    public var clientCertificateFile: String?
-    public var clientKeyFile: String?
-    /// The files' contents, read once when the command line is read (``ClientTLS/load(_:read:)``):
-    /// a pipe (`--ca <(…)`) can be read only once, and a bad file is said before connecting.
-    public var caPEM: [UInt8]?
-    public var clientCertificatePEM: [UInt8]?
-    public var clientKeyPEM: [UInt8]?
-
-    public init() {}
-}
-
-/// Why a certificate did not verify, in the words of `--tls-verify`'s report.
-public enum CertificateProblem: Hashable, Sendable {
-    case expired
-    case notYetValid
-    case selfSigned
-    case nameMismatch(String)
-    case unknownIssuer
-    /// The server sent no certificate.
-    case noCertificate
-    /// The handshake ended before the certificate could be checked.
-    case notChecked
-}
-
-/// What the handshake established, for the report after STARTTLS or on a TLS port.
-public struct TLSReport: Sendable {
-    public struct CertificateSummary: Sendable {
-        public var subject: String
-        public var issuer: String
-        public var alternativeNames: [String]
-        public var notValidBefore: Date
-        public var notValidAfter: Date
-    }
-
-    public var protocolVersion: String
-    /// The cipher suite the server chose (from its ServerHello), when it could be read.
-    public var cipher: String?
-    public var chain: [CertificateSummary]
-    /// `nil`: trusted (the chain leads to a trusted root and the name matches).
-    public var problem: CertificateProblem?
-    public var serverName: String?
-}
-
 /// Builds the client side of TLS and checks the server's certificate with
 /// swift-certificates (RFC 5280 path building to the system's roots or `--ca`, and the
 /// server's name), so that the report can say *why* a certificate is not trusted.
@@ -275,32 +222,6 @@ extension TLSVersion {
         case .tlsv11: "TLS 1.1"
         case .tlsv12: "TLS 1.2"
         case .tlsv13: "TLS 1.3"
-        }
-    }
-}
-
-/// The TLS set-up, made the first time TLS is needed (a session that never says STARTTLS
-/// does not pay for loading the trust roots).
-public final class LazyClientTLS: @unchecked Sendable {
-    public let options: ClientTLSOptions
-    private let lock = NIOLock()
-    private var made: Result<ClientTLS, ConnectError>?
-
-    public init(options: ClientTLSOptions) {
-        self.options = options
-    }
-
-    public func get() throws(ConnectError) -> ClientTLS {
-        lock.lock()
-        defer { lock.unlock() }
-        if let made { return try made.get() }
-        do throws(ConnectError) {
-            let tls = try ClientTLS(options: options)
-            made = .success(tls)
-            return tls
-        } catch {
-            made = .failure(error)
-            throw error
         }
     }
 }
