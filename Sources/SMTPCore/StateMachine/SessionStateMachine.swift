@@ -81,6 +81,26 @@ public struct SessionStateMachine: Sendable {
             case .saslResponse: .auth
             }
         }
+
+        /// The reply that lets the session go on as the user means it to: 354 to DATA, 220 to
+        /// STARTTLS, 334 to an AUTH without an initial response and to a SASL response (the
+        /// exchange goes on until the server says otherwise), 221 to QUIT, else 250 (235 to
+        /// an AUTH that carried its response).
+        var hopedForReply: ReplyCode {
+            switch self {
+            case .greeting: .serviceReady
+            case .endOfData: .ok
+            case .saslResponse: .authChallenge
+            case .command(let command):
+                switch command.knownVerb {
+                case .data: .startMailInput
+                case .startTLS: .serviceReady
+                case .quit: .serviceClosing
+                case .auth: command.hasInitialResponse ? .authenticationSucceeded : .authChallenge
+                default: .ok
+                }
+            }
+        }
     }
 
     /// How the session was greeted.
@@ -257,7 +277,7 @@ public struct SessionStateMachine: Sendable {
         _ code: ReplyCode,
         classification: ExpectedReplies.Classification,
         to answered: Pending,
-        reply: Reply,
+        reply: Reply?,
         beyondKeptLines: [Capability]
     ) {
         let success = classification == .success
@@ -274,7 +294,7 @@ public struct SessionStateMachine: Sendable {
             case .ehlo:
                 if success {
                     greeting = .ehlo
-                    capabilities = ServerCapabilities(ehloReply: reply)
+                    capabilities = reply.flatMap { ServerCapabilities(ehloReply: $0) }
                     for capability in beyondKeptLines where capabilities?.supports(capability.keyword) == false {
                         capabilities?.capabilities.append(capability)
                     }
@@ -338,43 +358,15 @@ public struct SessionStateMachine: Sendable {
     // MARK: - Looking ahead
 
     /// The phase the session will be in once every pending command got the reply it hopes
-    /// for. Pipelined commands are checked against this.
+    /// for. Pipelined commands are checked against this. It runs the same transitions as
+    /// the replies themselves (``apply``), on a copy: one transition table.
     public var projectedPhase: Phase {
-        var phase = phase
-        var greeted = greeting != nil
+        guard !pending.isEmpty else { return phase }
+        var projection = self
         for item in pending {
-            switch item {
-            case .greeting:
-                phase = .greeted
-            case .endOfData:
-                phase = greeted ? .ready : .greeted
-            case .saslResponse:
-                phase = .authenticating
-            case .command(let command):
-                switch command.knownVerb {
-                case .ehlo, .helo:
-                    phase = .ready
-                    greeted = true
-                case .mail: phase = .mailTransaction
-                case .rcpt:
-                    if case .recipientsAccepted(let count) = phase {
-                        phase = .recipientsAccepted(count + 1)
-                    } else if phase == .mailTransaction {
-                        phase = .recipientsAccepted(1)
-                    }
-                case .data: phase = .data
-                case .bdat: if command.isLastChunk { phase = .ready }
-                case .rset: phase = greeted ? .ready : .greeted
-                case .quit: phase = .closed
-                case .startTLS: phase = .tlsNegotiating
-                case .auth:
-                    // Without an initial response a 334 is sure to follow.
-                    if !command.hasInitialResponse { phase = .authenticating }
-                case .noop, .vrfy, .expn, .help, nil: break
-                }
-            }
+            projection.apply(item.hopedForReply, classification: .success, to: item, reply: nil, beyondKeptLines: [])
         }
-        return phase
+        return projection.phase
     }
 
     /// What the next line typed is.
