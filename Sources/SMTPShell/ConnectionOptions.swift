@@ -28,8 +28,11 @@ struct ConnectionOptions: Sendable {
     var color: ColorMode = .auto
     /// Languages of the explanations (the first is also smtpsh's own).
     var languages: [Language] = [Words.language]
-    /// Explanations under each reply (`--no-explain` turns them off).
-    var explain = true
+    /// How much is explained under each reply: `--explain full|brief|off` (`--no-explain` is
+    /// `off`); `nil` when the command line does not say (the configuration file may, else `full`).
+    var explainMode: ExplainMode?
+    /// Explanations under each reply, unless the command line turned them off.
+    var explain: Bool { explainMode != .off }
     /// `--tls`: TLS from the first byte (port 465 by default).
     var implicitTLS = false
     /// `--starttls`: EHLO, STARTTLS and EHLO again right after the greeting.
@@ -65,6 +68,7 @@ struct ConnectionOptions: Sendable {
         .value("color", "when", help: "option-color"),
         .value("lang", "languages", help: "option-lang"),
         .flag("no-explain", help: "option-no-explain"),
+        .value("explain", "full|brief|off", help: "option-explain"),
         .flag("tls", help: "option-tls"),
         .flag("starttls", help: "option-starttls"),
         .flag("tls-verify", help: "option-tls-verify"),
@@ -103,7 +107,10 @@ struct ConnectionOptions: Sendable {
         if let lang = parsed.value("lang") {
             languages = try LanguageOption.parse(lang, command: parsed.spec.name)
         }
-        explain = !parsed.flag("no-explain")
+        if let mode = try parsed.choice("explain", from: ExplainMode.allCases.map(\.rawValue)) {
+            explainMode = ExplainMode(rawValue: mode.lowercased())
+        }
+        if parsed.flag("no-explain") { explainMode = .off }
         implicitTLS = parsed.flag("tls")
         startTLS = parsed.flag("starttls")
         if implicitTLS && startTLS { throw UsageError(Words["usage-tls-and-starttls"], command: parsed.spec.name) }

@@ -157,7 +157,7 @@ struct InteractiveSession {
         }
     }
 
-    /// `:explain` (the last reply, in full), `:explain on|off`, `:explain CODE|LINE`.
+    /// `:explain` (the last reply, in full), `:explain on|off|brief|full`, `:explain CODE|LINE`.
     private func explain(_ argument: String?, editor: LineEditor) {
         switch argument?.lowercased() {
         case nil:
@@ -166,9 +166,12 @@ struct InteractiveSession {
             } else {
                 editor.print(renderer.note(Words["session-explain-nothing-yet"]))
             }
-        case "on"?:
-            explainer.isEnabled = true
+        case "on"?, "full"?:
+            explainer.mode = .full
             editor.print(renderer.note(Words["session-explain-on"]))
+        case "brief"?:
+            explainer.mode = .brief
+            editor.print(renderer.note(Words["session-explain-brief"]))
         case "off"?:
             explainer.isEnabled = false
             editor.print(renderer.note(Words["session-explain-off"]))

@@ -20,6 +20,12 @@ final class TranscriptSinks: @unchecked Sendable {
     private let lock = NIOLock()
     private var recorder: TranscriptFile?
     private var json: TranscriptFile?
+    /// A reply event waiting for its explanation (``replyExplained(_:_:languages:)``), and the
+    /// warnings about it that came meanwhile: written together, in order.
+    private var pendingReply: (event: ClientSession.TranscriptEvent, after: [ClientSession.TranscriptEvent])?
+    /// Whether a ``SessionExplainer`` explains each reply for the JSON events (it knows the
+    /// command answered); without one, a reply event is written at once, explained by its codes.
+    var explainedBySession = false
     /// Set once the connection is up (for the header of a recording started later).
     private var context = RecordingContext()
 
@@ -79,6 +85,57 @@ final class TranscriptSinks: @unchecked Sendable {
     func record(_ event: ClientSession.TranscriptEvent) {
         lock.lock()
         defer { lock.unlock() }
+        if json != nil && explainedBySession {
+            // The reply event waits for the explanation, which comes right after the
+            // session's warnings about that reply (under the session's lock, on this thread).
+            switch event {
+            case .reply:
+                flushPendingReply()
+                pendingReply = (event, [])
+                writeRecording(event)
+                return
+            case .warning where pendingReply != nil, .error where pendingReply != nil:
+                pendingReply?.after.append(event)
+                writeRecording(event)
+                return
+            default:
+                flushPendingReply()
+            }
+        }
+        writeRecording(event)
+        if let json {
+            let text = Self.json(event)
+            if !text.isEmpty { json.write(text) }
+        }
+    }
+
+    /// The explanation of the reply just received (from ``SessionExplainer``): its JSON event
+    /// is written now, with the explanation's fields, then the warnings held behind it.
+    func replyExplained(_ reply: Reply, _ explanation: Explanation, languages: [Language]) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let json, let pending = pendingReply, case .reply(let held, _, _) = pending.event, held == reply else { return }
+        pendingReply = nil
+        json.write(Self.json(pending.event, explanation: explanation, languages: languages))
+        for event in pending.after {
+            let text = Self.json(event)
+            if !text.isEmpty { json.write(text) }
+        }
+    }
+
+    /// A reply event with no explanation coming: written explained by its codes. Lock held.
+    private func flushPendingReply() {
+        guard let pending = pendingReply, let json else { return }
+        pendingReply = nil
+        json.write(Self.json(pending.event))
+        for event in pending.after {
+            let text = Self.json(event)
+            if !text.isEmpty { json.write(text) }
+        }
+    }
+
+    /// The recording's lines for an event. Lock held.
+    private func writeRecording(_ event: ClientSession.TranscriptEvent) {
         if let recorder {
             switch event {
             case .sent(let text, let tls, _): recorder.write((tls ? " ~> " : " -> ") + Self.recordable(text))
@@ -88,15 +145,12 @@ final class TranscriptSinks: @unchecked Sendable {
             case .warning(let text), .error(let text): recorder.write("*** " + VisibleText.escape(text))
             }
         }
-        if let json {
-            let text = Self.json(event)
-            if !text.isEmpty { json.write(text) }
-        }
     }
 
     func closeAll() {
         lock.lock()
         defer { lock.unlock() }
+        flushPendingReply()
         recorder?.close()
         json?.close()
         recorder = nil
@@ -121,7 +175,10 @@ final class TranscriptSinks: @unchecked Sendable {
     // MARK: - JSON lines
 
     /// One JSON object per event, the fields in a fixed order (Docs/session-format.md).
-    static func json(_ event: ClientSession.TranscriptEvent, now: Double = Date().timeIntervalSince1970) -> String {
+    static func json(
+        _ event: ClientSession.TranscriptEvent, explanation: Explanation? = nil, languages: [Language] = [.en],
+        now: Double = Date().timeIntervalSince1970
+    ) -> String {
         var fields: [(String, JSONValue)] = [("time", .string(isoTime(Int64(now), milliseconds: Int((now * 1000).truncatingRemainder(dividingBy: 1000)))))]
         switch event {
         case .sent(let text, let tls, let kind):
@@ -141,7 +198,7 @@ final class TranscriptSinks: @unchecked Sendable {
             ]
             if reply.omittedLineCount > 0 { fields.append(("omitted_lines", .number(Double(reply.omittedLineCount)))) }
             fields.append(("latency_ms", latency.map { .number(($0 * 1000).rounded() / 1000) } ?? .null))
-            fields.append(("explanation", .array(Catalog.shared.explain(reply).keys.map { .string($0) })))
+            fields += explanationFields(explanation ?? Catalog.shared.explain(reply), languages: languages)
         case .note(let text):
             fields += [("event", .string("note")), ("text", .string(text))]
         case .warning(let text):
@@ -150,6 +207,43 @@ final class TranscriptSinks: @unchecked Sendable {
             fields += [("event", .string("error")), ("text", .string(text))]
         }
         return JSONValue.object(fields).text
+    }
+
+    /// What a reply's explanation adds to its JSON event, and what `smtpsh explain --json`
+    /// writes for each reply (Docs/session-format.md, Docs/catalog.md): the command answered,
+    /// the vendor recognised by the text, the keys used (most specific first), the category,
+    /// the retry advice, who acts, the source, the server recognised by this reply (once), and
+    /// the texts in each language asked for.
+    static func explanationFields(_ explanation: Explanation, languages: [Language]) -> [(String, JSONValue)] {
+        let value = explanation.classification
+        var fields: [(String, JSONValue)] = [
+            ("command", explanation.command.map { .string($0) } ?? .null),
+            ("vendor", explanation.vendor.map { .string($0) } ?? .null),
+            ("explanation", .array(explanation.keys.map { .string($0) })),
+            ("category", .string(value.category.rawValue)),
+            ("retry", .string(value.retry.rawValue)),
+            ("acts", .array(value.acts.map { .string($0.rawValue) })),
+            ("source", explanation.source.map { .string($0) } ?? .null),
+        ]
+        if let server = explanation.server {
+            fields.append(("server", .object([("vendor", .string(server.vendor)), ("name", .string(server.name))])))
+        }
+        var texts: [(String, JSONValue)] = []
+        for language in languages {
+            var parts: [JSONValue] = []
+            for part in explanation.parts {
+                guard let meaning = part.meaning[language] else { continue }
+                var item: [(String, JSONValue)] = [
+                    ("key", part.key.map { .string($0) } ?? .null), ("label", .string(part.label)), ("meaning", .string(meaning)),
+                ]
+                if let cause = part.cause[language] { item.append(("cause", .string(cause))) }
+                if let hint = part.hint[language] { item.append(("hint", .string(hint))) }
+                parts.append(.object(item))
+            }
+            texts.append((language.rawValue, .array(parts)))
+        }
+        fields.append(("texts", .object(texts)))
+        return fields
     }
 
     /// `2026-11-22T14:03:11Z` (or with `.123` milliseconds).

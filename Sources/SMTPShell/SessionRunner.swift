@@ -84,10 +84,19 @@ struct SessionRunner {
         let session = ClientSession(options: sessionOptions, renderer: renderer, implicitTLS: options.implicitTLS) { line in
             sink.write(line)
         }
+        // The configuration file's `explain = brief` unless the command line said.
+        let defaults = MacroDefaults.load(options: options, server: address.host)
         let explainer = SessionExplainer(
-            enabled: options.explain, languages: options.languages, renderer: renderer, columns: { Environment.columns })
+            mode: options.explainMode ?? defaults.explain ?? .full, languages: options.languages, renderer: renderer,
+            columns: { Environment.columns })
+        let languages = options.languages
+        explainer.onExplanation = { reply, explanation in sinks.replyExplained(reply, explanation, languages: languages) }
+        sinks.explainedBySession = true
         session.addReplyObserver { reply, outcome in explainer.lines(for: reply, outcome: outcome) }
-        session.addTranscriptObserver { event in sinks.record(event) }
+        session.addTranscriptObserver { event in
+            explainer.observe(event)
+            sinks.record(event)
+        }
         if let lesson {
             session.addTranscriptObserver { event in lesson.observe(event) }
             session.addReplyObserver { reply, outcome in lesson.lines(for: reply, outcome: outcome) }
@@ -121,7 +130,9 @@ struct SessionRunner {
         for line in welcome { sink.write(line) }
         session.attach(connection)
 
-        let status = runMode(session: session, sink: sink, sinks: sinks, renderer: renderer, explainer: explainer, interactive: interactive)
+        let status = runMode(
+            session: session, sink: sink, sinks: sinks, renderer: renderer, explainer: explainer, defaults: defaults,
+            interactive: interactive)
         // The recording ends with the close ("Connection closed by foreign host."): wait for
         // it before the files are closed.
         session.close()
@@ -130,7 +141,8 @@ struct SessionRunner {
     }
 
     private func runMode(
-        session: ClientSession, sink: OutputSink, sinks: TranscriptSinks, renderer: Renderer, explainer: SessionExplainer, interactive: Bool
+        session: ClientSession, sink: OutputSink, sinks: TranscriptSinks, renderer: Renderer, explainer: SessionExplainer,
+        defaults: MacroDefaults, interactive: Bool
     ) -> ExitStatus {
         if let standard = standardSession {
             return Self.send(standard, on: session)
@@ -141,12 +153,12 @@ struct SessionRunner {
         if interactive {
             return InteractiveSession(
                 session: session, sink: sink, renderer: renderer, explainer: explainer, target: address,
-                credentials: options.credentials, sinks: sinks, defaults: MacroDefaults.load(options: options, server: address.host)).run()
+                credentials: options.credentials, sinks: sinks, defaults: defaults).run()
         }
         var piped = PipedSession(session: session, renderer: renderer)
         piped.credentials = options.credentials
         piped.macros = MacroCommands(
-            session: session, sinks: sinks, defaults: MacroDefaults.load(options: options, server: address.host),
+            session: session, sinks: sinks, defaults: defaults,
             credentials: options.credentials, askSecret: nil)
         return piped.run()
     }
