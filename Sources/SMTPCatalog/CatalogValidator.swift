@@ -252,7 +252,7 @@ enum CatalogValidator {
             allowed = [.category, .retry, .acts, .source, .generic]
             required = [.category, .retry, .acts, .source]
         case .appliance:
-            allowed = [.category, .retry, .acts, .source]
+            allowed = [.category, .retry, .acts, .source, .generic]
             required = []
         case .command:
             allowed = [.category, .retry, .acts]
