@@ -162,6 +162,7 @@ final class SessionExplainer: @unchecked Sendable {
         let options = ExplainOptions(detail: detail, vendorTexts: true, hints: !reply.replyClass.isPositive)
         var explanation = isEHLO ? catalog.explainEHLO(reply, options: options) : catalog.explain(reply, options: options, context: context)
         explanation.server = recognised
+        explanation.command = command
         onExplanation?(reply, explanation)
         guard mode != .off else { return [] }
         var lines: [String] = []
