@@ -203,16 +203,17 @@ extension Catalog {
     ) -> [Explanation.Part] {
         var parts: [Explanation.Part] = []
         let full = options.detail == .full
+        let languages = options.languages ?? Language.allCases
         if let vendor {
             let values = vendor.values.mapValues(Placeholders.sanitised)
-            parts.append(part(vendor.entry, role: .vendorText, label: "", values: { _ in values }))
+            parts.append(part(vendor.entry, role: .vendorText, label: "", languages: languages, values: { _ in values }))
         }
         // Under a vendor's text (concise), the codes are one short line each.
         let short = vendor != nil && !full
         var commandPart: Explanation.Part?
         if let command, let code, vendor == nil || full {
             let verb = command == "dot" ? "END" : command.uppercased()
-            commandPart = part(.command(command, code.rawValue), role: .command, label: verb + " " + String(code.rawValue))
+            commandPart = part(.command(command, code.rawValue), languages: languages, role: .command, label: verb + " " + String(code.rawValue))
         }
         var enhancedPart: Explanation.Part?
         var enhancedFirst = false
@@ -221,6 +222,7 @@ extension Catalog {
                 // X.0.0 says no more than the basic code.
             } else if let detail = part(
                 .enhanced(subject: enhanced.subject, detail: enhanced.detail),
+                languages: languages,
                 role: .enhancedCode,
                 label: enhanced.description
             ) {
@@ -229,6 +231,7 @@ extension Catalog {
                     && ReplyClassification.category(subject: enhanced.subject, detail: enhanced.detail) != nil
             } else if let subject = part(
                 .enhancedSubject(enhanced.subject),
+                languages: languages,
                 role: .enhancedSubject,
                 label: "X.\(enhanced.subject).X"
             ) {
@@ -240,30 +243,30 @@ extension Catalog {
         if !enhancedFirst, let enhancedPart { parts.append(enhancedPart) }
         var basicFound = false
         if let code {
-            if let basic = part(.basic(code.rawValue), role: .basicCode, label: String(code.rawValue)) {
+            if let basic = part(.basic(code.rawValue), languages: languages, role: .basicCode, label: String(code.rawValue)) {
                 // The command's meaning is the code's, in context (concise: not both).
                 if commandPart == nil || full { parts.append(basic) }
                 basicFound = true
             } else {
                 if let replyClass = part(
-                    .replyClass(code.replyClass.rawValue), role: .replyClass, label: "\(code.replyClass.rawValue)yz")
+                    .replyClass(code.replyClass.rawValue), languages: languages, role: .replyClass, label: "\(code.replyClass.rawValue)yz")
                 {
                     parts.append(replyClass)
                 }
                 let category = (code.rawValue / 10) % 10
-                if let category = part(.replyCategory(category), role: .replyCategory, label: "x\(category)z") {
+                if let category = part(.replyCategory(category), languages: languages, role: .replyCategory, label: "x\(category)z") {
                     parts.append(category)
                 }
             }
         }
         if let enhanced, code == nil {
             let digit = enhanced.statusClass.rawValue
-            if let enhancedClass = part(.enhancedClass(digit), role: .enhancedClass, label: "\(digit).X.X") {
+            if let enhancedClass = part(.enhancedClass(digit), languages: languages, role: .enhancedClass, label: "\(digit).X.X") {
                 parts.append(enhancedClass)
             }
         } else if let code, basicFound, full {
             let digit = code.replyClass.rawValue
-            if let replyClass = part(.replyClass(digit), role: .replyClass, label: "\(digit)yz") {
+            if let replyClass = part(.replyClass(digit), languages: languages, role: .replyClass, label: "\(digit)yz") {
                 parts.append(replyClass)
             }
         }
@@ -334,23 +337,25 @@ extension Catalog {
     /// A part from the entry with `key`, if there is one.
     func part(
         _ key: CatalogKey?,
+        languages: [Language] = Language.allCases,
         role: Explanation.Part.Role,
         label: String,
         values: (Language) -> [String: String] = { _ in [:] }
     ) -> Explanation.Part? {
-        key.flatMap { self[$0] }.map { part($0, role: role, label: label, values: values) }
+        key.flatMap { self[$0] }.map { part($0, role: role, label: label, languages: languages, values: values) }
     }
 
     func part(
         _ entry: CatalogEntry,
         role: Explanation.Part.Role,
         label: String,
+        languages: [Language] = Language.allCases,
         values: (Language) -> [String: String] = { _ in [:] }
     ) -> Explanation.Part {
         var meaning: [Language: String] = [:]
         var hint: [Language: String] = [:]
         var cause: [Language: String] = [:]
-        for language in Language.allCases {
+        for language in languages {
             let filled = values(language)
             meaning[language] = entry.meaning[language].map { Placeholders.fill($0, with: filled) }
             hint[language] = entry.hint[language].map { Placeholders.fill($0, with: filled) }

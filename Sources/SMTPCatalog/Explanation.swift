@@ -191,11 +191,15 @@ public struct ExplainOptions: Hashable, Sendable {
     public var vendorTexts: Bool
     /// Show hints at all.
     public var hints: Bool
+    /// The languages whose texts are wanted (`nil`: all of them). A log explained in one
+    /// language need not fill the other two (`smtpsh explain --json` on a mail log).
+    public var languages: [Language]?
 
-    public init(detail: Detail = .concise, vendorTexts: Bool = true, hints: Bool = true) {
+    public init(detail: Detail = .concise, vendorTexts: Bool = true, hints: Bool = true, languages: [Language]? = nil) {
         self.detail = detail
         self.vendorTexts = vendorTexts
         self.hints = hints
+        self.languages = languages
     }
 
     public static let concise = ExplainOptions()

@@ -70,6 +70,13 @@ public struct PastedTextReader: Sendable {
             items += flush()
             return items
         }
+        // A command of a pasted transcript (` -> RCPT TO:<…>`, `C: DATA`): the next reply answers it.
+        for marker in ["->", "~>", "C:"] where line.hasPrefix(marker) {
+            items += flush()
+            let command = line.dropFirst(marker.count).trimmingSpaces
+            nextCommand = command == "." ? "dot" : ExplainContext.verb(named: command)
+            return items
+        }
         if let found = logReply(line) {
             items += flush()
             items += found

@@ -82,17 +82,19 @@ struct ExplainCommand {
             return .success
         }
         let context = ExplainContext(command: after)
+        // Only the languages asked for are filled (a log of a million lines, in one language).
+        let options = ExplainOptions(detail: .full, languages: languages)
         var output = ExplainOutput(json: json, languages: languages, columns: columns, catalog: catalog)
 
         if inputs.isEmpty, isatty(STDIN_FILENO) == 0 {
-            let explained = Self.streamStandardInput(catalog: catalog, context: context, output: &output)
+            let explained = Self.streamStandardInput(catalog: catalog, options: options, context: context, output: &output)
             output.flush()
             guard explained > 0 else {
                 throw ShellError(catalog.message("explain-nothing", in: messageLanguage), status: .usage)
             }
             return .success
         }
-        let items = Self.items(for: inputs, catalog: catalog, context: context)
+        let items = Self.items(for: inputs, catalog: catalog, options: options, context: context)
         guard !items.isEmpty else {
             throw ShellError(catalog.message("explain-nothing", in: messageLanguage), status: .usage)
         }
@@ -115,12 +117,14 @@ struct ExplainCommand {
 
     /// The inputs, each explained on its own; when one is not understood and they read as
     /// one line once joined (`smtpsh explain 452 '#4.3.1' queue full`), as that line.
-    static func items(for inputs: [String], catalog: Catalog, context: ExplainContext = ExplainContext()) -> [ExplainItem] {
-        let separate = inputs.flatMap { catalog.explain(input: $0, options: .full, context: context) }
+    static func items(
+        for inputs: [String], catalog: Catalog, options: ExplainOptions = .full, context: ExplainContext = ExplainContext()
+    ) -> [ExplainItem] {
+        let separate = inputs.flatMap { catalog.explain(input: $0, options: options, context: context) }
         guard inputs.count > 1, separate.contains(where: { if case .notUnderstood = $0 { true } else { false } }) else {
             return separate
         }
-        let joined = catalog.explain(input: inputs.joined(separator: " "), options: .full, context: context)
+        let joined = catalog.explain(input: inputs.joined(separator: " "), options: options, context: context)
         if !joined.isEmpty, !joined.contains(where: { if case .notUnderstood = $0 { true } else { false } }) {
             return joined
         }
@@ -132,9 +136,11 @@ struct ExplainCommand {
     /// a log (a syslog or Exim time stamp first) without one of the markers of a reply
     /// (`said:`, `reject:`, Exim's `SMTP error from`) are not even read further. Returns how
     /// many replies (and codes) were explained.
-    static func streamStandardInput(catalog: Catalog, context: ExplainContext, output: inout ExplainOutput) -> Int {
+    static func streamStandardInput(
+        catalog: Catalog, options: ExplainOptions, context: ExplainContext, output: inout ExplainOutput
+    ) -> Int {
         var reader = PastedTextReader()
-        var explainer = Catalog.InputExplainer(catalog: catalog, options: .full, context: context, skippingOther: true)
+        var explainer = Catalog.InputExplainer(catalog: catalog, options: options, context: context, skippingOther: true)
         var items: [ExplainItem] = []
         var explained = 0
         func emit() {
