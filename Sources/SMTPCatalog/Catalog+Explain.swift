@@ -36,6 +36,7 @@ extension Catalog {
             subject: .reply(code, enhanced), parts: parts, vendor: vendor?.entry.key.vendor,
             classification: classification, source: vendor?.entry.property("source"))
         explanation.command = context.command
+        explanation.vendorTextIsGeneric = vendor?.isGeneric ?? false
         return explanation
     }
 
@@ -212,8 +213,11 @@ extension Catalog {
         let short = vendor != nil && !full
         var commandPart: Explanation.Part?
         if let command, let code, vendor == nil || full {
+            // Concise: the code's own label (its general meaning is not shown beside it);
+            // full: the command too, beside the basic code's line.
             let verb = command == "dot" ? "END" : command.uppercased()
-            commandPart = part(.command(command, code.rawValue), languages: languages, role: .command, label: verb + " " + String(code.rawValue))
+            let label = full ? verb + " " + String(code.rawValue) : String(code.rawValue)
+            commandPart = part(.command(command, code.rawValue), languages: languages, role: .command, label: label)
         }
         var enhancedPart: Explanation.Part?
         var enhancedFirst = false
@@ -237,6 +241,13 @@ extension Catalog {
             ) {
                 enhancedPart = subject
             }
+        }
+        // A success or an intermediate reply: the command's meaning says it all (`250 2.1.5`
+        // after RCPT: the recipient is accepted); the enhanced code only in full.
+        let positive = code.map { $0.replyClass.isPositive } ?? false
+        if positive, commandPart != nil {
+            enhancedFirst = false
+            if !full { enhancedPart = nil }
         }
         if enhancedFirst, let enhancedPart { parts.append(enhancedPart) }
         if let commandPart { parts.append(commandPart) }

@@ -64,8 +64,9 @@ final class ServerTable: Sendable {
         rules.withLock { cached in
             if let cached { return cached }
             var made: [Rule] = []
-            for key in catalog.keys {
-                guard case .server(let vendor) = key.kind, let entry = catalog[key] else { continue }
+            // Only the `server.*` keys are read (not every key of the catalogue).
+            for stored in catalog.stored where stored.keyText.hasPrefix("server.") {
+                guard case .server(let vendor) = stored.key.kind, let entry = catalog[stored.keyText] else { continue }
                 made.append(Rule(
                     vendor: vendor, name: entry.property("name") ?? vendor,
                     greetings: (entry.properties["greeting"] ?? []).map { $0.lowercased() },
@@ -89,7 +90,7 @@ extension Catalog {
     ///                                                    → Microsoft (greeting "Microsoft ESMTP MAIL Service")
     /// 554 5.7.1 <bob@gmail.com>: Relay access denied     → Postfix (reply "Relay access denied")
     /// ```
-    public func recognise(_ reply: Reply, answering command: String?) -> ServerRecognition? {
+    public func recognise(_ reply: Reply, answering command: String?, byText: Bool = true) -> ServerRecognition? {
         let rules = servers.rules(self)
         let first = reply.lines.first.map { String(decoding: $0.text, as: UTF8.self) } ?? ""
         let host = first.prefix { $0 != " " }.lowercased()
@@ -124,13 +125,16 @@ extension Catalog {
                 }
             }
         }
-        if let match = textMatch(in: reply, server: nil), !match.isGeneric, let vendor = match.entry.key.vendor {
-            let name = rules.first(where: { $0.vendor == vendor })?.name ?? vendor
-            let line = reply.lines.first.map { String(decoding: $0.bytes, as: UTF8.self) } ?? ""
-            let shown = line.count > 48 ? String(line.prefix(47)) + "…" : line
-            return ServerRecognition(vendor: vendor, name: name, evidence: .reply(shown))
-        }
-        return nil
+        guard byText, let match = textMatch(in: reply, server: nil), !match.isGeneric, let vendor = match.entry.key.vendor
+        else { return nil }
+        return recognition(byReply: reply, vendor: vendor)
+    }
+
+    /// The server given away by a reply only `vendor` sends (the reply is the evidence).
+    public func recognition(byReply reply: Reply, vendor: String) -> ServerRecognition {
+        let line = reply.lines.first.map { String(decoding: $0.bytes, as: UTF8.self) } ?? ""
+        let shown = line.count > 48 ? String(line.prefix(47)) + "…" : line
+        return ServerRecognition(vendor: vendor, name: serverName(vendor), evidence: .reply(shown))
     }
 
     /// The name shown for a vendor id (`server.VENDOR`'s `name:`), or the id.

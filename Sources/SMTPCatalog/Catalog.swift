@@ -120,10 +120,12 @@ public struct Catalog: Sendable {
     }
 
     /// The appliance's or a vendor's entry that fits `reply` best. The reply is read as one
-    /// text (its lines joined: Gmail's four-line replies), then line by line. A generic text
-    /// (`250 {host}`, `221 2.0.0 Bye`) fits only when `server` is its vendor; when several
-    /// vendors' texts fit, `server`'s wins, else the most specific (most literal text, then
-    /// fewest placeholders).
+    /// text (its lines joined: Gmail's four-line replies), then line by line. Once the server
+    /// is recognised (`server`), only its own entries apply, generic ones (`250 {host}`,
+    /// `221 2.0.0 Bye`) included: another vendor's text from a known server is a server that
+    /// borrowed the wording (smtpsh's practice server speaks much like Postfix), not that
+    /// vendor. Without a server, only texts that one vendor alone sends apply, the most
+    /// specific first (most literal text, then fewest placeholders).
     public func textMatch(in reply: Reply, server: String?) -> TextMatch? {
         let code = reply.code.rawValue
         if reply.lines.count > 1 {
@@ -153,17 +155,15 @@ public struct Catalog: Sendable {
 
     func textMatch(words: [Substring], code: Int, server: String?) -> TextMatch? {
         guard words.first?.utf8.count == 3 else { return nil }
-        var fallback: TextMatch?
         for pattern in patterns.code(code).candidates(for: words) {
-            guard let values = pattern.match(words), let entry = self[pattern.key] else { continue }
             let vendor = pattern.key.vendor
+            if let server, vendor != server { continue }
+            guard let values = pattern.match(words), let entry = self[pattern.key] else { continue }
             let generic = entry.isGeneric || pattern.literalWordCount <= 1
-            if generic && (server == nil || vendor != server) { continue }
-            let found = TextMatch(entry: entry, values: values, isGeneric: generic)
-            if server == nil || vendor == server { return found }
-            if fallback == nil { fallback = found }
+            if generic && server == nil { continue }
+            return TextMatch(entry: entry, values: values, isGeneric: generic)
         }
-        return fallback
+        return nil
     }
 
     // MARK: smtpsh's own words

@@ -114,6 +114,9 @@ public struct Explanation: Hashable, Sendable {
     public var server: ServerRecognition?
     /// The command the reply was explained as answering (``ExplainContext/command``), if known.
     public var command: String?
+    /// The vendor's text is one another server could send (it applied because the server was
+    /// recognised): it does not give the server away.
+    public var vendorTextIsGeneric = false
 
     public init(
         subject: Subject, parts: [Part], vendor: String? = nil, classification: ReplyClassification? = nil,

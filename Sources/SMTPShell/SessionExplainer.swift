@@ -145,22 +145,38 @@ final class SessionExplainer: @unchecked Sendable {
             context.sizeLimit = self.context.sizeLimit
         }
         var recognised: ServerRecognition?
-        if server == nil, let found = catalog.recognise(reply, answering: command) {
+        // By the greeting, host name or EHLO reply first (before the explanation, which then
+        // knows the server); by a text only one vendor sends, from the explanation below.
+        if server == nil, let found = catalog.recognise(reply, answering: command, byText: false) {
             server = found
             recognised = found
             self.context.server = found.vendor
         }
+        let searching = server == nil
         context.server = self.context.server
         last = (reply, isEHLO, context)
         let mode = modeValue
         let languages = languagesValue
         let onExplanation = self.onExplanation
         lock.unlock()
+        // Nothing to show and no JSON event to fill: what the session knows is kept (for
+        // `:explain`), the explanation is not made.
+        if mode == .off && onExplanation == nil { return [] }
 
         // Hints are for what went wrong (4xx, 5xx); `:explain` shows them for any reply.
         let detail: ExplainOptions.Detail = mode == .brief ? .brief : .concise
         let options = ExplainOptions(detail: detail, vendorTexts: true, hints: !reply.replyClass.isPositive)
         var explanation = isEHLO ? catalog.explainEHLO(reply, options: options) : catalog.explain(reply, options: options, context: context)
+        if searching, let vendor = explanation.vendor, !explanation.vendorTextIsGeneric {
+            let found = catalog.recognition(byReply: reply, vendor: vendor)
+            lock.withLock {
+                if server == nil {
+                    server = found
+                    recognised = found
+                    self.context.server = vendor
+                }
+            }
+        }
         explanation.server = recognised
         explanation.command = command
         onExplanation?(reply, explanation)

@@ -89,9 +89,11 @@ struct SessionRunner {
         let explainer = SessionExplainer(
             mode: options.explainMode ?? defaults.explain ?? .full, languages: options.languages, renderer: renderer,
             columns: { Environment.columns })
-        let languages = options.languages
-        explainer.onExplanation = { reply, explanation in sinks.replyExplained(reply, explanation, languages: languages) }
-        sinks.explainedBySession = true
+        if options.json != nil {
+            let languages = options.languages
+            explainer.onExplanation = { reply, explanation in sinks.replyExplained(reply, explanation, languages: languages) }
+            sinks.explainedBySession = true
+        }
         session.addReplyObserver { reply, outcome in explainer.lines(for: reply, outcome: outcome) }
         session.addTranscriptObserver { event in
             explainer.observe(event)
