@@ -44,7 +44,7 @@ extension Catalog {
     /// code's when it says what went wrong; else the command entry's; else the basic code's.
     func classify(code: ReplyCode, enhanced: EnhancedStatusCode?, vendor: CatalogEntry?, command: String?) -> ReplyClassification {
         let replyClass = code.replyClass.rawValue
-        if let vendor, let found = ReplyClassification(fields: vendor, replyClass: replyClass) { return found }
+        if let vendor, let found = codePartsCache.classification(of: vendor, replyClass: replyClass) { return found }
         let fromCodes = ReplyClassification(code: code, enhanced: enhanced)
         if replyClass == 2 || replyClass == 3 { return fromCodes }
         if let enhanced, enhanced.subject != 5, ReplyClassification.category(subject: enhanced.subject, detail: enhanced.detail) != nil {
@@ -166,10 +166,11 @@ extension Catalog {
         if let decoded, !decoded.isEmpty {
             let wanted = decoded.trimmingSpaces.lowercased()
             let label = "“" + Placeholders.sanitised(decoded) + "”"
-            if let key = keys.first(where: { key in
-                if case .authChallenge(let prompt) = key.kind { return prompt.lowercased() == wanted }
-                return false
-            }), let entry = self[key] {
+            // Only the `auth-challenge.*` keys are read (not every key of the catalogue).
+            let prefix = "auth-challenge."
+            if let stored = stored.first(where: { entry in
+                entry.keyText.utf8.starts(with: prefix.utf8) && entry.keyText.dropFirst(prefix.count).lowercased() == wanted
+            }), let entry = self[stored.keyText] {
 
                 parts.append(part(entry, role: .authChallenge, label: label))
                 known = true
@@ -203,16 +204,42 @@ extension Catalog {
         options: ExplainOptions
     ) -> [Explanation.Part] {
         var parts: [Explanation.Part] = []
-        let full = options.detail == .full
         let languages = options.languages ?? Language.allCases
         if let vendor {
             let values = vendor.values.mapValues(Placeholders.sanitised)
             parts.append(part(vendor.entry, role: .vendorText, label: "", languages: languages, values: { _ in values }))
         }
+        // The codes' parts hold no value of the reply's: made once for each combination (a
+        // mail log repeats a few codes, commands and enhanced codes a hundred thousand times).
+        let key = CodePartsCache.Key(
+            code: code, enhanced: enhanced, command: command, vendor: vendor != nil, detail: options.detail,
+            languages: languages)
+        if let known = codePartsCache.parts(for: key) {
+            parts += known
+        } else {
+            let made = codeOnlyParts(
+                code: code, enhanced: enhanced, vendor: vendor != nil, command: command, full: options.detail == .full,
+                languages: languages)
+            codePartsCache.keep(made, for: key)
+            parts += made
+        }
+        return withOneHint(parts, options: options)
+    }
+
+    /// The codes' parts of ``codeParts(code:enhanced:vendor:command:options:)``.
+    private func codeOnlyParts(
+        code: ReplyCode?,
+        enhanced: EnhancedStatusCode?,
+        vendor: Bool,
+        command: String?,
+        full: Bool,
+        languages: [Language]
+    ) -> [Explanation.Part] {
+        var parts: [Explanation.Part] = []
         // Under a vendor's text (concise), the codes are one short line each.
-        let short = vendor != nil && !full
+        let short = vendor && !full
         var commandPart: Explanation.Part?
-        if let command, let code, vendor == nil || full {
+        if let command, let code, !vendor || full {
             // Concise: the code's own label (its general meaning is not shown beside it);
             // full: the command too, beside the basic code's line.
             let verb = command == "dot" ? "END" : command.uppercased()
@@ -282,13 +309,13 @@ extension Catalog {
             }
         }
         if short {
-            for index in parts.indices.dropFirst() {
+            for index in parts.indices {
                 parts[index].meaning = parts[index].meaning.mapValues(Explanation.title(of:))
                 parts[index].hint = [:]
                 parts[index].cause = [:]
             }
         }
-        return withOneHint(parts, options: options)
+        return parts
     }
 
     /// The parts for one EHLO keyword (AUTH: the keyword, then each mechanism).

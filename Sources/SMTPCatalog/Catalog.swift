@@ -25,6 +25,8 @@ public struct Catalog: Sendable {
     let patterns: PatternTable
     /// Entries decoded so far, by position in ``stored``.
     let decoded = DecodedEntries()
+    /// The codes' parts of explanations made so far.
+    let codePartsCache = CodePartsCache()
     /// The `server.*` entries, read when a server is first to be recognised.
     let servers = ServerTable()
 
@@ -155,11 +157,12 @@ public struct Catalog: Sendable {
 
     func textMatch(words: [Substring], code: Int, server: String?) -> TextMatch? {
         guard words.first?.utf8.count == 3 else { return nil }
-        for pattern in patterns.code(code).candidates(for: words) {
-            let vendor = pattern.key.vendor
-            if let server, vendor != server { continue }
-            guard let values = pattern.match(words), let entry = self[pattern.key] else { continue }
-            let generic = entry.isGeneric || pattern.literalWordCount <= 1
+        let table = patterns.code(code)
+        for position in table.positions(for: words) {
+            if let server, table.patterns[position].key.vendor != server { continue }
+            guard let values = table.patterns[position].match(words), let entry = self[table.patterns[position].key]
+            else { continue }
+            let generic = entry.isGeneric || table.patterns[position].literalWordCount <= 1
             if generic && server == nil { continue }
             return TextMatch(entry: entry, values: values, isGeneric: generic)
         }

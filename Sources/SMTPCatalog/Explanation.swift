@@ -242,7 +242,7 @@ public struct ExplainContext: Hashable, Sendable {
     /// The verb for a command as typed or logged: `RCPT`, `rcpt to`, `end of data`,
     /// `DATA`; `nil` when it is none of ``CatalogKey/commandVerbs``.
     public static func verb(named text: some StringProtocol) -> String? {
-        let lower = text.lowercased().trimmingSpaces
+        let lower = text.trimmedSpaces.lowercased()
         switch lower {
         case "end of data", "end of data command", "dot", ".", "end-of-data", "data end", "message", "end of message": return "dot"
         case "initial connection", "greeting", "connect", "connection", "banner": return "connect"

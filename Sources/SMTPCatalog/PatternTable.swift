@@ -2,8 +2,9 @@ import CatalogFormat
 import Synchronization
 
 /// The `match:` lines of the appliance's and vendors' entries, by reply code, most specific
-/// first, and filed by their first literal word (``ReplyPattern/indexWord``), so that a reply
-/// is compared with the few patterns that can fit it, not with the hundred a code may have.
+/// first, and filed by their first literal word and its place (``ReplyPattern/indexWord``),
+/// so that a reply is compared with the few patterns that can fit it, not with the hundred a
+/// code may have.
 ///
 /// The build indexed where each line is (`CatalogIndex`); a code's lines are read into
 /// ``ReplyPattern``s the first time a reply with that code is explained: a session sees a
@@ -20,31 +21,42 @@ final class PatternTable: Sendable {
     /// One code's patterns: all of them, most specific first, and their positions by word.
     struct Code: Sendable {
         var patterns: [ReplyPattern] = []
-        /// Positions in ``patterns`` by index word, ascending.
-        var byWord: [Substring: [Int]] = [:]
-        /// Positions of the patterns with a placeholder where the word would be.
+        /// Positions in ``patterns`` by the place of their index word among a reply's words,
+        /// then by that word; ascending.
+        var byWord: [Int: [Substring: [Int]]] = [:]
+        /// The places ``byWord`` uses, in order.
+        var places: [Int] = []
+        /// Positions of the patterns with no index word (`{text}` first).
         var anyWord: [Int] = []
 
         init(_ patterns: [ReplyPattern]) {
             self.patterns = patterns
             for (position, pattern) in patterns.enumerated() {
-                if let word = pattern.indexWord {
-                    byWord[Substring(word), default: []].append(position)
+                if let (place, word) = pattern.indexWord {
+                    byWord[place, default: [:]][Substring(word), default: []].append(position)
                 } else {
                     anyWord.append(position)
                 }
             }
+            places = byWord.keys.sorted()
         }
 
         /// The patterns that may fit `words` (a reply's words), most specific first.
         func candidates(for words: [Substring]) -> [ReplyPattern] {
-            var positions = anyWord
-            let index = words.count > 1 && ReplyPattern.isEnhancedCode(words[1]) ? 2 : 1
-            if index < words.count, let found = byWord[words[index]] {
-                positions += found
-                if !anyWord.isEmpty { positions.sort() }
+            positions(for: words).map { patterns[$0] }
+        }
+
+        /// Their positions in ``patterns`` (the patterns are not copied).
+        func positions(for words: [Substring]) -> [Int] {
+            var found: [Int] = anyWord
+            var lists = anyWord.isEmpty ? 0 : 1
+            for place in places where place < words.count {
+                guard let positions = byWord[place]?[words[place]] else { continue }
+                found += positions
+                lists += 1
             }
-            return positions.map { patterns[$0] }
+            if lists > 1 { found.sort() }
+            return found
         }
     }
 

@@ -95,6 +95,7 @@ struct ReplyPattern: Hashable, Sendable {
         self.tokens = tokens
         self.key = key
         self.order = order
+        self.literalWordCount = Self.literalWords(tokens)
     }
 
     /// The placeholders the pattern fills.
@@ -130,7 +131,9 @@ struct ReplyPattern: Hashable, Sendable {
     /// Literal words other than the code and an enhanced code. A pattern with one or none
     /// (`220 {host} ESMTP`, `250 {host}`, `221 2.0.0 Bye`) could as well be another server's
     /// line: it is generic, used only once the server is known.
-    var literalWordCount: Int {
+    private(set) var literalWordCount = 0
+
+    private static func literalWords(_ tokens: [Token]) -> Int {
         tokens.dropFirst().filter {
             switch $0 {
             case .literal(let word): !Self.isEnhancedCode(Substring(word))
@@ -141,15 +144,22 @@ struct ReplyPattern: Hashable, Sendable {
         }.count
     }
 
-    /// The word the pattern is filed under (``PatternTable``): its first literal word after
-    /// the code and an enhanced code; `nil` when a placeholder comes first.
-    var indexWord: String? {
-        var index = 1
-        if index < tokens.count, case .literal(let word) = tokens[index], Self.isEnhancedCode(Substring(word)) {
-            index += 1
+    /// The word the pattern is filed under (``PatternTable``) and its place among the words:
+    /// its first literal word after the code that is not an enhanced code (`554 5.7.1
+    /// <{addr}>: Relay access denied` is filed under `Relay`, the fourth word); `nil` when
+    /// `{text}` comes before any such word. Every placeholder
+    /// before it takes one word, so the reply's word at that place must be this one.
+    var indexWord: (position: Int, word: String)? {
+        for (position, token) in tokens.enumerated().dropFirst() {
+            switch token {
+            case .rest: return nil
+            case .placeholder: continue
+            case .literal(let word):
+                if Self.isEnhancedCode(Substring(word)) { continue }
+                return (position, word)
+            }
         }
-        guard index < tokens.count, case .literal(let word) = tokens[index] else { return nil }
-        return word
+        return nil
     }
 
     /// The values of the placeholders when `words` (a reply split at spaces) match.
@@ -166,15 +176,19 @@ struct ReplyPattern: Hashable, Sendable {
             case .rest:
                 tokens = tokens.dropFirst()
                 if tokens.isEmpty {
-                    values["text"] = words.joined(separator: " ")
+                    values["text"] = Self.joined(words)
                     return true
                 }
-                // The shortest run that lets the rest match.
+                // The shortest run that lets the rest match (when a literal word follows, only
+                // the runs that end before that word).
+                var next: String?
+                if case .literal(let literal) = tokens.first { next = literal }
                 for taken in 0...words.count {
+                    if let next, taken < words.count, words[words.startIndex + taken] != next { continue }
                     var attempt = values
                     if match(words.dropFirst(taken), tokens, &attempt) {
                         values = attempt
-                        values["text"] = words.prefix(taken).joined(separator: " ")
+                        values["text"] = Self.joined(words.prefix(taken))
                         return true
                     }
                 }
@@ -182,10 +196,16 @@ struct ReplyPattern: Hashable, Sendable {
             case .literal(let literal):
                 guard let word = words.first, word == literal else { return false }
             case .placeholder(let prefix, let name, let suffix):
-                guard let word = words.first, word.utf8.count >= prefix.utf8.count + suffix.utf8.count,
-                    word.hasPrefix(prefix), word.hasSuffix(suffix)
+                // Compared as bytes: the prefix and suffix are punctuation (`<`, `>:`, `[`, `id=`).
+                guard let word = words.first else { return false }
+                let bytes = word.utf8
+                let prefixCount = prefix.utf8.count, suffixCount = suffix.utf8.count
+                guard bytes.count >= prefixCount + suffixCount, bytes.prefix(prefixCount).elementsEqual(prefix.utf8),
+                    bytes.suffix(suffixCount).elementsEqual(suffix.utf8)
                 else { return false }
-                let value = word.dropFirst(prefix.count).dropLast(suffix.count)
+                let start = bytes.index(bytes.startIndex, offsetBy: prefixCount)
+                let end = bytes.index(bytes.endIndex, offsetBy: -suffixCount)
+                let value = word[start..<end]
                 guard Self.accepts(name, value) else { return false }
                 values[name] = String(value)
             }
@@ -193,6 +213,17 @@ struct ReplyPattern: Hashable, Sendable {
             tokens = tokens.dropFirst()
         }
         return words.isEmpty
+    }
+
+    /// Words joined by one space (what `{text}` takes).
+    private static func joined(_ words: ArraySlice<Substring>) -> String {
+        var text = ""
+        text.reserveCapacity(words.reduce(words.count) { $0 + $1.utf8.count })
+        for word in words {
+            if !text.isEmpty { text += " " }
+            text += word
+        }
+        return text
     }
 
     /// Whether `value` can stand for the placeholder `name`.
@@ -209,7 +240,25 @@ struct ReplyPattern: Hashable, Sendable {
     /// A reply line's words, as patterns compare them: split at runs of spaces and tabs,
     /// with the `-` of a continuation line (`550-5.7.1 …`) read as a space.
     static func words(of line: some StringProtocol) -> [Substring] {
-        var words = Substring(line).split(whereSeparator: { $0 == " " || $0 == "\t" })
+        // Split at the bytes of spaces and tabs (the characters are not looked at: faster).
+        let text = Substring(line)
+        let utf8 = text.utf8
+        var words: [Substring] = []
+        var start: Substring.Index?
+        var index = utf8.startIndex
+        while index < utf8.endIndex {
+            let byte = utf8[index]
+            if byte == 32 || byte == 9 {
+                if let wordStart = start {
+                    words.append(text[wordStart..<index])
+                    start = nil
+                }
+            } else if start == nil {
+                start = index
+            }
+            utf8.formIndex(after: &index)
+        }
+        if let wordStart = start { words.append(text[wordStart..<utf8.endIndex]) }
         if let first = words.first, first.utf8.count >= 4, first.utf8.prefix(3).allSatisfy({ (48...57).contains($0) }),
             first.utf8.dropFirst(3).first == UInt8(ascii: "-")
         {
@@ -232,7 +281,7 @@ struct ReplyPattern: Hashable, Sendable {
         var index = enhanced == nil ? 1 : 2
         while index < words.count {
             let word = words[index]
-            if word.utf8.count >= 4, word.hasPrefix(code), word.utf8.dropFirst(3).first == UInt8(ascii: "-") {
+            if word.utf8.count >= 4, word.utf8.prefix(3).elementsEqual(code.utf8), word.utf8.dropFirst(3).first == UInt8(ascii: "-") {
                 // `550-5.1.1` or `550-` inside the text: a line of the reply starts here.
                 let after = word.dropFirst(4)
                 if after.isEmpty || after == enhanced {

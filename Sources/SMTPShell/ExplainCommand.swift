@@ -198,28 +198,32 @@ struct ExplainCommand {
 /// Which lines of standard input are worth reading: all of them, except the lines of a mail
 /// log (a syslog or ISO time stamp first) that carry none of the markers of a reply.
 enum LogLineFilter {
-    static let markers: [[UInt8]] = [
-        " said: ", "reject: ", "SMTP error from remote", "refused to talk to me: ", " returned '", "iagnostic-",
-    ].map { Array($0.utf8) }
+    /// The markers, each with the place of a byte that is rare in a log line (`:`, `'`, `S`):
+    /// the line is searched for that byte with memchr, and the marker compared around it.
+    static let markers: [(bytes: [UInt8], anchor: Int)] = [
+        (" said: ", 5), ("reject: ", 6), ("SMTP error from remote", 0), ("refused to talk to me: ", 21),
+        (" returned '", 10), ("iagnostic-", 9),
+    ].map { (Array($0.0.utf8), $0.1) }
 
     static func mayHoldReply(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
         guard startsWithTimeStamp(line) else { return true }
-        for marker in markers where line.count >= marker.count {
-            if contains(line, marker) { return true }
+        for marker in markers where line.count >= marker.bytes.count {
+            if contains(line, marker.bytes, anchor: marker.anchor) { return true }
         }
         return false
     }
 
-    /// `marker` occurs in `line` (memchr for its first byte, then memcmp).
-    static func contains(_ line: UnsafeBufferPointer<UInt8>, _ marker: [UInt8]) -> Bool {
-        guard let base = line.baseAddress, !marker.isEmpty else { return false }
-        var index = 0
-        let last = line.count - marker.count
+    /// `marker` occurs in `line`: memchr for its byte at `anchor`, then memcmp.
+    static func contains(_ line: UnsafeBufferPointer<UInt8>, _ marker: [UInt8], anchor: Int) -> Bool {
+        guard let base = line.baseAddress, anchor < marker.count else { return false }
         return marker.withUnsafeBufferPointer { needle in
+            // The anchor byte can be at `anchor` … `line.count - marker.count + anchor`.
+            var index = anchor
+            let last = line.count - marker.count + anchor
             while index <= last {
-                guard let found = memchr(base + index, Int32(needle[0]), last - index + 1) else { return false }
+                guard let found = memchr(base + index, Int32(needle[anchor]), last - index + 1) else { return false }
                 index = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
-                if memcmp(base + index, needle.baseAddress!, needle.count) == 0 { return true }
+                if memcmp(base + index - anchor, needle.baseAddress!, needle.count) == 0 { return true }
                 index += 1
             }
             return false
@@ -275,9 +279,11 @@ struct ExplainOutput {
                 code = .number(250)
                 enhanced = .null
             }
-            let fields: [(String, JSONValue)] = [("input", .string(input)), ("code", code), ("enhanced", enhanced)]
-                + TranscriptSinks.explanationFields(explanation, languages: languages)
-            append(JSONValue.object(fields).text + "\n")
+            JSONValue.object([("input", .string(input)), ("code", code), ("enhanced", enhanced)]).write(into: &buffer)
+            buffer.removeLast()
+            buffer.append(UInt8(ascii: ","))
+            TranscriptSinks.writeExplanationFields(explanation, languages: languages, into: &buffer)
+            buffer.append(contentsOf: "}\n".utf8)
         } else {
             var lines: [String] = []
             if count > 0 { lines.append("") }

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 
+@testable import SMTPShell
+
 /// `smtpsh explain --json`, `--after`, and mail logs on standard input (issue 17).
 @Suite struct ExplainJSONTests {
     static func objects(_ output: String) -> [[String: Any]] {
@@ -97,5 +99,61 @@ import Testing
         #expect(result.stdout.contains("the DNS blocklist zen.spamhaus.org lists it"), "\(result.stdout)")
         #expect(result.stdout.contains("→ reputation · fix, then retry"), "\(result.stdout)")
         #expect(result.stderr.isEmpty, "\(result.stderr)")
+    }
+
+    /// The byte writer escapes exactly what the JSON of events must (RFC 8259 and the lines
+    /// readers break at), wherever it falls in the eight-byte steps, and copies the rest.
+    @Test func stringsAreEscapedAsBefore() throws {
+        func reference(_ value: String) -> String {
+            var out = "\""
+            for scalar in value.unicodeScalars {
+                switch scalar {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                case "\r": out += "\\r"
+                case "\t": out += "\\t"
+                default:
+                    let value = scalar.value
+                    if value < 0x20 || value == 0x7F || (0x80..<0xA0).contains(value) || value == 0x2028 || value == 0x2029 {
+                        let hex = String(value, radix: 16)
+                        out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                    } else {
+                        out.unicodeScalars.append(scalar)
+                    }
+                }
+            }
+            return out + "\""
+        }
+        let pieces = [
+            "plain ASCII text", "\"", "\\", "\n", "\r\n", "\t", "\u{1B}[31m", "\u{7F}", "\u{85}", "\u{9F}", "\u{A0}", "é",
+            "\u{2028}", "\u{2029}", "\u{2027}", "日本語", "😀", "<bob@example.com>", "",
+        ]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2000 {
+            let text = (0..<Int.random(in: 0...12, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined()
+            #expect(JSONValue.quoted(text) == reference(text), "\(text.debugDescription)")
+        }
+        let object = JSONValue.object([("a", .array([.number(550), .number(-1), .number(0.5), .bool(true), .null])), ("b", .string("x"))])
+        #expect(object.text == #"{"a":[550,-1,0.5,true,null],"b":"x"}"#)
+    }
+
+    /// Which lines of a mail log are read: a reply's markers, and any line without a time stamp.
+    @Test func theLinesOfALogThatAreRead() {
+        func read(_ line: String) -> Bool {
+            Array(line.utf8).withUnsafeBufferPointer { LogLineFilter.mayHoldReply($0) }
+        }
+        #expect(read("Dec  7 10:21:33 mx postfix/smtp[1]: 4A: to=<a@b>, status=bounced (host x[192.0.2.1] said: 550 no)"))
+        #expect(read("Dec  7 10:21:33 mx postfix/smtpd[1]: NOQUEUE: reject: RCPT from x[192.0.2.1]: 554 5.7.1 no"))
+        #expect(read("2026-12-07 10:21:33 1rABCD-000123-AB ** a@b R=r T=t: SMTP error from remote mail server after RCPT TO:<a@b>: 550 no"))
+        #expect(read("Dec  7 10:21:33 mx postfix/smtp[1]: host x[192.0.2.1] refused to talk to me: 554 go away"))
+        #expect(read("2026-12-07T10:21:33 Remote Server returned '550 5.1.1 RESOLVER.ADR.RecipNotFound'"))
+        #expect(read("2026-12-07T10:21:33 Diagnostic-Code: smtp; 550 5.1.1 no"))
+        #expect(read("550 5.1.1 no such user"))
+        #expect(read("    (in reply to RCPT TO command)"))
+        #expect(!read("Dec  7 10:21:33 mx postfix/qmgr[88]: 4ABC: removed"))
+        #expect(!read("Dec  7 10:21:33 mx postfix/smtpd[1]: connect from unknown[192.0.2.1]"))
+        #expect(!read("Dec  7 10:21:33 mx postfix/smtp[1]: said:"))
+        #expect(!read("2026-12-07 10:21:33 said 550"))
     }
 }
