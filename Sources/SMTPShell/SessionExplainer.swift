@@ -138,12 +138,17 @@ final class SessionExplainer: @unchecked Sendable {
     /// Explains a reply just received for the command it answers, with what the session
     /// knows; the explanation is made when it is shown or `forJSON`.
     func explain(_ reply: Reply, outcome: SessionStateMachine.Outcome, forJSON: Bool) -> Explained {
-        let command = Self.verb(outcome.answered)
+        explain(reply, answering: outcome.answered, forJSON: forJSON)
+    }
+
+    /// The same for a reply read back from a recording (`smtpsh export`): what it answered.
+    func explain(_ reply: Reply, answering answered: SessionStateMachine.Pending?, forJSON: Bool) -> Explained {
+        let command = Self.verb(answered)
         let isEHLO = command == "ehlo" && reply.code.replyClass == .positiveCompletion
         lock.lock()
         var context = self.context
         context.command = command
-        switch outcome.answered {
+        switch answered {
         case .command(.mail(let path, let parameters))?:
             context.sender = path.mailbox
             context.recipient = nil
