@@ -7,10 +7,10 @@
     import Glibc
 #endif
 import Dispatch
-import NIOConcurrencyHelpers
 import SMTPCatalog
 import SMTPClient
 import SMTPCore
+import Synchronization
 
 /// How much is explained under each reply: `--explain full|brief|off`, `:explain brief`, the
 /// configuration file's `explain = brief` (`--no-explain` is `off`).
@@ -42,7 +42,7 @@ enum ExplainMode: String, Sendable, CaseIterable {
 /// only that vendor's. The session's `--json` reply events carry the same explanation
 /// (``explain(_:outcome:forJSON:)``).
 final class SessionExplainer: @unchecked Sendable {
-    private let lock = NIOLock()
+    private let lock = Mutex(())
     private var modeValue: ExplainMode
     private var languagesValue: [Language]
     private var server: ServerRecognition?
@@ -51,6 +51,14 @@ final class SessionExplainer: @unchecked Sendable {
     private var messageLines = 0
     private var messageOctets: UInt64 = 0
     private var last: (reply: Reply, isEHLO: Bool, context: ExplainContext)?
+    /// The keywords of the last EHLO reply (`AUTH PLAIN` for each mechanism), and those
+    /// explained so far: each is explained once per session; a later EHLO reply says what
+    /// changed (``ehloKeywords(_:)``).
+    private var lastEHLOKeywords: [String]?
+    private var explainedKeywords: Set<String> = []
+    /// `--starttls`: the EHLO reply before TLS is not explained; the one after it is, in full
+    /// (what the server offers under TLS is what counts).
+    var explainEHLOAfterTLS = false
     private let renderer: Renderer
     private let columns: @Sendable () -> Int
     /// `--compact`, `--large`: an EHLO reply in one short line per keyword.
@@ -77,8 +85,8 @@ final class SessionExplainer: @unchecked Sendable {
     }
 
     var mode: ExplainMode {
-        get { lock.withLock { modeValue } }
-        set { lock.withLock { modeValue = newValue } }
+        get { lock.withLock { _ in modeValue } }
+        set { lock.withLock { _ in modeValue = newValue } }
     }
 
     var isEnabled: Bool {
@@ -87,17 +95,17 @@ final class SessionExplainer: @unchecked Sendable {
     }
 
     var languages: [Language] {
-        get { lock.withLock { languagesValue } }
-        set { lock.withLock { languagesValue = newValue.isEmpty ? [.en] : newValue } }
+        get { lock.withLock { _ in languagesValue } }
+        set { lock.withLock { _ in languagesValue = newValue.isEmpty ? [.en] : newValue } }
     }
 
     /// The server recognised so far, if any.
-    var recognisedServer: ServerRecognition? { lock.withLock { server } }
+    var recognisedServer: ServerRecognition? { lock.withLock { _ in server } }
 
     /// Follows what the session sends: the size of the message (its lines after DATA).
     func observe(_ line: ClientStateMachine.SentLine) {
         let text = line.text
-        lock.withLock {
+        lock.withLock { _ in
             switch line.kind {
             case .messageLine:
                 messageLines += 1
@@ -137,57 +145,76 @@ final class SessionExplainer: @unchecked Sendable {
 
     /// Explains a reply just received for the command it answers, with what the session
     /// knows; the explanation is made when it is shown or `forJSON`.
-    func explain(_ reply: Reply, outcome: SessionStateMachine.Outcome, forJSON: Bool) -> Explained {
-        explain(reply, answering: outcome.answered, forJSON: forJSON)
+    func explain(_ reply: Reply, outcome: SessionStateMachine.Outcome, tls: Bool = false, forJSON: Bool) -> Explained {
+        explain(reply, answering: outcome.answered, tls: tls, forJSON: forJSON)
     }
 
     /// The same for a reply read back from a recording (`smtpsh export`): what it answered.
-    func explain(_ reply: Reply, answering answered: SessionStateMachine.Pending?, forJSON: Bool) -> Explained {
+    func explain(_ reply: Reply, answering answered: SessionStateMachine.Pending?, tls: Bool = false, forJSON: Bool) -> Explained {
         let command = Self.verb(answered)
         let isEHLO = command == "ehlo" && reply.code.replyClass == .positiveCompletion
-        lock.lock()
-        var context = self.context
-        context.command = command
-        switch answered {
-        case .command(.mail(let path, let parameters))?:
-            context.sender = path.mailbox
-            context.recipient = nil
-            self.context.sender = path.mailbox
-            if let size = parameters.first(where: { $0.keyword.uppercased() == "SIZE" })?.value.flatMap(UInt64.init) {
-                self.context.messageOctets = size
-            } else {
-                self.context.messageOctets = nil
-            }
-        case .command(.rcpt(let path, _))?:
-            context.recipient = path.mailbox
-        case .command(.bdat(let size, _))?:
-            context.messageOctets = size
-        case .endOfData?:
-            if messageLines > 0 && messageLines < Self.shownMessageLines {
-                // The lone dot is counted among the lines: not part of the message.
-                context.messageOctets = messageOctets - 3
-            }
-        default:
-            break
-        }
-        if isEHLO, let capabilities = ServerCapabilities(ehloReply: reply) {
-            if case .limit(let octets)? = capabilities.size { self.context.sizeLimit = octets } else { self.context.sizeLimit = nil }
-            context.sizeLimit = self.context.sizeLimit
-        }
+        var context = ExplainContext()
+        var keywordsChange: (added: [String], removed: [String])?
+        var alreadyExplained: Set<String> = []
+        var deferred = false
         var recognised: ServerRecognition?
-        // By the greeting, host name or EHLO reply first (before the explanation, which then
-        // knows the server); by a text only one vendor sends, from the explanation below.
-        if server == nil, let found = catalog.recognise(reply, answering: command, byText: false) {
-            server = found
-            recognised = found
-            self.context.server = found.vendor
+        var searching = false
+        var mode = ExplainMode.off
+        var languages: [Language] = []
+        lock.withLock { _ in
+            context = self.context
+            context.command = command
+            switch answered {
+            case .command(.mail(let path, let parameters))?:
+                context.sender = path.mailbox
+                context.recipient = nil
+                self.context.sender = path.mailbox
+                if let size = parameters.first(where: { $0.keyword.uppercased() == "SIZE" })?.value.flatMap(UInt64.init) {
+                    self.context.messageOctets = size
+                } else {
+                    self.context.messageOctets = nil
+                }
+            case .command(.rcpt(let path, _))?:
+                context.recipient = path.mailbox
+            case .command(.bdat(let size, _))?:
+                context.messageOctets = size
+            case .endOfData?:
+                if messageLines > 0 && messageLines < Self.shownMessageLines {
+                    // The lone dot is counted among the lines: not part of the message.
+                    context.messageOctets = messageOctets - 3
+                }
+            default:
+                break
+            }
+            if isEHLO, let capabilities = ServerCapabilities(ehloReply: reply) {
+                if case .limit(let octets)? = capabilities.size { self.context.sizeLimit = octets } else { self.context.sizeLimit = nil }
+                context.sizeLimit = self.context.sizeLimit
+                let keywords = Self.ehloKeywords(capabilities)
+                if let previous = lastEHLOKeywords {
+                    let before = Set(previous), now = Set(keywords)
+                    keywordsChange = (keywords.filter { !before.contains($0) }, previous.filter { !now.contains($0) })
+                }
+                lastEHLOKeywords = keywords
+                alreadyExplained = explainedKeywords
+                if explainEHLOAfterTLS && !tls && explainedKeywords.isEmpty {
+                    deferred = true
+                } else {
+                    explainedKeywords.formUnion(keywords)
+                }
+            }
+            // By the greeting, host name or EHLO reply first (before the explanation, which then
+            // knows the server); by a text only one vendor sends, from the explanation below.
+            if server == nil, let found = catalog.recognise(reply, answering: command, byText: false) {
+                server = found
+                recognised = found
+                self.context.server = found.vendor
+            }
+            searching = server == nil
+            context.server = self.context.server
+            last = (reply, isEHLO, context)
+            mode = modeValue
+            languages = languagesValue
         }
-        let searching = server == nil
-        context.server = self.context.server
-        last = (reply, isEHLO, context)
-        let mode = modeValue
-        let languages = languagesValue
-        lock.unlock()
         // Nothing to show and no JSON event to fill: what the session knows is kept (for
         // `:explain`), the explanation is not made.
         if mode == .off && !forJSON { return Explained() }
@@ -198,7 +225,7 @@ final class SessionExplainer: @unchecked Sendable {
         var explanation = isEHLO ? catalog.explainEHLO(reply, options: options) : catalog.explain(reply, options: options, context: context)
         if searching, let vendor = explanation.vendor, !explanation.vendorTextIsGeneric {
             let found = catalog.recognition(byReply: reply, vendor: vendor)
-            lock.withLock {
+            lock.withLock { _ in
                 if server == nil {
                     server = found
                     recognised = found
@@ -211,6 +238,32 @@ final class SessionExplainer: @unchecked Sendable {
         var explained = Explained(explanation: forJSON ? explanation : nil)
         guard mode != .off else { return explained }
         explained.recognised = recognised
+        if isEHLO && (deferred || keywordsChange != nil || !alreadyExplained.isEmpty) {
+            // Said once: before TLS with --starttls, nothing but that it comes after; a later
+            // EHLO reply, what changed and the keywords not seen yet.
+            if deferred {
+                explained.lines = [renderer.explanation("      " + Words["ehlo-explained-after-tls"])]
+                return explained
+            }
+            if let change = keywordsChange {
+                let changes = change.added.map { "+" + $0 } + change.removed.map { "\u{2212}" + $0 }
+                let text = changes.isEmpty ? Words["ehlo-unchanged"] : Words["ehlo-changed", ["changes": changes.joined(separator: ", ")]]
+                explained.lines.append(renderer.explanation("      " + text))
+            }
+            guard let capabilities = ServerCapabilities(ehloReply: reply) else { return explained }
+            let fresh = capabilities.capabilities.filter { capability in
+                Self.keywords(of: capability, mechanisms: capabilities.authMechanisms).contains { !alreadyExplained.contains($0) }
+            }
+            guard !fresh.isEmpty else { return explained }
+            let newReply = Self.ehloReply(reply, keeping: fresh, mechanisms: capabilities.authMechanisms)
+            if mode == .brief { return explained }
+            if compactEHLO, let brief = catalog.briefEHLO(newReply) {
+                explained.lines += render(brief, languages: languages, classification: false, compact: true)
+            } else {
+                explained.lines += render(catalog.explainEHLO(newReply, options: options), languages: languages, classification: false)
+            }
+            return explained
+        }
         if mode == .brief {
             if !isEHLO {
                 explained.lines = ExplanationRenderer(columns: columns(), indent: 6, languages: languages, catalog: catalog)
@@ -226,11 +279,7 @@ final class SessionExplainer: @unchecked Sendable {
 
     /// `:explain` alone: the last reply again, in full (every part, the class meaning, hints, the source).
     func explainLast() -> [String]? {
-        lock.lock()
-        let last = self.last
-        let languages = languagesValue
-        let server = self.server
-        lock.unlock()
+        let (last, languages, server) = lock.withLock { _ in (self.last, languagesValue, self.server) }
         guard let last else { return nil }
         let options = ExplainOptions(detail: .full, vendorTexts: true)
         let explanation = last.isEHLO ? catalog.explainEHLO(last.reply, options: options) : catalog.explain(last.reply, options: options, context: last.context)
@@ -242,7 +291,7 @@ final class SessionExplainer: @unchecked Sendable {
     /// `:explain 550`, `:explain 5.7.1`, `:explain 452 #4.3.1 queue full`: as `smtpsh explain` does,
     /// with the server recognised in this session.
     func explain(input: String) -> [String]? {
-        let context = lock.withLock { ExplainContext(server: self.context.server) }
+        let context = lock.withLock { _ in ExplainContext(server: self.context.server) }
         let items = catalog.explain(input: input, options: .full, context: context)
         var lines: [String] = []
         for item in items {
@@ -250,6 +299,35 @@ final class SessionExplainer: @unchecked Sendable {
             lines += render(explanation, languages: languages, classification: true, source: true)
         }
         return lines.isEmpty ? nil : lines
+    }
+
+    /// An EHLO reply's keywords as compared between replies: `AUTH PLAIN`, `AUTH LOGIN` for
+    /// each mechanism (a mechanism added under TLS is a change), the others by keyword.
+    static func ehloKeywords(_ capabilities: ServerCapabilities) -> [String] {
+        var all: [String] = []
+        var seen: Set<String> = []
+        for capability in capabilities.capabilities {
+            for keyword in keywords(of: capability, mechanisms: capabilities.authMechanisms) where seen.insert(keyword).inserted {
+                all.append(keyword)
+            }
+        }
+        return all
+    }
+
+    private static func keywords(of capability: Capability, mechanisms: [String]) -> [String] {
+        guard capability.keyword == Capability.auth else { return [capability.keyword] }
+        let listed = mechanisms.isEmpty ? capability.parameters : mechanisms
+        return listed.isEmpty ? [Capability.auth] : listed.map { Capability.auth + " " + $0.uppercased() }
+    }
+
+    /// The EHLO reply with only some of its keyword lines (the first line kept): what is
+    /// explained when the others were explained before.
+    private static func ehloReply(_ reply: Reply, keeping kept: [Capability], mechanisms: [String]) -> Reply {
+        let texts = kept.map { capability in
+            capability.keyword == Capability.auth && !mechanisms.isEmpty
+                ? Capability.auth + " " + mechanisms.joined(separator: " ") : capability.description
+        }
+        return Reply(code: reply.code, lines: [reply.lines.first?.textString ?? ""] + texts)
     }
 
     /// The verb of what a reply answers (``ExplainContext/command``).

@@ -203,7 +203,7 @@ struct TimelineBuilder {
         }
         greeted = true
         // A 334 answers AUTH and asks for the next answer, which the file has as a SASL line.
-        let explained = explainer.explain(reply, answering: answered?.pending, forJSON: true)
+        let explained = explainer.explain(reply, answering: answered?.pending, tls: tls, forJSON: true)
         entries.append(
             .reply(
                 SessionTimeline.ReplyEntry(
