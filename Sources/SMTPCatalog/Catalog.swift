@@ -43,7 +43,7 @@ public struct Catalog: Sendable {
     /// replies' meanings: a session says "Trying 192.0.2.1:25..." before any reply needs
     /// explaining, and these files are a fraction of the whole.
     public static let wordFiles: Set<String> = [
-        "explain.catalog", "help.catalog", "lessons.catalog", "messages.catalog", "session.catalog",
+        "explain.catalog", "export.catalog", "help.catalog", "lessons.catalog", "messages.catalog", "session.catalog",
     ]
 
     /// smtpsh's own words (``Words`` reads them here).

@@ -9,7 +9,7 @@ import Synchronization
 /// ```
 ///
 /// The texts are the `message.*` entries of the catalogue (`messages.catalog`,
-/// `session.catalog`, `help.catalog`); a name the catalogue lacks is shown as it is, so a
+/// `session.catalog`, `help.catalog`, `export.catalog`); a name the catalogue lacks is shown as it is, so a
 /// missing message never stops smtpsh. Safe from any thread.
 public enum Words {
     private static let current = Atomic<UInt8>(0)

@@ -22,13 +22,15 @@ enum LocalCommand: Equatable {
     case macros
     case run(String?)
     case record(String?)
+    /// `:export FILE`: the session so far as HTML, Markdown or an evidence file (by FILE's ending).
+    case export(String?)
     case clear
     case quit
     case unknown(String)
 
     static let names = [
         ":help", ":state", ":explain", ":lang", ":starttls", ":tls", ":auth", ":send", ":hello", ":envelope", ":data", ":set",
-        ":macros", ":run", ":record", ":clear", ":quit",
+        ":macros", ":run", ":record", ":export", ":clear", ":quit",
     ]
 
     /// `:help`'s table: usage, and the message that says what it does.
@@ -50,6 +52,7 @@ enum LocalCommand: Equatable {
         (":macros", "local-macros"),
         (":run NAME [name=value…]", "local-run"),
         (":record FILE|off", "local-record"),
+        (":export FILE", "local-export"),
         (":clear", "local-clear"),
         (":quit", "local-quit"),
         ("::text", "local-escape"),
@@ -83,6 +86,7 @@ struct LocalCommandLine {
         case "macros": command = .macros
         case "run": command = .run(given)
         case "record", "rec": command = .record(given)
+        case "export": command = .export(given)
         case "clear": command = .clear
         case "quit", "q", "exit": command = .quit
         default: command = .unknown(line)

@@ -49,6 +49,7 @@ final class MacroCommands: @unchecked Sendable {
         case .macros: listMacros()
         case .run(let arguments): runMacro(arguments)
         case .record(let argument): record(argument)
+        case .export(let argument): export(argument)
         default: nil
         }
     }

@@ -40,6 +40,8 @@ final class TranscriptSinks: @unchecked Sendable {
     /// Whether `--json` events are written (each reply's then carries its explanation).
     var writesJSON: Bool { lock.withLock { _ in json != nil } }
     var recordingPath: String? { lock.withLock { _ in recorder?.path } }
+    /// The file of `--json` events (`-` for standard output), if any.
+    var jsonPath: String? { lock.withLock { _ in json?.path } }
 
     /// Starts a recording. An existing file is kept unless `replace` (`--force`): a recording
     /// is often the baseline a replay compares with. The header says what, where and when.

@@ -35,7 +35,7 @@ public enum SMTPShellCommand {
         options: ConnectionOptions.specs
     )
 
-    static let commands = [ConnectCommand.spec, DemoCommand.spec, SendCommand.spec, ReplayCommand.spec, LearnCommand.spec, ServeCommand.spec, ExplainCommand.spec]
+    static let commands = [ConnectCommand.spec, DemoCommand.spec, SendCommand.spec, ReplayCommand.spec, LearnCommand.spec, ServeCommand.spec, ExplainCommand.spec, ExportCommand.spec]
 
     /// Runs the command line (without the program name) and returns the exit status.
     /// Runs on the calling thread (the main thread), synchronously: see ``Blocking``.
@@ -122,6 +122,8 @@ public enum SMTPShellCommand {
             return try ReplayCommand(parsed).run()
         case "learn":
             return try LearnCommand(parsed).run()
+        case "export":
+            return try ExportCommand(parsed, arguments: rest).run()
         default:
             if parsed.positionals.isEmpty && parsed.value("mx") == nil {
                 // `smtpsh` with options only: what to type.

@@ -146,7 +146,12 @@ final class SessionExplainer: @unchecked Sendable {
     /// Explains a reply just received for the command it answers, with what the session
     /// knows; the explanation is made when it is shown or `forJSON`.
     func explain(_ reply: Reply, outcome: SessionStateMachine.Outcome, tls: Bool = false, forJSON: Bool) -> Explained {
-        let command = Self.verb(outcome.answered)
+        explain(reply, answering: outcome.answered, tls: tls, forJSON: forJSON)
+    }
+
+    /// The same for a reply read back from a recording (`smtpsh export`): what it answered.
+    func explain(_ reply: Reply, answering answered: SessionStateMachine.Pending?, tls: Bool = false, forJSON: Bool) -> Explained {
+        let command = Self.verb(answered)
         let isEHLO = command == "ehlo" && reply.code.replyClass == .positiveCompletion
         var context = ExplainContext()
         var keywordsChange: (added: [String], removed: [String])?
@@ -159,7 +164,7 @@ final class SessionExplainer: @unchecked Sendable {
         lock.withLock { _ in
             context = self.context
             context.command = command
-            switch outcome.answered {
+            switch answered {
             case .command(.mail(let path, let parameters))?:
                 context.sender = path.mailbox
                 context.recipient = nil

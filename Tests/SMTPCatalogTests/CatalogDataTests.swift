@@ -56,7 +56,7 @@ import Testing
             Catalog.embeddedSources.map(\.name).filter { !$0.hasPrefix("vendor-") }
                 == [
                     "appliance.catalog", "basic.catalog", "commands.catalog", "ehlo.catalog", "enhanced.catalog",
-                    "explain.catalog", "help.catalog", "lessons.catalog", "messages.catalog", "session.catalog",
+                    "explain.catalog", "export.catalog", "help.catalog", "lessons.catalog", "messages.catalog", "session.catalog",
                 ]
         )
         // One file per vendor (Docs/catalog.md, How to add a vendor entry).

@@ -41,7 +41,7 @@ import Testing
         (["-4", "-6", "mail.example.org"], "-4 and -6 cannot be used together"),
         (["--no-explain=yes", "mail.example.org"], "--no-explain takes no value"),
         (["mail.example.org", "--ehlo", "a", "--ehlo", "b"], "--ehlo was given twice; give it once"),
-        (["help", "frobnicate"], "no command named \"frobnicate\" (the commands are connect, demo, send, replay, learn, serve and explain)"),
+        (["help", "frobnicate"], "no command named \"frobnicate\" (the commands are connect, demo, send, replay, learn, serve, explain and export)"),
         (["mail.example.org:0"], "the port must be a number from 1 to 65535, not \"0\""),
     ])
     func usageErrors(arguments: [String], message: String) throws {

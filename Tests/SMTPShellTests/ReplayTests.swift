@@ -6,6 +6,38 @@ import Testing
 
 /// Recording (`--record`, `--json`) and `smtpsh replay`, against the practice server.
 @Suite struct ReplayTests {
+    /// The seed's telnet session as the vendor's page shows it: in code fences, with trailing
+    /// spaces (the server's address made local).
+    static let seedTelnetSession = """
+        ```
+        $ telnet 127.0.0.1 25
+        Trying 127.0.0.1...
+        Connected to my_esa.
+        Escape character is '^]'.
+        220 my_esa.local ESMTP
+        helo
+        250 my_esa.local
+        mail from: <test@test.com>
+        250 sender <test@test.com> ok
+        rcpt to: <user@other.com>
+        250 recipient <user@other.com> ok
+        data
+        354 go ahead
+        subject: TESTING SMTP
+        ```
+
+        ```
+        This is line one.
+        This is line two.  
+        .  
+        250 ok: Message 214 accepted  
+        quit  
+        221 my_esa.local  
+        Connection closed by foreign host.
+        ```
+
+        """
+
     static func temporaryFile(_ name: String) -> URL {
         FileManager.default.temporaryDirectory.appendingPathComponent("smtpsh-\(UUID().uuidString)-\(name)")
     }
@@ -106,36 +138,7 @@ import Testing
     @Test func theSeedTelnetSessionReplaysAgainstTheAppliance() async throws {
         let paste = Self.temporaryFile("telnet.txt")
         defer { try? FileManager.default.removeItem(at: paste) }
-        // As the vendor's page shows it: the session in code fences, with trailing spaces.
-        try """
-            ```
-            $ telnet 127.0.0.1 25
-            Trying 127.0.0.1...
-            Connected to my_esa.
-            Escape character is '^]'.
-            220 my_esa.local ESMTP
-            helo
-            250 my_esa.local
-            mail from: <test@test.com>
-            250 sender <test@test.com> ok
-            rcpt to: <user@other.com>
-            250 recipient <user@other.com> ok
-            data
-            354 go ahead
-            subject: TESTING SMTP
-            ```
-
-            ```
-            This is line one.
-            This is line two.  
-            .  
-            250 ok: Message 214 accepted  
-            quit  
-            221 my_esa.local  
-            Connection closed by foreign host.
-            ```
-
-            """.write(to: paste, atomically: true, encoding: .utf8)
+        try Self.seedTelnetSession.write(to: paste, atomically: true, encoding: .utf8)
         try await PipedSessionTests.withServer({ options in
             try! options.configuration.apply(BuiltInScenarios.named("appliance")!)
         }) { port, directory in
