@@ -153,15 +153,15 @@ struct TimelineBuilder {
         switch kind {
         case .command:
             if let first = lines.first, first.split(separator: " ").first?.uppercased() == "AUTH" {
-                lines[0] = ClientStateMachine.redacted(first)
+                lines[0] = Redaction.authLine(first)
             }
             let text = lines.first ?? ""
             let command = (try? CommandParser.parse(text)) ?? .raw(Array(text.utf8))
             explainer.observe(ClientStateMachine.SentLine(text: text, kind: .command, tls: tls, automatic: false, waited: false))
             waiting.append((.command(command), text))
         case .sasl:
-            lines = lines.map { _ in "********" }
-            waiting.append((.saslResponse, "********"))
+            lines = lines.map { _ in Redaction.mask }
+            waiting.append((.saslResponse, Redaction.mask))
         case .message:
             for line in lines {
                 explainer.observe(ClientStateMachine.SentLine(text: line, kind: .messageLine, tls: tls, automatic: false, waited: false))
