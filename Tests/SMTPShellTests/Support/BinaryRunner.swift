@@ -32,16 +32,22 @@ struct BinaryRunner {
         try run(arguments, paced: [(stdin, 0)], environment: environment, timeout: timeout)
     }
 
+    /// Another program (a peer such as `openssl s_client`), run the same way.
+    static func runExternal(_ path: String, _ arguments: [String], stdin: Data = Data(), timeout: TimeInterval = 30) throws -> Result {
+        try run(arguments, paced: [(stdin, 0)], timeout: timeout, executable: URL(fileURLWithPath: path))
+    }
+
     /// As ``run(_:stdin:environment:timeout:)``, writing standard input in pieces, each
     /// followed by a pause (seconds): a learner who stops typing for a while.
     static func run(
         _ arguments: [String],
         paced pieces: [(Data, Double)],
         environment: [String: String] = [:],
-        timeout: TimeInterval = 30
+        timeout: TimeInterval = 30,
+        executable: URL? = nil
     ) throws -> Result {
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = executable ?? binary
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         env["NO_COLOR"] = "1"
