@@ -370,8 +370,16 @@ extension Catalog {
         var parts: [Explanation.Part] = []
         let values: (Language) -> [String: String]
         if keyword == Capability.size {
+            // Only what the server said: its limit, or that it gave none.
             values = { language in
-                ["size": Self.readable(SizeLimit(parameters: capability.parameters), capability, language)]
+                switch SizeLimit(parameters: capability.parameters) {
+                case .limit(let octets):
+                    ["size": message("ehlo-size-limit", in: language, ["size": ReadableSize.format(octets, in: language)])]
+                case .noFixedLimit where capability.parameters.isEmpty:
+                    ["size": message("ehlo-size-unstated", in: language)]
+                case .noFixedLimit, .invalid:
+                    ["size": message("ehlo-size-no-limit", in: language)]
+                }
             }
         } else {
             values = { _ in [:] }
@@ -399,14 +407,6 @@ extension Catalog {
             }
         }
         return parts
-    }
-
-    private static func readable(_ limit: SizeLimit, _ capability: Capability, _ language: Language) -> String {
-        switch limit {
-        case .limit(let octets): ReadableSize.format(octets, in: language)
-        case .noFixedLimit: capability.parameters.first ?? "…"
-        case .invalid(let text): Placeholders.sanitised(text)
-        }
     }
 
     private func unknownPart(label: String) -> Explanation.Part {

@@ -204,7 +204,12 @@ struct ReplyPattern: Hashable, Sendable {
                     bytes.suffix(suffixCount).elementsEqual(suffix.utf8)
                 else { return false }
                 let start = bytes.index(bytes.startIndex, offsetBy: prefixCount)
-                let end = bytes.index(bytes.endIndex, offsetBy: -suffixCount)
+                var end = bytes.index(bytes.endIndex, offsetBy: -suffixCount)
+                // A word ending a clause (`blocked using zen.spamhaus.org; https://…`): the
+                // semicolon or comma is the sentence's, not the value's.
+                if suffixCount == 0, end > start, let last = bytes.last, last == UInt8(ascii: ";") || last == UInt8(ascii: ",") {
+                    end = bytes.index(before: end)
+                }
                 let value = word[start..<end]
                 guard Self.accepts(name, value) else { return false }
                 values[name] = String(value)

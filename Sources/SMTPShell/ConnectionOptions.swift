@@ -31,6 +31,14 @@ struct ConnectionOptions: Sendable {
     var languages: [Language] = [Words.language]
     /// `--compact`: an EHLO reply explained in one short line per keyword.
     var compactEHLO = false
+
+    /// A session with a server (`smtpsh HOST`, `smtpsh send`) explains an EHLO reply in one
+    /// line per keyword, as `--compact` does, unless `--explain full` is given: an
+    /// administrator reads the paragraphs once (`:explain`), a learner in `demo` and `learn`
+    /// gets them every time.
+    mutating func compactEHLOUnlessFull() {
+        if explainMode == nil { compactEHLO = true }
+    }
     /// `--large`: for a projector: nothing dimmed, bold, and a compact EHLO.
     var large = false
     /// How much is explained under each reply: `--explain full|brief|off` (`--no-explain` is

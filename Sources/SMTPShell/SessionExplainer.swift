@@ -51,6 +51,14 @@ final class SessionExplainer: @unchecked Sendable {
     private var messageLines = 0
     private var messageOctets: UInt64 = 0
     private var last: (reply: Reply, isEHLO: Bool, context: ExplainContext)?
+    /// The keywords of the last EHLO reply (`AUTH PLAIN` for each mechanism), and those
+    /// explained so far: each is explained once per session; a later EHLO reply says what
+    /// changed (``ehloKeywords(_:)``).
+    private var lastEHLOKeywords: [String]?
+    private var explainedKeywords: Set<String> = []
+    /// `--starttls`: the EHLO reply before TLS is not explained; the one after it is, in full
+    /// (what the server offers under TLS is what counts).
+    var explainEHLOAfterTLS = false
     private let renderer: Renderer
     private let columns: @Sendable () -> Int
     /// `--compact`, `--large`: an EHLO reply in one short line per keyword.
@@ -137,7 +145,7 @@ final class SessionExplainer: @unchecked Sendable {
 
     /// Explains a reply just received for the command it answers, with what the session
     /// knows; the explanation is made when it is shown or `forJSON`.
-    func explain(_ reply: Reply, outcome: SessionStateMachine.Outcome, forJSON: Bool) -> Explained {
+    func explain(_ reply: Reply, outcome: SessionStateMachine.Outcome, tls: Bool = false, forJSON: Bool) -> Explained {
         let command = Self.verb(outcome.answered)
         let isEHLO = command == "ehlo" && reply.code.replyClass == .positiveCompletion
         lock.lock()
@@ -165,9 +173,23 @@ final class SessionExplainer: @unchecked Sendable {
         default:
             break
         }
+        var keywordsChange: (added: [String], removed: [String])?
+        var alreadyExplained: Set<String> = []
+        var deferred = false
         if isEHLO, let capabilities = ServerCapabilities(ehloReply: reply) {
             if case .limit(let octets)? = capabilities.size { self.context.sizeLimit = octets } else { self.context.sizeLimit = nil }
             context.sizeLimit = self.context.sizeLimit
+            let keywords = Self.ehloKeywords(capabilities)
+            if let previous = lastEHLOKeywords {
+                keywordsChange = (keywords.filter { !previous.contains($0) }, previous.filter { !keywords.contains($0) })
+            }
+            lastEHLOKeywords = keywords
+            alreadyExplained = explainedKeywords
+            if explainEHLOAfterTLS && !tls && explainedKeywords.isEmpty {
+                deferred = true
+            } else {
+                explainedKeywords.formUnion(keywords)
+            }
         }
         var recognised: ServerRecognition?
         // By the greeting, host name or EHLO reply first (before the explanation, which then
@@ -206,6 +228,32 @@ final class SessionExplainer: @unchecked Sendable {
         var explained = Explained(explanation: forJSON ? explanation : nil)
         guard mode != .off else { return explained }
         explained.recognised = recognised
+        if isEHLO && (deferred || keywordsChange != nil || !alreadyExplained.isEmpty) {
+            // Said once: before TLS with --starttls, nothing but that it comes after; a later
+            // EHLO reply, what changed and the keywords not seen yet.
+            if deferred {
+                explained.lines = [renderer.explanation("      " + Words["ehlo-explained-after-tls"])]
+                return explained
+            }
+            if let change = keywordsChange {
+                let changes = change.added.map { "+" + $0 } + change.removed.map { "\u{2212}" + $0 }
+                let text = changes.isEmpty ? Words["ehlo-unchanged"] : Words["ehlo-changed", ["changes": changes.joined(separator: ", ")]]
+                explained.lines.append(renderer.explanation("      " + text))
+            }
+            guard let capabilities = ServerCapabilities(ehloReply: reply) else { return explained }
+            let fresh = capabilities.capabilities.filter { capability in
+                Self.keywords(of: capability, mechanisms: capabilities.authMechanisms).contains { !alreadyExplained.contains($0) }
+            }
+            guard !fresh.isEmpty else { return explained }
+            let newReply = Self.ehloReply(reply, keeping: fresh, mechanisms: capabilities.authMechanisms)
+            if mode == .brief { return explained }
+            if compactEHLO, let brief = catalog.briefEHLO(newReply) {
+                explained.lines += render(brief, languages: languages, classification: false, compact: true)
+            } else {
+                explained.lines += render(catalog.explainEHLO(newReply, options: options), languages: languages, classification: false)
+            }
+            return explained
+        }
         if mode == .brief {
             if !isEHLO {
                 explained.lines = ExplanationRenderer(columns: columns(), indent: 6, languages: languages, catalog: catalog)
@@ -245,6 +293,34 @@ final class SessionExplainer: @unchecked Sendable {
             lines += render(explanation, languages: languages, classification: true, source: true)
         }
         return lines.isEmpty ? nil : lines
+    }
+
+    /// An EHLO reply's keywords as compared between replies: `AUTH PLAIN`, `AUTH LOGIN` for
+    /// each mechanism (a mechanism added under TLS is a change), the others by keyword.
+    static func ehloKeywords(_ capabilities: ServerCapabilities) -> [String] {
+        var all: [String] = []
+        for capability in capabilities.capabilities {
+            for keyword in keywords(of: capability, mechanisms: capabilities.authMechanisms) where !all.contains(keyword) {
+                all.append(keyword)
+            }
+        }
+        return all
+    }
+
+    private static func keywords(of capability: Capability, mechanisms: [String]) -> [String] {
+        guard capability.keyword == Capability.auth else { return [capability.keyword] }
+        let listed = mechanisms.isEmpty ? capability.parameters : mechanisms
+        return listed.isEmpty ? [Capability.auth] : listed.map { Capability.auth + " " + $0.uppercased() }
+    }
+
+    /// The EHLO reply with only some of its keyword lines (the first line kept): what is
+    /// explained when the others were explained before.
+    private static func ehloReply(_ reply: Reply, keeping kept: [Capability], mechanisms: [String]) -> Reply {
+        let texts = kept.map { capability in
+            capability.keyword == Capability.auth && !mechanisms.isEmpty
+                ? Capability.auth + " " + mechanisms.joined(separator: " ") : capability.description
+        }
+        return Reply(code: reply.code, lines: [reply.lines.first?.textString ?? ""] + texts)
     }
 
     /// The verb of what a reply answers (``ExplainContext/command``).

@@ -92,6 +92,7 @@ struct SessionRunner {
         let explainer = SessionExplainer(
             mode: explainMode, languages: options.languages, renderer: renderer, columns: { Environment.columns },
             compactEHLO: options.compactEHLO)
+        explainer.explainEHLOAfterTLS = options.startTLS
         session.addObserver(TranscriptPresenter(
             renderer: renderer, explainer: explainer, sinks: sinks, echoSentLines: !interactive, lesson: lesson) { line in sink.write(line) })
         let say: @Sendable (CatalogMessage) -> Void = { message in

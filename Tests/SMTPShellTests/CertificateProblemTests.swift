@@ -74,11 +74,10 @@ import Testing
         ])
     func opensslNamesEach(fault: CertificateFault, error: String) async throws {
         try await Self.withServer(fault) { port, ca in
-            let result = try BinaryRunner.runExternal(
-                "/usr/bin/openssl",
+            let result = try BinaryRunner.run(
                 ["s_client", "-connect", "127.0.0.1:\(port)", "-starttls", "smtp", "-CAfile", ca.path,
                  "-verify_hostname", "localhost", "-verify_return_error", "-brief"],
-                stdin: Data("QUIT\r\n".utf8))
+                stdin: Data("QUIT\r\n".utf8), executable: URL(fileURLWithPath: "/usr/bin/openssl"))
             #expect((result.stdout + result.stderr).contains(error), "\(fault): \(result.stdout)\(result.stderr)")
         }
     }

@@ -101,6 +101,24 @@ import Testing
         #expect(result.stderr.isEmpty, "\(result.stderr)")
     }
 
+    /// Issue 15.8: the continuation of Postfix's wrapped `said:` line holds the cause; pasted
+    /// as it is (a log line and its indented continuation), it is one reply, explained, and a
+    /// list's name ending a clause (`zen.spamhaus.org;`) is named without the semicolon.
+    @Test("15.8: explain joins a Postfix said: line and its continuation, the cause included")
+    func aWrappedSaidLineIsOneReply() throws {
+        let log = """
+            Dec  7 10:21:33 mx postfix/smtp[4242]: 4AB12C: to=<bob@example.net>, relay=mx.example.net[192.0.2.25]:25, dsn=5.7.1, status=bounced (host mx.example.net[192.0.2.25] said: 554 5.7.1 Service unavailable; Client host
+                [198.51.100.7] blocked using zen.spamhaus.org; https://www.spamhaus.org/query/ip/198.51.100.7 (in reply to RCPT TO command))
+
+            """
+        let result = try BinaryRunner.run(["explain"], stdin: Data(log.utf8), environment: ["COLUMNS": "200"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("Client host [198.51.100.7] blocked using zen.spamhaus.org;"), "\(result.stdout)")
+        #expect(result.stdout.contains("the DNS blocklist zen.spamhaus.org lists it"), "\(result.stdout)")
+        #expect(result.stdout.contains("RCPT 554"), "\(result.stdout)")
+        #expect(result.stderr.isEmpty, "\(result.stderr)")
+    }
+
     /// The byte writer escapes exactly what the JSON of events must (RFC 8259 and the lines
     /// readers break at), wherever it falls in the eight-byte steps, and copies the rest.
     @Test func stringsAreEscapedAsBefore() throws {

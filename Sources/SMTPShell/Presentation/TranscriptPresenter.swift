@@ -57,7 +57,7 @@ final class TranscriptPresenter: SessionObserver, @unchecked Sendable {
                 sinks.received(line, tls: tls)
                 lines.append(renderer.received(line, tls: tls, latency: latency))
             case .reply(let reply, let outcome, let tls, let latency, let notices):
-                let explained = explainer.explain(reply, outcome: outcome, forJSON: sinks.writesJSON)
+                let explained = explainer.explain(reply, outcome: outcome, tls: tls, forJSON: sinks.writesJSON)
                 sinks.reply(reply, tls: tls, latency: latency, explanation: explained.explanation, languages: explainer.languages)
                 lesson?.replyReceived(tls: tls)
                 for notice in notices { lines.append(say(notice.remark)) }

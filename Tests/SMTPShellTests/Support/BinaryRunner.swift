@@ -27,14 +27,10 @@ struct BinaryRunner {
         _ arguments: [String],
         stdin: Data = Data(),
         environment: [String: String] = [:],
-        timeout: TimeInterval = 30
+        timeout: TimeInterval = 30,
+        executable: URL? = nil
     ) throws -> Result {
-        try run(arguments, paced: [(stdin, 0)], environment: environment, timeout: timeout)
-    }
-
-    /// Another program (a peer such as `openssl s_client`), run the same way.
-    static func runExternal(_ path: String, _ arguments: [String], stdin: Data = Data(), timeout: TimeInterval = 30) throws -> Result {
-        try run(arguments, paced: [(stdin, 0)], timeout: timeout, executable: URL(fileURLWithPath: path))
+        try run(arguments, paced: [(stdin, 0)], environment: environment, timeout: timeout, executable: executable)
     }
 
     /// As ``run(_:stdin:environment:timeout:)``, writing standard input in pieces, each
@@ -47,6 +43,7 @@ struct BinaryRunner {
         executable: URL? = nil
     ) throws -> Result {
         let process = Process()
+        // `executable`: another program that starts smtpsh (e.g. `unshare` for a host name).
         process.executableURL = executable ?? binary
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
