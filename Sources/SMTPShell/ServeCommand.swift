@@ -449,13 +449,20 @@ struct ServeCommand {
             ("size10000", "triggers-size"),
             ("mail451_4_7_1", "triggers-ehlo-stages"),
         ]
+        let columns = max(Environment.columns, 40)
         let width = (address + ehlo).map { DisplayWidth.of($0.0) }.max() ?? 12
+        // Each meaning wrapped beside its word, the next lines under the meaning.
         func table(_ rows: [(String, String)]) -> [String] {
-            rows.map { "  \(DisplayWidth.padded($0.0, to: width))  \(Words[$0.1])" }
+            rows.flatMap { row in
+                TextWrapper.wrap(Words[row.1], width: max(columns - width - 4, 20)).enumerated().map { index, line in
+                    "  \(DisplayWidth.padded(index == 0 ? row.0 : "", to: width))  \(line)"
+                }
+            }
         }
-        var lines = [Words["triggers-intro"], "", Words["triggers-in-address"]]
+        var lines = TextWrapper.wrap(Words["triggers-intro"], width: columns) + [""]
+        lines += TextWrapper.wrap(Words["triggers-in-address"], width: columns)
         lines += table(address)
-        lines += ["", Words["triggers-in-ehlo"]]
+        lines += [""] + TextWrapper.wrap(Words["triggers-in-ehlo"], width: columns)
         lines += table(ehlo)
         lines += [
             "", Words["triggers-examples"],
