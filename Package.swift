@@ -61,6 +61,8 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                // RSA keys, for a weak one on purpose (`--cert-problem weak-key`); X509 uses it already.
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
 
@@ -79,6 +81,8 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                // The size of a server's RSA key (X509 does not parse keys under 2048 bits).
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
 

@@ -61,6 +61,8 @@ public final class PracticeServer: Sendable {
         var accepted: (@Sendable (ReceivedMessage) -> Void)?
         var events: (@Sendable (Event) -> Void)?
         var timeScale: Double
+        /// The greylist and rate counters, shared by every session.
+        var shared: SharedTables
         var logDirectory: URL?
 
         /// A delay of the configuration, in the server's time scale.
@@ -112,12 +114,14 @@ public final class PracticeServer: Sendable {
             try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
         }
         live.replace(configuration)
+        let scale = options.timeScale > 0 ? options.timeScale : 1
         let context = SessionContext(
             live: live,
             log: options.log,
             accepted: options.accepted,
             events: options.events,
-            timeScale: options.timeScale > 0 ? options.timeScale : 1,
+            timeScale: scale,
+            shared: SharedTables(timeScale: scale),
             logDirectory: options.sessionLogDirectory,
             store: store,
             threadPool: threadPool,
@@ -145,6 +149,7 @@ public final class PracticeServer: Sendable {
                         configuration: context.live.current.configuration,
                         tls: tls != nil,
                         clientAddress: channel.remoteAddress?.ipAddress ?? "unknown",
+                        shared: context.shared,
                         messageIDs: { server.nextMessageID() },
                         randomToken: { String(UInt64.random(in: 1_000_000_000...9_999_999_999)) }
                     )

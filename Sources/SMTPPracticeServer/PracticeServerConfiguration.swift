@@ -1,3 +1,5 @@
+import SMTPCore
+
 /// Everything that decides how the practice server behaves.
 public struct PracticeServerConfiguration: Sendable {
     /// The name in the greeting and replies. `.localhost` names never leave the machine.
@@ -39,6 +41,71 @@ public struct PracticeServerConfiguration: Sendable {
     public var idleTimeout: Double? = 300
     /// Unrecognised commands allowed before the server hangs up.
     public var maximumBadCommands = 20
+    /// Names the client gives choose failures, delays and capabilities (`--triggers`, see
+    /// ``ClientTriggers``).
+    public var triggers = false
+    /// Seconds to wait before answering a command (by verb, upper case; `DOT` for the end of
+    /// a message): `--delay RCPT=5`.
+    public var delays: [String: Double] = [:]
+    /// Seconds per line of a message after DATA, during which nothing more is read (a tarpit).
+    public var tarpit: Double = 0
+    /// Where the connection is dropped without a reply (`--drop RCPT`, `--drop DOT:reset`).
+    public var drop: Drop?
+
+    /// A connection dropped at a stage: `GREETING`, a verb, or `DOT`; with a reset (RST) or
+    /// an orderly close.
+    public struct Drop: Hashable, Sendable, CustomStringConvertible {
+        public var stage: String
+        public var reset: Bool
+
+        public init(stage: String, reset: Bool) {
+            self.stage = stage
+            self.reset = reset
+        }
+
+        /// `RCPT`, `dot:reset`, `GREETING:close`.
+        public init(parsing text: String) throws(ScenarioError) {
+            let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+            let stage = parts[0].trimmingSpaces.uppercased()
+            guard parts.count <= 2, !stage.isEmpty, MailParameter.isKeyword(Substring(stage)) else {
+                throw ScenarioError("drop needs a stage (GREETING, a command such as RCPT, or DOT), then :close or :reset; found '\(text)'")
+            }
+            switch parts.count == 2 ? parts[1].trimmingSpaces.lowercased() : "close" {
+            case "close": reset = false
+            case "reset": reset = true
+            default: throw ScenarioError("after the stage, expected :close or :reset, found '\(text)'")
+            }
+            self.stage = stage == "END-OF-DATA" ? "DOT" : stage
+        }
+
+        public var description: String { "\(stage):\(reset ? "reset" : "close")" }
+    }
+
+    /// `RCPT=5, DOT=2`: seconds before the reply to each (`--delay`, `delay:` in a file).
+    public mutating func addDelays(_ text: String) throws(ScenarioError) {
+        for item in text.split(separator: ",") {
+            let parts = item.split(separator: "=", omittingEmptySubsequences: false)
+            let verb = parts[0].trimmingSpaces.uppercased()
+            guard parts.count == 2, !verb.isEmpty, MailParameter.isKeyword(Substring(verb)),
+                let seconds = Double(parts[1].trimmingSpaces), seconds >= 0, seconds <= 600
+            else {
+                throw ScenarioError("a delay is COMMAND=SECONDS (0 to 600), such as RCPT=5 or DOT=30; found '\(item)'")
+            }
+            delays[verb] = seconds
+        }
+    }
+
+    /// Greylisting (`--greylist S`): a (client, sender, recipient) triplet is accepted only
+    /// when it comes again at least S seconds after its first attempt.
+    public var greylistDelay: Double?
+    /// Connections from one client address per period (`--max-connections 5/60`); over it,
+    /// 421 instead of the greeting.
+    public var connectionRate: RateLimit?
+    /// Messages accepted per connection (`--max-messages N`); the next MAIL gets 421.
+    public var messagesPerConnection: Int?
+    /// Recipients from one client address per period (`--recipient-rate 20/60`); over it, 450.
+    public var recipientRate: RateLimit?
+
     /// Whether TLS can be offered (a certificate is available).
     public var tlsAvailable = true
 
@@ -101,6 +168,14 @@ public struct PracticeServerConfiguration: Sendable {
             }
         case "local-domains": try setLocalDomains(value)
         case "auth": offersAuth = try flag()
+        case "triggers": triggers = try flag()
+        case "delay": try addDelays(value)
+        case "tarpit": tarpit = min(try number(), 600)
+        case "drop": drop = try Drop(parsing: value)
+        case "greylist": greylistDelay = try ["no", "off", "none"].contains(value.lowercased()) ? nil : min(number(), 86400)
+        case "max-connections": connectionRate = try RateLimit(parsing: value, name: key)
+        case "max-messages": messagesPerConnection = max(1, Int(min(try number(), 1_000_000)))
+        case "recipient-rate": recipientRate = try RateLimit(parsing: value, name: key)
         case "user": user = value
         case "password": password = value
         default: throw ScenarioError("unknown setting '\(key)'")

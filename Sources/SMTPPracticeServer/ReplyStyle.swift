@@ -21,6 +21,7 @@ public enum ReplyKind: String, Hashable, Sendable, CaseIterable {
     case unknownParameter, addressNeedsSMTPUTF8, startTLSRequired, authRequired
     case messageTooBig, declaredSizeTooBig, tooManyRecipients, relayDenied
     case bareLineFeed, bareLineFeedInData, earlyTalker, idleTimeout, tooManyBadCommands
+    case greylisted, tooManyConnections, tooManyMessages, recipientRateExceeded
 }
 
 /// How the server words its replies: a standard ESMTP server (enhanced status codes, wording
@@ -143,6 +144,11 @@ public enum ReplyStyle: String, Hashable, Sendable, CaseIterable {
         .earlyTalker: "554 5.5.0 {host} SMTP synchronization error: input before the greeting",
         .idleTimeout: "421 4.4.2 {host} Error: timeout exceeded",
         .tooManyBadCommands: "421 4.7.0 {host} Error: too many errors",
+        // Postfix with postgrey, and Postfix's anvil limits (smtpd.c), word for word.
+        .greylisted: "450 4.2.0 <{arg}>: Recipient address rejected: Greylisted, see RFC 6647",
+        .tooManyConnections: "421 4.7.0 {host} Error: too many connections from {arg}",
+        .tooManyMessages: "421 4.7.0 {host} Error: too many messages in one session",
+        .recipientRateExceeded: "450 4.7.1 Error: too many recipients from {arg}",
     ]
 
     /// The appliance's own lines (seed documents). Kinds it does not document fall back to

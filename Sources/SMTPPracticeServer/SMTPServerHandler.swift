@@ -24,6 +24,8 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
     private let number: Int
     private var queue: [ServerSession.Action] = []
     private var storing = false
+    /// A `.pause` is running: nothing is read or written until it ends.
+    private var pausing = false
     private var closing = false
     private var timers: [Scheduled<Void>] = []
     private var idleTimer: Scheduled<Void>?
@@ -154,7 +156,7 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private func drain(_ channelContext: ChannelHandlerContext) {
         var wrote = false
-        while !storing, !closing, !queue.isEmpty {
+        while !storing, !pausing, !closing, !queue.isEmpty {
             let action = queue.removeFirst()
             switch action {
             case .send(let reply):
@@ -183,6 +185,22 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
                     contextBox.value.close(promise: nil)
                 }
                 wrote = false
+            case .reset:
+                // SO_LINGER with a zero time: close(2) sends RST instead of FIN.
+                closing = true
+                log("-- resetting the connection")
+                let contextBox = NIOLoopBound(channelContext, eventLoop: channelContext.eventLoop)
+                channelContext.flush()
+                if let socket = channelContext.channel as? SocketOptionProvider {
+                    socket.setSoLinger(linger(l_onoff: 1, l_linger: 0)).whenComplete { _ in contextBox.value.close(promise: nil) }
+                } else {
+                    channelContext.close(promise: nil)
+                }
+                wrote = false
+            case .pause(let seconds):
+                if wrote { channelContext.flush() }
+                wrote = false
+                pause(seconds, channelContext)
             case .logClient(let text):
                 log("C: \(VisibleText.escape(text))")
                 if text.hasPrefix("(message") { inTransaction = false }
@@ -191,6 +209,23 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
             }
         }
         if wrote { channelContext.flush() }
+    }
+
+    /// Waits `seconds` (in the server's time scale) before the next action, and reads nothing
+    /// meanwhile: a client that sends faster is held back by TCP (a tarpit).
+    private func pause(_ seconds: Double, _ channelContext: ChannelHandlerContext) {
+        pausing = true
+        let channel = channelContext.channel
+        _ = channel.setOption(.autoRead, value: false)
+        let loop = channelContext.eventLoop
+        let handlerBox = NIOLoopBound(self, eventLoop: loop)
+        let contextBox = NIOLoopBound(channelContext, eventLoop: loop)
+        timers.append(loop.scheduleTask(in: context.delay(seconds)) {
+            let handler = handlerBox.value
+            handler.pausing = false
+            _ = channel.setOption(.autoRead, value: true)
+            handler.drain(contextBox.value)
+        })
     }
 
     private func updateTransactionFlag(_ reply: Reply) {

@@ -291,6 +291,7 @@ public struct Scenario: Hashable, Sendable {
     public static let settingKeys: Set<String> = [
         "require-tls", "require-auth", "auth-requires-tls", "reject-bare-lf", "max-recipients", "max-size",
         "greeting-delay", "idle-timeout", "user", "password", "local-domains", "auth",
+        "triggers", "delay", "tarpit", "drop", "greylist", "max-connections", "max-messages", "recipient-rate",
     ]
 
     /// Parses a scenario file. Errors carry the line number.

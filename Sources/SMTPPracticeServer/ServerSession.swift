@@ -23,6 +23,11 @@ public struct ServerSession: Sendable {
         /// Store the message durably, then send the reply.
         case deliver(ReceivedMessage, reply: Reply)
         case close
+        /// Close the connection with a TCP reset (RST) instead of an orderly close.
+        case reset
+        /// Wait this many seconds before the next action, reading nothing meanwhile (delays,
+        /// tarpits).
+        case pause(Double)
         /// What the client sent, for the session log (secrets redacted).
         case logClient(String)
         /// A remark for the session log.
@@ -52,12 +57,17 @@ public struct ServerSession: Sendable {
         var tooBig = false
         var usedBDAT = false
         var bdatBareLineFeeds = 0
+        /// What the client chose for this transaction (`--triggers`): the EHLO name's, the
+        /// sender's, then each accepted recipient's DATA and dot words.
+        var triggers = ClientTriggers()
     }
 
     /// What the server does; ``reconfigure(_:)`` changes it between two commands (rules
     /// reloaded while a class is connected).
     public private(set) var configuration: PracticeServerConfiguration
     public let clientAddress: String
+    /// The greylist and rate counters every session of the server shares.
+    private let shared: SharedTables
     private let messageIDs: @Sendable () -> String
     private let randomToken: @Sendable () -> String
 
@@ -75,16 +85,20 @@ public struct ServerSession: Sendable {
     private var ruleCounts: [Int]
     private var messageRuleCounts: [Int]
     private var badCommands = 0
+    /// What the EHLO name chose (`--triggers`): capabilities, and the stages of every transaction.
+    private var sessionTriggers = ClientTriggers()
     public private(set) var messagesAccepted = 0
 
     public init(
         configuration: PracticeServerConfiguration,
         tls: Bool = false,
         clientAddress: String = "127.0.0.1",
+        shared: SharedTables = SharedTables(),
         messageIDs: @escaping @Sendable () -> String,
         randomToken: @escaping @Sendable () -> String
     ) {
         self.configuration = configuration
+        self.shared = shared
         ruleCounts = Array(repeating: 0, count: configuration.rules.count)
         messageRuleCounts = ruleCounts
         self.tls = tls
@@ -119,6 +133,14 @@ public struct ServerSession: Sendable {
     public mutating func greet() -> [Action] {
         guard !isClosed, !greetingSent else { return [] }
         greetingSent = true
+        if let limit = configuration.connectionRate, !shared.connections.admit(clientAddress, limit: limit) {
+            mode = .closed
+            return [.note("over \(limit) connections from \(clientAddress)"), .send(reply(.tooManyConnections, arg: clientAddress)), .close]
+        }
+        if let drop = configuration.drop, drop.stage == "GREETING" {
+            mode = .closed
+            return [.note("dropping the connection before the greeting (--drop)"), drop.reset ? .reset : .close]
+        }
         if let rule = firingRule(.greeting) {
             return ruleActions(rule, arg: "")
         }
@@ -190,6 +212,11 @@ public struct ServerSession: Sendable {
                 var chunk: [UInt8] = []
                 let used = decoder.decode(input[position...], into: &chunk)
                 appendContent(chunk)
+                if configuration.tarpit > 0 {
+                    // A tarpit: each line of the message costs the client this long.
+                    let lines = input[position..<(used.map { position + $0 } ?? input.count)].reduce(0) { $1 == 10 ? $0 + 1 : $0 }
+                    if lines > 0 { actions.append(.pause(Double(lines) * configuration.tarpit)) }
+                }
                 if let used {
                     position += used
                     actions += endOfData(bareLineFeeds: decoder.bareLineFeedCount + decoder.bareCarriageReturnCount, bdat: false)
@@ -260,8 +287,32 @@ public struct ServerSession: Sendable {
         discardingLongLine ? 0 : input.count - position
     }
 
+    /// A command line, with the delay and the drop the configuration sets for its verb.
     private mutating func commandLine(_ line: [UInt8], bareLineFeed: Bool) -> [Action] {
         let verb = String(decoding: line.prefix(while: { $0 != UInt8(ascii: " ") }), as: UTF8.self).uppercased()
+        guard configuration.drop != nil || !configuration.delays.isEmpty else {
+            return commandLine(line, verb: verb, bareLineFeed: bareLineFeed)
+        }
+        if let drop = configuration.drop, drop.stage == verb {
+            mode = .closed
+            return [.logClient(Self.redactedLine(line, verb: verb)), .note("dropping the connection at \(verb) (--drop)"), drop.reset ? .reset : .close]
+        }
+        var actions = commandLine(line, verb: verb, bareLineFeed: bareLineFeed)
+        if let seconds = configuration.delays[verb], seconds > 0, let first = actions.firstIndex(where: Self.isOutput) {
+            actions.insert(.pause(seconds), at: first)
+        }
+        return actions
+    }
+
+    /// Whether an action reaches the client (a reply, a stored message's reply, a close).
+    private static func isOutput(_ action: Action) -> Bool {
+        switch action {
+        case .send, .deliver, .close, .reset, .startTLS: true
+        case .logClient, .note, .pause: false
+        }
+    }
+
+    private mutating func commandLine(_ line: [UInt8], verb: String, bareLineFeed: Bool) -> [Action] {
         // A client that pipelines its SASL response after an AUTH the server refused sends the
         // secret as if it were a command: keep it out of the log too.
         let afterRefusedAuth = lastCommandWasRefusedAuth && CommandParser.isUnknownVerb(verb)
@@ -356,6 +407,13 @@ public struct ServerSession: Sendable {
         switch command {
         case .ehlo(let name), .helo(let name):
             endTransaction()
+            if configuration.triggers {
+                let chosen = ClientTriggers(clientName: name)
+                if case .ehlo = command, let effect = chosen.outcome(.ehlo) {
+                    return delayed(chosen.delay(.ehlo), triggered(effect, stage: .ehlo, subject: ""))
+                }
+                sessionTriggers = chosen
+            }
             clientName = name
             if case .ehlo = command {
                 usedEHLO = true
@@ -368,16 +426,33 @@ public struct ServerSession: Sendable {
             guard clientName != nil else { return [.send(reply(.heloFirst))] }
             if configuration.requireAuth && authenticatedUser == nil { return [.send(reply(.authRequired))] }
             guard transaction == nil else { return [.send(reply(.nestedMail))] }
+            if let limit = configuration.messagesPerConnection, messagesAccepted >= limit {
+                mode = .closed
+                return [.note("\(messagesAccepted) messages in this session (the limit)"), .send(reply(.tooManyMessages)), .close]
+            }
             for parameter in parameters {
                 if let failure = checkMailParameter(parameter) { return [.send(failure)] }
             }
             let smtpUTF8 = parameters.contains { $0.keyword == "SMTPUTF8" }
             if path.needsSMTPUTF8 && !smtpUTF8 { return [.send(reply(.addressNeedsSMTPUTF8))] }
-            transaction = Transaction(sender: path, parameters: parameters)
-            return [.send(reply(.mailOK, arg: path.mailbox))]
+            var chosen = ClientTriggers()
+            if configuration.triggers {
+                chosen = ClientTriggers(mailbox: path.mailbox).merged(with: sessionTriggers)
+                if let effect = chosen.outcome(.mail) {
+                    return delayed(chosen.delay(.mail), triggered(effect, stage: .mail, subject: path.mailbox))
+                }
+            }
+            transaction = Transaction(sender: path, parameters: parameters, triggers: chosen)
+            return delayed(chosen.delay(.mail), [.send(reply(.mailOK, arg: path.mailbox))])
 
         case .rcpt(let path, let parameters):
             guard var current = transaction else { return [.send(reply(.mailFirst, arg: "RCPT"))] }
+            let chosen = configuration.triggers ? ClientTriggers(mailbox: path.mailbox) : ClientTriggers()
+            let forThis = chosen.merged(with: current.triggers)
+            let wait = forThis.delay(.rcpt)
+            if let effect = forThis.outcome(.rcpt) {
+                return delayed(wait, triggered(effect, stage: .rcpt, subject: path.mailbox))
+            }
             for parameter in parameters where !["NOTIFY", "ORCPT"].contains(parameter.keyword) {
                 return [.send(reply(.unknownParameter, arg: parameter.keyword))]
             }
@@ -396,16 +471,30 @@ public struct ServerSession: Sendable {
             guard current.recipients.count < configuration.maximumRecipients else {
                 return [.send(reply(.tooManyRecipients))]
             }
+            if let delay = configuration.greylistDelay,
+                case .greylisted(let remaining) = shared.greylist.check(
+                    client: clientAddress, sender: current.sender.mailbox, recipient: path.mailbox, delay: delay)
+            {
+                return [.note("greylisted: accepted from \(remaining.rounded(.up).formatted) s on"), .send(reply(.greylisted, arg: path.mailbox))]
+            }
+            if let limit = configuration.recipientRate, !shared.recipients.admit(clientAddress, limit: limit) {
+                return [.note("over \(limit) recipients from \(clientAddress)"), .send(reply(.recipientRateExceeded, arg: clientAddress))]
+            }
             current.recipients.append(path)
+            current.triggers = current.triggers.merged(with: chosen.keeping([.data, .dot]))
             transaction = current
-            return [.send(reply(.rcptOK, arg: path.mailbox))]
+            return delayed(wait, [.send(reply(.rcptOK, arg: path.mailbox))])
 
         case .data:
             guard let current = transaction else { return [.send(reply(.mailFirst, arg: "DATA"))] }
             guard !current.recipients.isEmpty else { return [.send(reply(.rcptFirst, arg: "DATA"))] }
             guard !current.usedBDAT else { return [.send(reply(.dataAfterBDAT))] }
+            let wait = current.triggers.delay(.data)
+            if let effect = current.triggers.outcome(.data) {
+                return delayed(wait, triggered(effect, stage: .data, subject: ""))
+            }
             mode = .data(MessageDataDecoder())
-            return [.send(reply(.dataGoAhead))]
+            return delayed(wait, [.send(reply(.dataGoAhead))])
 
         case .bdat(let size, let last):
             guard var current = transaction, !current.recipients.isEmpty else {
@@ -428,8 +517,15 @@ public struct ServerSession: Sendable {
             return [.send(reply(.noop))]
 
         case .quit:
+            let chosen = (transaction?.triggers ?? ClientTriggers()).merged(with: sessionTriggers)
+            if let effect = chosen.outcome(.quit) {
+                mode = .closed
+                var actions = triggered(effect, stage: .quit, subject: "")
+                if actions.last != .close && actions.last != .reset { actions.append(.close) }
+                return delayed(chosen.delay(.quit), actions)
+            }
             mode = .closed
-            return [.send(reply(.quit)), .close]
+            return delayed(chosen.delay(.quit), [.send(reply(.quit)), .close])
 
         case .vrfy(let who):
             return [.send(reply(.vrfy, arg: who))]
@@ -442,7 +538,7 @@ public struct ServerSession: Sendable {
 
         case .startTLS:
             if tls { return [.send(reply(.tlsAlreadyActive))] }
-            guard configuration.tlsAvailable else { return [.send(reply(.tlsNotAvailable))] }
+            guard configuration.tlsAvailable, !sessionTriggers.removedExtensions.contains("STARTTLS") else { return [.send(reply(.tlsNotAvailable))] }
             // RFC 3207, section 4.2: the server forgets what it knew from the client.
             clientName = nil
             usedEHLO = false
@@ -454,7 +550,7 @@ public struct ServerSession: Sendable {
             lastCommandWasRefusedAuth = true
             guard clientName != nil else { return [.send(reply(.heloFirst))] }
             // AUTH is an ESMTP extension (RFC 4954): a client greeted with HELO has not seen it.
-            guard usedEHLO, configuration.offersAuth else { return [.send(reply(.authNotAvailable))] }
+            guard usedEHLO, configuration.offersAuth, !sessionTriggers.removedExtensions.contains("AUTH") else { return [.send(reply(.authNotAvailable))] }
             if authenticatedUser != nil { return [.send(reply(.alreadyAuthenticated))] }
             if transaction != nil { return [.send(reply(.authDuringMail))] }
             guard Self.mechanisms.contains(mechanism) else {
@@ -489,8 +585,8 @@ public struct ServerSession: Sendable {
         switch parameter.keyword {
         case "SIZE":
             guard let size = parameter.sizeValue else { return reply(.parameterSyntax, arg: parameter.description) }
-            if size > configuration.maximumMessageSize {
-                return reply(.declaredSizeTooBig, size: String(configuration.maximumMessageSize))
+            if size > maximumMessageSize {
+                return reply(.declaredSizeTooBig, size: String(maximumMessageSize))
             }
             return nil
         case "BODY":
@@ -507,14 +603,23 @@ public struct ServerSession: Sendable {
         }
     }
 
+    /// The SIZE limit: the configuration's, or the one an EHLO name chose (`size10000`).
+    private var maximumMessageSize: UInt64 { sessionTriggers.maximumSize ?? configuration.maximumMessageSize }
+
     private func ehloReply(clientName: String) -> Reply {
         var lines = [String(style.reply(.ehloFirstLine, host: host, arg: clientName).textLines[0])]
-        lines += ["PIPELINING", "SIZE \(configuration.maximumMessageSize)", "8BITMIME", "SMTPUTF8"]
+        lines += ["PIPELINING", "SIZE \(maximumMessageSize)", "8BITMIME", "SMTPUTF8"]
         lines += ["ENHANCEDSTATUSCODES", "DSN", "CHUNKING"]
         if configuration.tlsAvailable && !tls { lines.append("STARTTLS") }
         if tls { lines.append("REQUIRETLS") }
         if configuration.offersAuth { lines.append("AUTH " + Self.mechanisms.joined(separator: " ")) }
         lines.append("HELP")
+        let removed = sessionTriggers.removedExtensions
+        if !removed.isEmpty {
+            lines = [lines[0]] + lines.dropFirst().filter { line in
+                !removed.contains(String(line.prefix(while: { $0 != " " })))
+            }
+        }
         return Reply(code: .ok, lines: lines)
     }
 
@@ -524,7 +629,7 @@ public struct ServerSession: Sendable {
         // Mutated in place: copying the transaction out would copy the whole message so far
         // on every read (quadratic for large messages).
         guard transaction != nil, !droppingBDAT, !transaction!.tooBig else { return }
-        if UInt64(transaction!.content.count) + UInt64(chunk.count) > configuration.maximumMessageSize {
+        if UInt64(transaction!.content.count) + UInt64(chunk.count) > maximumMessageSize {
             transaction!.tooBig = true
             transaction!.content = []
         } else {
@@ -560,7 +665,7 @@ public struct ServerSession: Sendable {
         let size = current.content.count
         var actions: [Action] = [.logClient("(message: \(current.tooBig ? "over the limit" : "\(size) octets"))")]
         if current.tooBig {
-            return actions + [.send(reply(.messageTooBig, size: String(configuration.maximumMessageSize)))]
+            return actions + [.send(reply(.messageTooBig, size: String(maximumMessageSize)))]
         }
         if configuration.rejectBareLineFeed && bareLineFeeds > 0 {
             actions.append(.note("the message has \(bareLineFeeds) bare CR or LF line ends"))
@@ -584,6 +689,18 @@ public struct ServerSession: Sendable {
             content: current.content,
             viaBDAT: bdat
         )
+        if let drop = configuration.drop, drop.stage == "DOT" {
+            mode = .closed
+            return actions + [.note("dropping the connection at the end of the message (--drop)"), drop.reset ? .reset : .close]
+        }
+        if let seconds = configuration.delays["DOT"], seconds > 0 { actions.append(.pause(seconds)) }
+        if rule == nil {
+            let wait = current.triggers.delay(.dot)
+            if let effect = current.triggers.outcome(.dot) {
+                return actions + delayed(wait, triggered(effect, stage: .dot, subject: ""))
+            }
+            if let wait { actions.append(.pause(wait)) }
+        }
         if let rule {
             guard rule.isPositive else { return actions + ruleActions(rule, arg: "") }
             messagesAccepted += 1
@@ -716,6 +833,33 @@ public struct ServerSession: Sendable {
         configuration = new
         ruleCounts = sessionCounts
         messageRuleCounts = messageCounts
+    }
+
+    /// What a client's trigger does (`--triggers`): its reply, or the connection dropped.
+    private mutating func triggered(_ effect: ClientTriggers.Effect, stage: ClientTriggers.Stage, subject: String) -> [Action] {
+        switch effect {
+        case .reply(let code, let enhanced, let close):
+            var actions: [Action] = [
+                .note("trigger: \(stage.rawValue)\(code) chosen by the client"),
+                .send(ClientTriggers.reply(code: code, enhanced: enhanced, stage: stage, subject: subject)),
+            ]
+            if close {
+                mode = .closed
+                actions.append(.close)
+            }
+            return actions
+        case .drop(let reset):
+            mode = .closed
+            return [.note("trigger: \(stage.rawValue)\(reset ? "reset" : "drop") chosen by the client"), reset ? .reset : .close]
+        case .delay:
+            return []
+        }
+    }
+
+    /// `actions` after a pause, when there is one.
+    private func delayed(_ seconds: Double?, _ actions: [Action]) -> [Action] {
+        guard let seconds, seconds > 0 else { return actions }
+        return [.pause(seconds)] + actions
     }
 
     private mutating func ruleActions(_ rule: ScenarioRule, arg: String) -> [Action] {

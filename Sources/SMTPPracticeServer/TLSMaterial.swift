@@ -94,5 +94,5 @@ public struct TLSMaterial: Sendable {
 
 public struct TLSMaterialError: Error, CustomStringConvertible, Sendable {
     public var description: String
-    init(_ description: String) { self.description = description }
+    public init(_ description: String) { self.description = description }
 }

@@ -30,6 +30,12 @@ struct ServeCommand {
             "smtpsh serve --on 'RCPT TO:<nobody@example.org>: 550 5.1.1 <{arg}>: no such user'",
             "smtpsh serve --on 'RCPT 3+ per message: 452 4.5.3 Too many recipients'",
             "smtpsh serve --list-scenarios",
+            "smtpsh serve --delay RCPT=5 --delay DOT=30 --tarpit 0.5   # slow replies, a slow DATA",
+            "smtpsh serve --drop DOT:reset                 # reset the connection at the end of the message",
+            "smtpsh serve --greylist 60                    # 450 4.2.0 … Greylisted, until the same triplet retries 60 s later",
+            "smtpsh serve --max-connections 5/60 --recipient-rate 20/60",
+            "smtpsh serve --cert-problem expired --ca-out ca.pem   # then: smtpsh 127.0.0.1:2525 --starttls --tls-verify --ca ca.pem",
+            "smtpsh serve --triggers                       # RCPT TO:<rcpt550_5.1.1@example.org> gets 550 5.1.1",
         ],
         options: [
             .value("port", "port", help: "option-port"),
@@ -41,6 +47,8 @@ struct ServeCommand {
             .value("on", "rule", help: "option-on", repeatable: true),
             .flag("list-scenarios", help: "option-list-scenarios"),
             .value("show-scenario", "name", help: "option-show-scenario"),
+            .flag("triggers", help: "option-triggers"),
+            .flag("help-triggers", help: "option-help-triggers"),
             .value("maildir", "directory", help: "option-maildir"),
             .value("user", "name", help: "option-user"),
             .value("password", "password", help: "option-password"),
@@ -49,6 +57,8 @@ struct ServeCommand {
             .value("log-dir", "directory", help: "option-log-dir"),
             .value("cert", "file", help: "option-cert"),
             .value("key", "file", help: "option-key"),
+            .value("cert-problem", "problem", help: "option-cert-problem"),
+            .value("ca-out", "file", help: "option-ca-out"),
             .flag("require-tls", help: "option-require-tls"),
             .flag("require-auth", help: "option-require-auth"),
             .flag("auth-requires-tls", help: "option-auth-requires-tls"),
@@ -58,6 +68,13 @@ struct ServeCommand {
             .value("local-domains", "domains", help: "option-local-domains"),
             .value("greeting-delay", "seconds", help: "option-greeting-delay"),
             .value("idle-timeout", "seconds", help: "option-idle-timeout"),
+            .value("delay", "command=seconds", help: "option-delay", repeatable: true),
+            .value("tarpit", "seconds", help: "option-tarpit"),
+            .value("drop", "stage[:reset]", help: "option-drop"),
+            .value("greylist", "seconds", help: "option-greylist"),
+            .value("max-connections", "count[/seconds]", help: "option-max-connections"),
+            .value("max-messages", "count", help: "option-max-messages"),
+            .value("recipient-rate", "count[/seconds]", help: "option-recipient-rate"),
             .flag("quiet", short: "q", help: "option-quiet"),
             .value("lang", "languages", help: "option-lang"),
         ]
@@ -71,6 +88,15 @@ struct ServeCommand {
     var scenario: [String] = []
     var rules: [String] = []
     var listScenarios = false
+    var triggers = false
+    var delays: [String] = []
+    var tarpit: Double?
+    var drop: String?
+    var greylist: Double?
+    var maxConnections: String?
+    var maxMessages: Int?
+    var recipientRate: String?
+    var helpTriggers = false
     var showScenario: String?
     var maildir: String?
     var user: String?
@@ -80,6 +106,8 @@ struct ServeCommand {
     var logDirectory: String?
     var cert: String?
     var key: String?
+    var certProblem: CertificateFault?
+    var caOut: String?
     var requireTLS = false
     var requireAuth = false
     var authRequiresTLS = false
@@ -104,6 +132,15 @@ struct ServeCommand {
         scenario = parsed.all("scenario")
         rules = parsed.all("on")
         listScenarios = parsed.flag("list-scenarios")
+        triggers = parsed.flag("triggers")
+        helpTriggers = parsed.flag("help-triggers")
+        delays = parsed.all("delay")
+        tarpit = try parsed.seconds("tarpit", in: 0...600)
+        drop = parsed.value("drop")
+        greylist = try parsed.seconds("greylist", in: 0...86400)
+        maxConnections = parsed.value("max-connections")
+        maxMessages = try parsed.integer("max-messages", in: 1...1_000_000)
+        recipientRate = parsed.value("recipient-rate")
         showScenario = parsed.value("show-scenario")
         maildir = parsed.value("maildir")
         user = parsed.value("user")
@@ -113,6 +150,8 @@ struct ServeCommand {
         logDirectory = parsed.value("log-dir")
         cert = parsed.value("cert")
         key = parsed.value("key")
+        certProblem = try parsed.choice("cert-problem", from: CertificateFault.allCases.map(\.rawValue)).flatMap(CertificateFault.init(rawValue:))
+        caOut = parsed.value("ca-out")
         requireTLS = parsed.flag("require-tls")
         requireAuth = parsed.flag("require-auth")
         authRequiresTLS = parsed.flag("auth-requires-tls")
@@ -129,11 +168,17 @@ struct ServeCommand {
         idleTimeout = try parsed.seconds("idle-timeout", in: 0...86400, lowerExclusive: true)
         quiet = parsed.flag("quiet")
         if (cert == nil) != (key == nil) { throw UsageError(Words["usage-cert-and-key"], command: "serve") }
+        if certProblem != nil && cert != nil { throw UsageError(Words["usage-cert-problem-and-cert"], command: "serve") }
+        if caOut != nil && certProblem == nil { throw UsageError(Words["usage-ca-out-needs-problem"], command: "serve") }
     }
 
     func run() async throws(ShellError) -> ExitStatus {
         if listScenarios {
             Console.out(Self.scenarioTable())
+            return .success
+        }
+        if helpTriggers {
+            Console.out(Self.triggerGrammar())
             return .success
         }
         if let name = showScenario {
@@ -163,7 +208,23 @@ struct ServeCommand {
             Console.out("  accounts: \(options.configuration.accounts.count) from \(accountsFile ?? "?")")
         }
         if anyUser { Console.out("  any user name logs in with the practice password") }
+        let timing = options.configuration.delays.sorted { $0.key < $1.key }.map { "\($0.key) \(ParsedCommandLine.plain($0.value)) s" }
+            + (options.configuration.tarpit > 0 ? ["each DATA line \(ParsedCommandLine.plain(options.configuration.tarpit)) s (tarpit)"] : [])
+        if !timing.isEmpty { Console.out("  delays: " + timing.joined(separator: ", ")) }
+        var limits: [String] = []
+        if let delay = options.configuration.greylistDelay { limits.append("greylisting (\(ParsedCommandLine.plain(delay)) s)") }
+        if let rate = options.configuration.connectionRate { limits.append("\(rate) connections per address") }
+        if let count = options.configuration.messagesPerConnection { limits.append("\(count) messages per connection") }
+        if let rate = options.configuration.recipientRate { limits.append("\(rate) recipients per address") }
+        if !limits.isEmpty { Console.out("  limits: " + limits.joined(separator: ", ")) }
+        if let drop = options.configuration.drop {
+            Console.out("  drop: the connection \(drop.reset ? "is reset" : "is closed") at \(drop.stage), without a reply")
+        }
+        if options.configuration.triggers {
+            Console.out("  triggers: the client's names choose failures (smtpsh serve --help-triggers)")
+        }
         Console.out("  messages: \(maildir.map { "stored in \($0)" } ?? "logged only (use --maildir to keep them)")")
+        if let caOut { Console.out("  practice CA (it signed the certificate): \(caOut); a client trusts it with --ca \(caOut)") }
         if let logDirectory { Console.out("  session logs: one file per session in \(logDirectory)") }
         let files = scenario.filter { BuiltInScenarios.named($0) == nil }
         if !files.isEmpty {
@@ -221,6 +282,20 @@ struct ServeCommand {
                 throw ShellError(text: "\(error)", status: .usage)
             }
         }
+        if let certProblem {
+            do {
+                let faulty = try TLSMaterial.faulty(certProblem, hostname: options.configuration.hostname)
+                options.tlsMaterial = faulty.material
+                if let caOut {
+                    // A certificate, not a key: nothing secret, but written whole or not at all.
+                    let temporary = caOut + ".tmp"
+                    try Data(faulty.authorityPEM.utf8).write(to: URL(fileURLWithPath: temporary))
+                    guard rename(temporary, caOut) == 0 else { throw TLSMaterialError(String(cString: strerror(errno))) }
+                }
+            } catch {
+                throw ShellError("serve-cert-problem-failed", ["error": "\(error)"], status: .unavailable)
+            }
+        }
         if let maildir { options.messageDirectory = URL(fileURLWithPath: maildir) }
         if let logDirectory { options.sessionLogDirectory = URL(fileURLWithPath: logDirectory) }
         if !quiet {
@@ -242,6 +317,10 @@ struct ServeCommand {
             if let style, let parsed = ReplyStyle(rawValue: style) { configuration.style = parsed }
             if let hostname { configuration.hostname = hostname }
             if let localDomains { try configuration.setLocalDomains(localDomains) }
+            for delay in delays { try configuration.addDelays(delay) }
+            if let drop { configuration.drop = try .init(parsing: drop) }
+            if let maxConnections { configuration.connectionRate = try RateLimit(parsing: maxConnections, name: "--max-connections") }
+            if let recipientRate { configuration.recipientRate = try RateLimit(parsing: recipientRate, name: "--recipient-rate") }
         } catch {
             throw ShellError(text: error.description, status: .usage)
         }
@@ -251,6 +330,10 @@ struct ServeCommand {
         }
         if let accountsFile { configuration.accounts = try Self.loadAccounts(accountsFile) }
         if anyUser { configuration.anyUser = true }
+        if triggers { configuration.triggers = true }
+        if let tarpit { configuration.tarpit = tarpit }
+        if let greylist { configuration.greylistDelay = greylist }
+        if let maxMessages { configuration.messagesPerConnection = maxMessages }
         if requireTLS { configuration.requireTLS = true }
         if requireAuth { configuration.requireAuth = true }
         if authRequiresTLS { configuration.authRequiresTLS = true }
@@ -345,6 +428,51 @@ struct ServeCommand {
 
     static func isLoopback(_ address: String) -> Bool {
         address == "::1" || address == "localhost" || address.hasPrefix("127.")
+    }
+
+    /// `--help-triggers`: the words a client's names may hold, in the user's language.
+    static func triggerGrammar() -> String {
+        let address: [(String, String)] = [
+            ("mail451", "triggers-mail"),
+            ("rcpt550_5.1.1", "triggers-rcpt"),
+            ("data452", "triggers-data"),
+            ("dot554_5.7.1", "triggers-dot"),
+            ("quit421", "triggers-quit"),
+            ("rcpt450close", "triggers-close"),
+            ("rcptdelay5", "triggers-delay"),
+            ("dotdrop", "triggers-drop"),
+            ("dotreset", "triggers-reset"),
+        ]
+        let ehlo: [(String, String)] = [
+            ("ehlo550", "triggers-ehlo"),
+            ("nopipelining", "triggers-no"),
+            ("size10000", "triggers-size"),
+            ("mail451_4_7_1", "triggers-ehlo-stages"),
+        ]
+        let columns = max(Environment.columns, 40)
+        let width = (address + ehlo).map { DisplayWidth.of($0.0) }.max() ?? 12
+        // Each meaning wrapped beside its word, the next lines under the meaning.
+        func table(_ rows: [(String, String)]) -> [String] {
+            rows.flatMap { row in
+                TextWrapper.wrap(Words[row.1], width: max(columns - width - 4, 20)).enumerated().map { index, line in
+                    "  \(DisplayWidth.padded(index == 0 ? row.0 : "", to: width))  \(line)"
+                }
+            }
+        }
+        var lines = TextWrapper.wrap(Words["triggers-intro"], width: columns) + [""]
+        lines += TextWrapper.wrap(Words["triggers-in-address"], width: columns)
+        lines += table(address)
+        lines += [""] + TextWrapper.wrap(Words["triggers-in-ehlo"], width: columns)
+        lines += table(ehlo)
+        lines += [
+            "", Words["triggers-examples"],
+            "  RCPT TO:<alice-rcpt550_5.1.1@example.org>",
+            "  MAIL FROM:<data452+dotdelay3@example.org>",
+            "  EHLO nopipelining-nostarttls-size10000.example",
+            "  swaks --server 127.0.0.1:2525 --to rcpt451@example.org",
+            "", Words["triggers-docs"],
+        ]
+        return lines.joined(separator: "\n")
     }
 
     static func scenarioTable() -> String {

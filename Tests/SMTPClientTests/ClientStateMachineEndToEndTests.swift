@@ -47,10 +47,10 @@ import Testing
                 case .startTLS:
                     // In memory, TLS is a flag: the server is ready at once, then the client.
                     server.tlsEstablished()
-                case .close:
+                case .close, .reset:
                     closed = true
                     apply(client.closed(reason: nil))
-                case .logClient, .note:
+                case .logClient, .note, .pause:
                     break
                 }
             }

@@ -12,6 +12,7 @@ import NIOSSL
 import SwiftASN1
 import X509
 import Synchronization
+import _CryptoExtras
 
 /// Builds the client side of TLS and checks the server's certificate with
 /// swift-certificates (RFC 5280 path building to the system's roots or `--ca`, and the
@@ -102,6 +103,12 @@ public final class ClientTLS: Sendable {
             customVerificationCallback: { certificates, promise in
                 let chain = certificates.compactMap { try? Certificate(derEncoded: $0.toDERBytes()) }
                 verdict.setChain(chain)
+                // An RSA key under 2048 bits: swift-certificates does not even read it.
+                if let first = certificates.first, let bits = Self.weakRSAKeyBits(first) {
+                    verdict.set(.weakKey(bits: bits))
+                    promise.succeed(require ? .failed : .certificateVerified)
+                    return
+                }
                 guard let leaf = chain.first else {
                     verdict.set(.noCertificate)
                     promise.succeed(require ? .failed : .certificateVerified)
@@ -115,6 +122,15 @@ public final class ClientTLS: Sendable {
                 }
             }
         )
+    }
+
+    /// The size of the certificate's RSA key when it is under 2048 bits (what current rules,
+    /// such as OpenSSL's default security level, refuse); `nil` for any other key.
+    static func weakRSAKeyBits(_ certificate: NIOSSLCertificate) -> Int? {
+        guard let spki = try? certificate.extractPublicKey().toSPKIBytes(),
+            let key = try? _RSA.Signing.PublicKey(unsafeDERRepresentation: spki)
+        else { return nil }
+        return key.keySizeInBits < 2048 ? key.keySizeInBits : nil
     }
 
     static func verify(

@@ -19,6 +19,8 @@ public enum CertificateProblem: Hashable, Sendable {
     case selfSigned
     case nameMismatch(String)
     case unknownIssuer
+    /// An RSA key of this many bits, under 2048.
+    case weakKey(bits: Int)
     /// The server sent no certificate.
     case noCertificate
     /// The handshake ended before the certificate could be checked.

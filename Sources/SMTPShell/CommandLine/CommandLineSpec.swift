@@ -223,7 +223,8 @@ struct ParsedCommandLine: Sendable {
         return text.lowercased()
     }
 
-    private static func plain(_ value: Double) -> String {
+    /// `5`, `0.5`: a number of seconds as a person writes it.
+    static func plain(_ value: Double) -> String {
         value == value.rounded() ? String(Int(value)) : String(value)
     }
 }

@@ -72,6 +72,7 @@ enum TLSReportText {
         case .nameMismatch(let name): lines.append(Words["tls-fix-name", ["name": e(name), "names": names.isEmpty ? "-" : names]])
         case .expired: lines.append(Words["tls-fix-expired", ["until": failure.certificate.map { day($0.notValidAfter) } ?? "?"]])
         case .notYetValid: lines.append(Words["tls-fix-not-yet-valid", ["from": failure.certificate.map { day($0.notValidBefore) } ?? "?"]])
+        case .weakKey: lines.append(Words["tls-fix-weak-key"])
         case .noCertificate, .notChecked: break
         }
         return lines
@@ -84,6 +85,7 @@ enum TLSReportText {
         case .selfSigned: Words["tls-problem-self-signed"]
         case .nameMismatch(let name): Words["tls-problem-name-mismatch", ["name": VisibleText.escape(name)]]
         case .unknownIssuer: Words["tls-problem-unknown-issuer"]
+        case .weakKey(let bits): Words["tls-problem-weak-key", ["bits": String(bits)]]
         case .noCertificate: Words["tls-no-certificate"]
         case .notChecked: Words["tls-not-checked"]
         }
@@ -97,6 +99,7 @@ enum TLSReportText {
         case .selfSigned: "self-signed"
         case .nameMismatch: "name-mismatch"
         case .unknownIssuer: "issuer-not-trusted"
+        case .weakKey: "weak-key"
         case .noCertificate: "no-certificate"
         case .notChecked: "not-checked"
         }

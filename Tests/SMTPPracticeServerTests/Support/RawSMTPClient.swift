@@ -33,6 +33,8 @@ final class RawSMTPClient {
     let timeout: Double
     private var buffer: [UInt8] = []
     private(set) var closedByPeer = false
+    /// The peer closed with a TCP reset (RST), not an orderly close.
+    private(set) var resetByPeer = false
 
     init(port: Int, timeout: Double = 10) throws {
         self.timeout = timeout
@@ -175,6 +177,7 @@ final class RawSMTPClient {
             if errno == EINTR || errno == EAGAIN { return true }
             if errno == ECONNRESET {
                 closedByPeer = true
+                resetByPeer = true
                 return false
             }
             throw Failure(description: "recv: \(String(cString: strerror(errno)))")
