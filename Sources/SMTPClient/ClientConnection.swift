@@ -46,9 +46,11 @@ public final class ClientConnection: Sendable {
         for address in addresses {
             progress(.trying(address))
             let started = DispatchTime.now().uptimeNanoseconds
-            let bootstrap = ClientBootstrap(group: group)
+            var bootstrap = ClientBootstrap(group: group)
                 .connectTimeout(.nanoseconds(Int64(max(timeout, 0.001) * 1e9)))
-                .channelOption(.tcpOption(.tcp_nodelay), value: 1)
+            // A UNIX-domain socket has no TCP options.
+            if address.protocol != .unix { bootstrap = bootstrap.channelOption(.tcpOption(.tcp_nodelay), value: 1) }
+            bootstrap = bootstrap
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         if let tls = firstTLS {
@@ -162,8 +164,9 @@ public final class ClientConnection: Sendable {
 }
 
 extension SocketAddress {
-    /// `127.0.0.1:25`, `[::1]:25`.
+    /// `127.0.0.1:25`, `[::1]:25`, `unix:/run/dovecot/lmtp`.
     public var displayString: String {
+        if self.protocol == .unix, let path = pathname { return "unix:" + path }
         let ip = ipAddress ?? description
         let port = self.port.map(String.init) ?? "?"
         return ip.contains(":") ? "[\(ip)]:\(port)" : "\(ip):\(port)"

@@ -50,6 +50,12 @@ struct ConnectionOptions: Sendable {
     var replaceRecording = false
     /// `--json FILE|-`: the session's events as JSON lines (`-`: on stdout, instead of the transcript).
     var json: String?
+    /// `--lmtp`: LMTP (RFC 2033): LHLO, one reply per recipient after a message; port 24.
+    var lmtp = false
+
+    /// The port when none is given: 465 with `--tls`, 24 with `--lmtp` (as swaks and most
+    /// LMTP listeners), else 25.
+    var defaultPort: Int { implicitTLS ? 465 : lmtp ? 24 : 25 }
 
     /// The name smtpsh gives in EHLO when it sends one itself: `--ehlo`, else this machine's
     /// name when it is fully qualified, else the address literal of this side of the
@@ -97,6 +103,7 @@ struct ConnectionOptions: Sendable {
         .value("record", "file", help: "option-record"),
         .flag("force", help: "option-force"),
         .value("json", "file|-", help: "option-json"),
+        .flag("lmtp", help: "option-lmtp"),
     ]
 
     init() {}
@@ -140,6 +147,7 @@ struct ConnectionOptions: Sendable {
         record = parsed.value("record")
         replaceRecording = parsed.flag("force")
         json = parsed.value("json")
+        lmtp = parsed.flag("lmtp")
         if let record, record == json { throw UsageError(Words["usage-record-and-json"], command: parsed.spec.name) }
         credentials.user = parsed.value("user")
         credentials.passwordFile = parsed.value("password-file")

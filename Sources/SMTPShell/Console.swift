@@ -164,6 +164,8 @@ public enum ExitStatus: Int32, Sendable {
     case recipientRefused = 15
     case dataRefused = 16
     case messageRefused = 17
+    /// `smtpsh send --lmtp`: the message was delivered to some recipients, refused by others.
+    case notAllDelivered = 19
     /// `smtpsh replay`: a reply differed from the recorded one (or never came).
     case replayDifferent = 20
     /// A script's local command (`:auth` without a secret, `:send` refused, `:run` that

@@ -91,7 +91,7 @@ struct ReplayCommand {
             if !tlsGiven && script.headerValue("tls") == "implicit" { options.implicitTLS = true }
             let address: ServerAddress
             do throws(AddressError) {
-                address = try ServerAddress(parsing: target, port: nil, defaultPort: options.implicitTLS ? 465 : 25)
+                address = try ServerAddress(parsing: target, port: nil, defaultPort: options.defaultPort)
             } catch {
                 throw ShellError(error.message, status: .usage)
             }

@@ -58,7 +58,7 @@ final class SessionExplainer: @unchecked Sendable {
     /// The lines under a reply just received (none when explanations are off).
     func lines(for reply: Reply, outcome: SessionStateMachine.Outcome) -> [String] {
         let isEHLO: Bool
-        if case .command(let command)? = outcome.answered, command.knownVerb == .ehlo, reply.code.replyClass == .positiveCompletion {
+        if case .command(let command)? = outcome.answered, command.knownVerb?.isExtendedHello == true, reply.code.replyClass == .positiveCompletion {
             isEHLO = true
         } else {
             isEHLO = false

@@ -82,6 +82,7 @@ struct SessionRunner {
         sessionOptions.replyTimeout = options.timeout
         sessionOptions.startTLS = options.startTLS
         sessionOptions.showSecrets = options.showSecrets
+        sessionOptions.lmtp = options.lmtp
         // `smtpsh send` greets again by itself after STARTTLS.
         sessionOptions.remindEHLOAfterTLS = standardSession == nil
         // The session and its connection live on one event loop.
@@ -196,6 +197,11 @@ extension SessionRunner {
         note: @escaping @Sendable (CatalogMessage) -> Void,
         events: @escaping @Sendable (ConnectionEvent) -> Void
     ) throws(ConnectError) -> ClientConnection {
+        if let path = address.unixPath {
+            return try ClientConnection.connect(
+                unixPath: path, timeout: options.timeout, group: group, tls: LazyClientTLS(options: options.tls),
+                implicitTLS: options.implicitTLS, progress: progress, events: events)
+        }
         var resolver: DNSResolver?
         if let server = options.dnsServer {
             resolver = DNSResolver(server: try! DNSResolver.parseServer(server), timeout: min(options.timeout, 10), group: group)
