@@ -89,6 +89,8 @@ struct ReplayCommand {
                 throw ShellError("replay-no-host", ["file": VisibleTextShort.of(file)], status: .usage)
             }
             if !tlsGiven && script.headerValue("tls") == "implicit" { options.implicitTLS = true }
+            // An LMTP recording is replayed as LMTP (one reply per recipient after a message).
+            if script.isLMTP { options.lmtp = true }
             let address: ServerAddress
             do throws(AddressError) {
                 address = try ServerAddress(parsing: target, port: nil, defaultPort: options.defaultPort)

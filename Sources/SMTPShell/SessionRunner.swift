@@ -67,7 +67,7 @@ struct SessionRunner {
         let sinks = TranscriptSinks()
         defer { sinks.closeAll() }
         let startTLS = options.startTLS || standardSession?.startTLS == true
-        sinks.setServer("\(address)", tls: options.implicitTLS ? "implicit" : startTLS ? "starttls" : "none")
+        sinks.setServer("\(address)", tls: options.implicitTLS ? "implicit" : startTLS ? "starttls" : "none", protocolName: options.lmtp ? "lmtp" : nil)
         do throws(ShellError) {
             if let record = options.record { try sinks.startRecording(record, replace: options.replaceRecording) }
             if let json = options.json {

@@ -59,7 +59,7 @@ import Testing
         pair.submit("")
         let dot = pair.submit(".", .init(track: true)).ticket
         #expect(Self.recipients(of: pair) == ["one@example.org", "three@example.org"])
-        let codes = pair.client.session.deliveries.map(\.reply.rawValue)
+        let codes = pair.client.session.deliveries.map(\.code.rawValue)
         #expect(codes == [250, 452])
         #expect(pair.client.session.deliveries.map(\.delivered) == [true, false])
         // The dot's ticket names the last reply of the message.
@@ -108,7 +108,7 @@ import Testing
         let (ticket, actions) = pair.client.submitChunk(Array("Subject: x\r\n\r\nbody\r\n".utf8), last: true, pipelined: false, now: pair.now)
         pair.apply(actions)
         #expect(pair.code(of: ticket) == 250)
-        #expect(pair.client.session.deliveries.map(\.reply.rawValue) == [550, 250])
+        #expect(pair.client.session.deliveries.map(\.code.rawValue) == [550, 250])
         #expect(Self.counted(in: pair) == [.deliveriesCounted(delivered: 1, of: 2)])
         #expect(pair.client.isSettled)
     }

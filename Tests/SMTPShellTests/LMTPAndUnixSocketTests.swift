@@ -152,3 +152,68 @@ import Testing
         #expect(result.stderr.contains("connection refused by unix:" + path), "\(result.stderr)")
     }
 }
+
+/// An LMTP session recorded and replayed: the recording says `# protocol: lmtp`, and the
+/// replay compares each recipient's reply after the dot with its own.
+@Suite(.serialized) struct LMTPReplayTests {
+    static func withLMTPServer<T>(rules: [String], _ body: (String) throws -> T) async throws -> T {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("smtpsh-lmtp-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var options = PracticeServer.Options()
+        options.port = 0
+        options.unixSocket = directory.appendingPathComponent("s.sock").path
+        options.configuration.lmtp = true
+        options.configuration.rules = try rules.map { try ScenarioRule(parsing: $0) }
+        let server = PracticeServer(options: options, group: MultiThreadedEventLoopGroup.singleton)
+        _ = try await server.start()
+        do {
+            let result = try body(options.unixSocket!)
+            await server.stop()
+            return result
+        } catch {
+            await server.stop()
+            throw error
+        }
+    }
+
+    static let script = """
+        LHLO tester.example
+        MAIL FROM:<a@example.org>
+        RCPT TO:<one@example.org>
+        RCPT TO:<two@example.org>
+        RCPT TO:<three@example.org>
+        DATA
+        Subject: x
+
+        hi
+        .
+        QUIT
+
+        """
+
+    @Test func aRecordingReplaysWithOneReplyPerRecipient() async throws {
+        let recording = FileManager.default.temporaryDirectory.appendingPathComponent("smtpsh-lmtp-\(UUID().uuidString).smtp")
+        defer { try? FileManager.default.removeItem(at: recording) }
+        try await Self.withLMTPServer(rules: ["DOT 2: 452 4.2.2 Mailbox full"]) { socket in
+            let recorded = try BinaryRunner.run(["--lmtp", "unix:" + socket, "--record", recording.path, "--no-explain"], stdin: Data(Self.script.utf8))
+            #expect(recorded.status == 1, "\(recorded.stdout)\(recorded.stderr)")
+            let text = try String(contentsOf: recording, encoding: .utf8)
+            #expect(text.contains("# server: unix:\(socket)\n"), "\(text)")
+            #expect(text.contains("# protocol: lmtp\n"), "\(text)")
+            // The same server: every reply as recorded, the three after the dot included.
+            let same = try BinaryRunner.run(["replay", recording.path, "--no-explain"])
+            #expect(same.status == 0, "\(same.stdout)\(same.stderr)")
+            #expect(same.stdout.contains("all 11 replies as recorded"), "\(same.stdout)")
+        }
+        // Another server that refuses the third recipient instead of the second: the
+        // difference is found at that recipient's reply, not elsewhere.
+        try await Self.withLMTPServer(rules: ["DOT 3: 452 4.2.2 Mailbox full"]) { socket in
+            let other = try BinaryRunner.run(["replay", recording.path, "--host", "unix:" + socket, "--no-explain"])
+            #expect(other.status == 20, "\(other.stdout)\(other.stderr)")
+            #expect(other.stdout.contains("expected 452, received 250"), "\(other.stdout)")
+            #expect(other.stdout.contains("expected 250, received 452"), "\(other.stdout)")
+            #expect(other.stdout.contains("9 of 11 replies as recorded (2 different, 0 not received)"), "\(other.stdout)")
+        }
+    }
+}

@@ -150,8 +150,9 @@ public struct SessionStateMachine: Sendable {
     /// One recipient's reply after an LMTP message (RFC 2033, 4.2).
     public struct Delivery: Hashable, Sendable {
         public var recipient: Path
-        public var reply: ReplyCode
+        public var reply: Reply
         public var delivered: Bool
+        public var code: ReplyCode { reply.code }
     }
 
     public init(implicitTLS: Bool = false, lmtp: Bool = false) {
@@ -342,7 +343,7 @@ public struct SessionStateMachine: Sendable {
             // The first reply ends the message; the session is ready again for the next.
             if phase == .data || phase.inMailTransaction { phase = greeting == nil ? .greeted : .ready }
             acceptedRecipients = []
-            if reply != nil { deliveries.append(Delivery(recipient: recipient, reply: code, delivered: success)) }
+            if let reply { deliveries.append(Delivery(recipient: recipient, reply: reply, delivered: success)) }
             if success && !lastMessageDelivered {
                 lastMessageDelivered = true
                 messagesAccepted += 1
