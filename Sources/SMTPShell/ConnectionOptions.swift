@@ -52,6 +52,8 @@ struct ConnectionOptions: Sendable {
     var json: String?
     /// `--lmtp`: LMTP (RFC 2033): LHLO, one reply per recipient after a message; port 24.
     var lmtp = false
+    /// `--quiet`: without a terminal, nothing but errors and one final line (``QuietSummary``).
+    var quiet = false
 
     /// The port when none is given: 465 with `--tls`, 24 with `--lmtp` (as swaks and most
     /// LMTP listeners), else 25.
@@ -104,6 +106,7 @@ struct ConnectionOptions: Sendable {
         .flag("force", help: "option-force"),
         .value("json", "file|-", help: "option-json"),
         .flag("lmtp", help: "option-lmtp"),
+        .flag("quiet", short: "q", help: "option-client-quiet"),
     ]
 
     init() {}
@@ -148,6 +151,7 @@ struct ConnectionOptions: Sendable {
         replaceRecording = parsed.flag("force")
         json = parsed.value("json")
         lmtp = parsed.flag("lmtp")
+        quiet = parsed.flag("quiet")
         if let record, record == json { throw UsageError(Words["usage-record-and-json"], command: parsed.spec.name) }
         credentials.user = parsed.value("user")
         credentials.passwordFile = parsed.value("password-file")

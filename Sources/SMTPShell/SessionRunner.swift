@@ -58,6 +58,8 @@ struct SessionRunner {
         if options.credentials.passwordArgument != nil {
             Console.err(Renderer(color: false).warning(Words["auth-password-argument"]))
         }
+        // --quiet: the transcript is not shown (errors are, on standard error), and one line ends it.
+        let quiet = options.quiet && !interactive
         let color = options.color.enabled(isTerminal: isatty(STDOUT_FILENO) == 1, environment: Environment.variables)
         let renderer = Renderer(color: color, large: options.large)
 
@@ -74,6 +76,7 @@ struct SessionRunner {
                 try sinks.startJSON(json)
                 if json == "-" { sink.redirect { _ in } }
             }
+            if quiet { sink.redirect { _ in } }
         } catch {
             Console.err(renderer.error("smtpsh: " + error.description))
             return error.status
@@ -91,8 +94,13 @@ struct SessionRunner {
         let explainer = SessionExplainer(
             enabled: options.explain, languages: options.languages, renderer: renderer, columns: { Environment.columns },
             compactEHLO: options.compactEHLO)
+        let toStandardError: @Sendable (String) -> Void = { line in Console.err(line) }
+        let errorOutput = quiet ? toStandardError : nil
         session.addObserver(TranscriptPresenter(
-            renderer: renderer, explainer: explainer, sinks: sinks, echoSentLines: !interactive, lesson: lesson) { line in sink.write(line) })
+            renderer: renderer, explainer: explainer, sinks: sinks, echoSentLines: !interactive, lesson: lesson,
+            errorOutput: errorOutput) { line in sink.write(line) })
+        let replies = ReplyWatcher()
+        if quiet { session.addObserver(replies) }
         let say: @Sendable (CatalogMessage) -> Void = { message in
             sinks.record(Remark(.note, id: message.name, parameters: message.parameters, text: message.text))
             sink.write(renderer.note(message.text))
@@ -129,6 +137,11 @@ struct SessionRunner {
         // it before the files are closed.
         session.close()
         session.waitUntilClosed(limit: 2)
+        if quiet {
+            let mode: QuietSummary.Mode = standardSession != nil ? .send : replay?.summary.map(QuietSummary.Mode.replay) ?? .script
+            let line = QuietSummary.line(mode: mode, target: "\(address)", status: status, watcher: replies)
+            if options.json == "-" { Console.err(line) } else { Console.out(line) }
+        }
         return status
     }
 
