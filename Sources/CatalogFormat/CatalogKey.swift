@@ -4,7 +4,10 @@
 /// [basic.550]            a basic reply code
 /// [class.5]              the first digit, fallback     [category.5]   the second digit, fallback
 /// [enhanced.1.1]         X.1.1 (any class)             [enhanced-class.5] / [enhanced-subject.7]
-/// [appliance.queue-full] a vendor reply line, with match: fields
+/// [appliance.queue-full] a reply line of the seed documents' appliance, with match: fields
+/// [vendor.postfix.relay-denied]  a reply line of a server or provider, with match: fields
+/// [server.postfix]       how a server or provider is recognised (greeting, host names, EHLO)
+/// [command.rcpt.550]     a reply code as the answer to one command (`connect` for the greeting, `dot` for the end of data)
 /// [ehlo.SIZE]            an EHLO keyword               [ehlo.AUTH.PLAIN] an AUTH mechanism
 /// [auth-challenge.Username:]  a decoded AUTH LOGIN challenge
 /// [message.hint]         one of smtpsh's own words or messages
@@ -25,8 +28,15 @@ public struct CatalogKey: Hashable, Sendable, Comparable, CustomStringConvertibl
         case enhancedClass(Int)
         /// `enhanced-subject.S`, 0–7.
         case enhancedSubject(Int)
-        /// `appliance.SLUG`: a vendor reply line recognised by its text.
+        /// `appliance.SLUG`: a reply line of the seed documents' appliance, recognised by its text.
         case appliance(String)
+        /// `vendor.VENDOR.SLUG`: a reply line of one server's software or provider
+        /// (`vendor.postfix.relay-denied`), recognised by its text.
+        case vendor(vendor: String, slug: String)
+        /// `server.VENDOR`: how that server or provider is recognised.
+        case server(String)
+        /// `command.VERB.NNN`: reply code NNN as the answer to one command (``CatalogKey/commandVerbs``).
+        case command(verb: String, code: Int)
         /// `ehlo.KEYWORD`, upper case.
         case ehloKeyword(String)
         /// `ehlo.AUTH.MECHANISM`, upper case.
@@ -72,6 +82,20 @@ public struct CatalogKey: Hashable, Sendable, Comparable, CustomStringConvertibl
         case "appliance":
             guard rest.unicodeScalars.allSatisfy({ Self.isSlug($0) }) else { return nil }
             kind = .appliance(rest)
+        case "vendor":
+            guard let dot = rest.firstIndex(of: "."), Self.isSlug(rest[..<dot]),
+                Self.isSlug(rest[rest.index(after: dot)...])
+            else { return nil }
+            kind = .vendor(vendor: String(rest[..<dot]), slug: String(rest[rest.index(after: dot)...]))
+        case "server":
+            guard Self.isSlug(Substring(rest)) else { return nil }
+            kind = .server(rest)
+        case "command":
+            let words = rest.split(separator: ".", omittingEmptySubsequences: false)
+            guard words.count == 2, Self.commandVerbs.contains(String(words[0])), words[1].utf8.count == 3,
+                let code = Int(words[1]), (200...599).contains(code)
+            else { return nil }
+            kind = .command(verb: String(words[0]), code: code)
         case "ehlo":
             let words = rest.split(separator: ".", omittingEmptySubsequences: false)
             guard words.allSatisfy({ Self.isKeyword($0) }) else { return nil }
@@ -108,8 +132,33 @@ public struct CatalogKey: Hashable, Sendable, Comparable, CustomStringConvertibl
     public static func enhancedClass(_ digit: Int) -> CatalogKey? { CatalogKey("enhanced-class.\(digit)") }
     public static func enhancedSubject(_ digit: Int) -> CatalogKey? { CatalogKey("enhanced-subject.\(digit)") }
     public static func message(_ name: String) -> CatalogKey? { CatalogKey("message.\(name)") }
+    public static func command(_ verb: String, _ code: Int) -> CatalogKey? { CatalogKey("command.\(verb).\(code)") }
     /// `nil` when `keyword` cannot be a key (lower case, punctuation).
     public static func ehloKeyword(_ keyword: String) -> CatalogKey? { CatalogKey("ehlo.\(keyword)") }
+
+    /// The commands a `command.VERB.NNN` entry may answer: `connect` is the greeting, `dot`
+    /// the end of the message data; the others are SMTP verbs in lower case.
+    public static let commandVerbs: Set<String> = [
+        "connect", "helo", "ehlo", "mail", "rcpt", "data", "dot", "bdat", "rset", "vrfy", "expn", "noop", "quit",
+        "starttls", "auth", "help", "etrn",
+    ]
+
+    /// The vendor of an `appliance.*` (`appliance`) or `vendor.VENDOR.*` entry.
+    public var vendor: String? {
+        switch kind {
+        case .appliance: "appliance"
+        case .vendor(let vendor, _), .server(let vendor): vendor
+        default: nil
+        }
+    }
+
+    /// `true` for the entries that explain a reply line by its text (`appliance.*`, `vendor.*`).
+    public var isReplyText: Bool {
+        switch kind {
+        case .appliance, .vendor: true
+        default: false
+        }
+    }
 
     // MARK: What the checks need
 
@@ -122,7 +171,8 @@ public struct CatalogKey: Hashable, Sendable, Comparable, CustomStringConvertibl
         case .replyClass(let digit), .enhancedClass(let digit): digit >= 4
         // Enhanced details and subjects serve 4.S.D and 5.S.D as much as 2.S.D.
         case .enhanced, .enhancedSubject: true
-        case .appliance, .replyCategory, .ehloKeyword, .authMechanism, .authChallenge, .message: nil
+        case .command(_, let code): code >= 400
+        case .appliance, .vendor, .server, .replyCategory, .ehloKeyword, .authMechanism, .authChallenge, .message: nil
         }
     }
 
@@ -130,6 +180,7 @@ public struct CatalogKey: Hashable, Sendable, Comparable, CustomStringConvertibl
     package var allowedPlaceholders: Set<String>? {
         switch kind {
         case .appliance: ["host", "arg"]
+        case .vendor: Self.templatePlaceholders
         case .ehloKeyword("SIZE"): ["size"]
         case .message: nil  // any name: the caller passes the values
         default: []
@@ -144,6 +195,15 @@ public struct CatalogKey: Hashable, Sendable, Comparable, CustomStringConvertibl
     private static func number(_ text: Substring) -> Int? {
         guard (1...3).contains(text.utf8.count), text.utf8.allSatisfy({ (48...57).contains($0) }) else { return nil }
         return Int(text)
+    }
+
+    /// The placeholders a `match:` line of a `vendor.*` entry may use (Docs/catalog.md).
+    public static let templatePlaceholders: Set<String> = [
+        "host", "arg", "addr", "domain", "ip", "id", "tag", "n", "text",
+    ]
+
+    private static func isSlug(_ text: Substring) -> Bool {
+        !text.isEmpty && text.unicodeScalars.allSatisfy { isSlug($0) }
     }
 
     private static func isSlug(_ scalar: Unicode.Scalar) -> Bool {

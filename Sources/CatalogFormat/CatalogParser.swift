@@ -16,22 +16,50 @@ package enum CatalogParser {
         package enum Kind: Hashable, Sendable {
             case meaning(Language)
             case hint(Language)
+            /// `en.cause:`: the likely cause (vendor and command entries).
+            case cause(Language)
             case match
-            /// `classes:` (enhanced codes): the classes the IANA registry lists the code for.
-            case classes
+            /// A field with one value for every language (`category:`, `source:`…).
+            case property(Property)
 
-            /// 0 for `match`, then each language's meaning and hint, then `classes`.
+            /// 0 for `match`, then the properties, then each language's meaning, hint and cause.
             package var ordinal: Int {
+                let languages = 1 + Property.allCases.count
                 switch self {
-                case .match: 0
-                case .meaning(let language): 1 + 2 * Language.allCases.firstIndex(of: language)!
-                case .hint(let language): 2 + 2 * Language.allCases.firstIndex(of: language)!
-                case .classes: 1 + 2 * Language.allCases.count
+                case .match: return 0
+                case .property(let property): return 1 + Property.allCases.firstIndex(of: property)!
+                case .meaning(let language): return languages + 3 * Language.allCases.firstIndex(of: language)!
+                case .hint(let language): return languages + 1 + 3 * Language.allCases.firstIndex(of: language)!
+                case .cause(let language): return languages + 2 + 3 * Language.allCases.firstIndex(of: language)!
                 }
             }
 
             /// How many ordinals there are.
-            package static var count: Int { 2 + 2 * Language.allCases.count }
+            package static var count: Int { 1 + Property.allCases.count + 3 * Language.allCases.count }
+        }
+
+        /// The fields that are not text in a language (Docs/catalog.md).
+        package enum Property: String, Hashable, Sendable, CaseIterable {
+            /// `category: relay`: one of ``ExplanationCategory``'s ids.
+            case category
+            /// `retry: fix-then-retry`.
+            case retry
+            /// `acts: sending-admin user`: who must act.
+            case acts
+            /// `source: URL` or `postfix-3.7.11 src/smtpd/smtpd.c`: where the facts come from.
+            case source
+            /// `generic: yes`: the text is not the vendor's alone; used once the server is recognised.
+            case generic
+            /// `name: Postfix` (`server.*`): the name shown when the server is recognised.
+            case name
+            /// `greeting: ESMTP Postfix` (`server.*`): words in the greeting that tell the server.
+            case greeting
+            /// `host: .protection.outlook.com` (`server.*`): the end of a host name in the greeting or EHLO reply.
+            case host
+            /// `ehlo: X-EXPS` (`server.*`): an EHLO keyword, or words of the EHLO reply's first line.
+            case ehlo
+            /// `classes: 5` (enhanced codes): the classes the IANA registry lists the code for.
+            case classes
         }
 
         package var kind: Kind
@@ -49,8 +77,9 @@ package enum CatalogParser {
             switch kind {
             case .meaning(let language): language.rawValue
             case .hint(let language): language.rawValue + ".hint"
+            case .cause(let language): language.rawValue + ".cause"
             case .match: "match"
-            case .classes: "classes"
+            case .property(let property): property.rawValue
             }
         }
     }
@@ -96,11 +125,15 @@ package enum CatalogParser {
     /// The field names a line may start with, as bytes.
     package static let fieldKinds: [(name: [UInt8], kind: Field.Kind)] = {
         var kinds: [(name: [UInt8], kind: Field.Kind)] = [
-            (Array("match".utf8), .match), (Array("classes".utf8), .classes),
+            (Array("match".utf8), .match),
         ]
         for language in Language.allCases {
             kinds.append((Array(language.rawValue.utf8), .meaning(language)))
             kinds.append((Array((language.rawValue + ".hint").utf8), .hint(language)))
+            kinds.append((Array((language.rawValue + ".cause").utf8), .cause(language)))
+        }
+        for property in Field.Property.allCases {
+            kinds.append((Array(property.rawValue.utf8), .property(property)))
         }
         return kinds
     }()

@@ -2,30 +2,96 @@ import SMTPCore
 
 /// How a reply finds its explanation: most specific first.
 ///
-/// 1. the appliance's reply line, recognised by its text (`appliance.*`);
-/// 2. the enhanced status code: `enhanced.S.D`, else its subject `enhanced-subject.S`;
-/// 3. the basic code: `basic.NNN`, else its class `class.N` and category `category.N`;
-/// 4. the class meaning (`class.N`, or `enhanced-class.N` for a bare enhanced code).
+/// 1. the reply's text, recognised as a vendor's (`vendor.*`) or the appliance's (`appliance.*`);
+///    texts any server could send only once the server is known (``ExplainContext/server``);
+/// 2. the enhanced status code when it says what went wrong (`enhanced.1.1`, not `X.0.0` or
+///    the protocol codes `X.5.x` that servers also use for policy);
+/// 3. the code as the answer to the command it answers (`command.rcpt.550`);
+/// 4. the enhanced code otherwise: `enhanced.S.D`, else its subject `enhanced-subject.S`;
+/// 5. the basic code: `basic.NNN`, else its class `class.N` and category `category.N`;
+/// 6. the class meaning (`class.N`, or `enhanced-class.N` for a bare enhanced code).
 ///
-/// With ``ExplainOptions/Detail/concise`` a vendor text stands alone (it says everything),
-/// unless its pattern is generic (`250 {host}`: any server could send that line), and an
-/// `X.0.0` code, which adds nothing, is left out; the class meaning only comes with a bare
-/// enhanced code. Hints: the most specific part's, one per explanation.
+/// With ``ExplainOptions/Detail/concise`` a vendor's text leads, with its cause and what to
+/// do, and the codes follow as one short line each; without one, the command's meaning
+/// replaces the basic code's, and an `X.0.0` code, which adds nothing, is left out; the class
+/// meaning only comes with a bare enhanced code. Hints: the most specific part's, one per
+/// explanation. Every explanation has a category, retry advice and who acts
+/// (``ReplyClassification``): the vendor entry's, else the codes'.
 extension Catalog {
     /// Explains a reply as received. A `334` challenge is decoded (AUTH LOGIN asks
     /// "Username:" in base64); for the reply to EHLO, use ``explainEHLO(_:options:)``.
-    public func explain(_ reply: Reply, options: ExplainOptions = .concise) -> Explanation {
+    public func explain(_ reply: Reply, options: ExplainOptions = .concise, context: ExplainContext = ExplainContext()) -> Explanation {
         let code = reply.code
         if code == .authChallenge {
             return explain(authChallenge: reply.lines[0].textString, options: options)
         }
-        var vendor: VendorMatch?
-        if options.vendorTexts, let match = applianceMatch(in: reply, allowingGeneric: options.genericVendorTexts) {
-            vendor = VendorMatch(entry: match.entry, values: match.values, isGeneric: match.isGeneric)
-        }
+        var vendor: TextMatch?
+        if options.vendorTexts { vendor = textMatch(in: reply, server: context.server) }
         let enhanced = reply.enhancedStatusCode
-        let parts = codeParts(code: code, enhanced: enhanced, vendor: vendor, options: options)
-        return Explanation(subject: .reply(code, enhanced), parts: parts)
+        var parts = codeParts(code: code, enhanced: enhanced, vendor: vendor, command: context.command, options: options)
+        var classification = classify(code: code, enhanced: enhanced, vendor: vendor?.entry, command: context.command)
+        let notes = contextParts(reply, context: context, category: &classification, vendor: vendor != nil)
+        parts.insert(contentsOf: notes, at: vendor == nil ? 0 : 1)
+        var explanation = Explanation(
+            subject: .reply(code, enhanced), parts: parts, vendor: vendor?.entry.key.vendor,
+            classification: classification, source: vendor?.entry.property("source"))
+        explanation.command = context.command
+        explanation.vendorTextIsGeneric = vendor?.isGeneric ?? false
+        return explanation
+    }
+
+    /// The category, retry advice and who acts: the vendor entry's fields; else the enhanced
+    /// code's when it says what went wrong; else the command entry's; else the basic code's.
+    func classify(code: ReplyCode, enhanced: EnhancedStatusCode?, vendor: CatalogEntry?, command: String?) -> ReplyClassification {
+        let replyClass = code.replyClass.rawValue
+        if let vendor, let found = codePartsCache.classification(of: vendor, replyClass: replyClass) { return found }
+        let fromCodes = ReplyClassification(code: code, enhanced: enhanced)
+        if replyClass == 2 || replyClass == 3 { return fromCodes }
+        if let enhanced, enhanced.subject != 5, ReplyClassification.category(subject: enhanced.subject, detail: enhanced.detail) != nil {
+            return fromCodes
+        }
+        if let command, let entry = CatalogKey.command(command, code.rawValue).flatMap({ self[$0] }),
+            let found = ReplyClassification(fields: entry, replyClass: replyClass)
+        {
+            return found
+        }
+        return fromCodes
+    }
+
+    /// What the session knows adds to a refusal: the size sent against the SIZE advertised;
+    /// a refusal at RCPT that names the sender, not the recipient (then the sender is the problem).
+    func contextParts(_ reply: Reply, context: ExplainContext, category: inout ReplyClassification, vendor: Bool) -> [Explanation.Part] {
+        guard !reply.replyClass.isPositive else { return [] }
+        var parts: [Explanation.Part] = []
+        let text = reply.lines.map { String(decoding: $0.text, as: UTF8.self) }.joined(separator: " ")
+        if category.category == .size, let octets = context.messageOctets, let limit = context.sizeLimit, limit > 0 {
+            let name = octets > limit ? "context-size-over" : "context-size-under"
+            parts.append(Explanation.Part(
+                role: .context, key: nil, label: "",
+                meaning: messages(name, ["octets": Self.grouped(octets), "limit": Self.grouped(limit)])))
+        }
+        if context.command == "rcpt", let sender = context.sender, !sender.isEmpty,
+            text.contains("<" + sender + ">") || text.contains(" " + sender + " ") || text.hasPrefix(sender),
+            context.recipient.map({ !text.contains($0) }) ?? true
+        {
+            parts.append(Explanation.Part(
+                role: .context, key: nil, label: "",
+                meaning: messages("context-names-sender", ["sender": Placeholders.sanitised(sender)])))
+            if !vendor { category.category = .sender }
+        }
+        return parts
+    }
+
+    /// `12,073` (digits grouped by three, as English writes them; the other languages'
+    /// texts put the number in a context where this reads fine).
+    static func grouped(_ number: UInt64) -> String {
+        let digits = Array(String(number))
+        var out = ""
+        for (index, digit) in digits.enumerated() {
+            if index > 0 && (digits.count - index) % 3 == 0 { out += "," }
+            out.append(digit)
+        }
+        return out
     }
 
     /// Explains a bare reply code (`smtpsh explain 550`): its entry, or its class and
@@ -100,10 +166,11 @@ extension Catalog {
         if let decoded, !decoded.isEmpty {
             let wanted = decoded.trimmingSpaces.lowercased()
             let label = "“" + Placeholders.sanitised(decoded) + "”"
-            if let key = keys.first(where: { key in
-                if case .authChallenge(let prompt) = key.kind { return prompt.lowercased() == wanted }
-                return false
-            }), let entry = self[key] {
+            // Only the `auth-challenge.*` keys are read (not every key of the catalogue).
+            let prefix = "auth-challenge."
+            if let stored = stored.first(where: { entry in
+                entry.keyText.utf8.starts(with: prefix.utf8) && entry.keyText.dropFirst(prefix.count).lowercased() == wanted
+            }), let entry = self[stored.keyText] {
 
                 parts.append(part(entry, role: .authChallenge, label: label))
                 known = true
@@ -129,79 +196,130 @@ extension Catalog {
 
     // MARK: - Building the parts
 
-    struct VendorMatch {
-        var entry: CatalogEntry
-        var values: [String: String]
-        var isGeneric: Bool
-    }
-
     func codeParts(
         code: ReplyCode?,
         enhanced: EnhancedStatusCode?,
-        vendor: VendorMatch?,
+        vendor: TextMatch?,
+        command: String? = nil,
         options: ExplainOptions
     ) -> [Explanation.Part] {
         var parts: [Explanation.Part] = []
+        let languages = options.languages ?? Language.allCases
         if let vendor {
             let values = vendor.values.mapValues(Placeholders.sanitised)
-            parts.append(part(vendor.entry, role: .vendorText, label: "", values: { _ in values }))
+            parts.append(part(vendor.entry, role: .vendorText, label: "", languages: languages, values: { _ in values }))
         }
-        let vendorSaysAll = vendor.map { !$0.isGeneric } ?? false
-        if vendorSaysAll && options.detail == .concise {
-            return withOneHint(parts, options: options)
+        // The codes' parts hold no value of the reply's: made once for each combination (a
+        // mail log repeats a few codes, commands and enhanced codes a hundred thousand times).
+        let key = CodePartsCache.Key(
+            code: code, enhanced: enhanced, command: command, vendor: vendor != nil, detail: options.detail,
+            languages: languages)
+        if let known = codePartsCache.parts(for: key) {
+            parts += known
+        } else {
+            let made = codeOnlyParts(
+                code: code, enhanced: enhanced, vendor: vendor != nil, command: command, full: options.detail == .full,
+                languages: languages)
+            codePartsCache.keep(made, for: key)
+            parts += made
         }
+        return withOneHint(parts, options: options)
+    }
+
+    /// The codes' parts of ``codeParts(code:enhanced:vendor:command:options:)``.
+    private func codeOnlyParts(
+        code: ReplyCode?,
+        enhanced: EnhancedStatusCode?,
+        vendor: Bool,
+        command: String?,
+        full: Bool,
+        languages: [Language]
+    ) -> [Explanation.Part] {
+        var parts: [Explanation.Part] = []
+        // Under a vendor's text (concise), the codes are one short line each.
+        let short = vendor && !full
+        var commandPart: Explanation.Part?
+        if let command, let code, !vendor || full {
+            // Concise: the code's own label (its general meaning is not shown beside it);
+            // full: the command too, beside the basic code's line.
+            let verb = command == "dot" ? "END" : command.uppercased()
+            let label = full ? verb + " " + String(code.rawValue) : String(code.rawValue)
+            commandPart = part(.command(command, code.rawValue), languages: languages, role: .command, label: label)
+        }
+        var enhancedPart: Explanation.Part?
+        var enhancedFirst = false
         if let enhanced {
-            let concise = options.detail == .concise
-            if concise && code != nil && enhanced.subject == 0 && enhanced.detail == 0 {
+            if !full && code != nil && enhanced.subject == 0 && enhanced.detail == 0 {
                 // X.0.0 says no more than the basic code.
             } else if let key = CatalogKey.enhanced(subject: enhanced.subject, detail: enhanced.detail), let entry = self[key] {
-                var detail = part(entry, role: .enhancedCode, label: enhanced.description)
+                var detail = part(entry, role: .enhancedCode, label: enhanced.description, languages: languages)
                 if let note = registryNote(entry.classes, received: enhanced.statusClass) {
-                    for language in Language.allCases {
+                    for language in languages {
                         detail.meaning[language] = Self.sentences(detail.meaning[language], note[language], in: language)
                     }
                     // A code registered for failures, sent with a success: its hint says what
                     // to fix, and nothing failed (`252 2.5.2`); the next part's hint is shown.
                     if enhanced.statusClass == .success, !entry.classes.contains(.success) { detail.hint = [:] }
                 }
-                parts.append(detail)
+                enhancedPart = detail
+                enhancedFirst = enhanced.subject != 5
+                    && ReplyClassification.category(subject: enhanced.subject, detail: enhanced.detail) != nil
             } else if let subject = part(
                 .enhancedSubject(enhanced.subject),
+                languages: languages,
                 role: .enhancedSubject,
                 label: "X.\(enhanced.subject).X"
             ) {
-                parts.append(subject)
+                enhancedPart = subject
             }
         }
+        // A success or an intermediate reply: the command's meaning says it all (`250 2.1.5`
+        // after RCPT: the recipient is accepted); the enhanced code only in full.
+        let positive = code.map { $0.replyClass.isPositive } ?? false
+        if positive, commandPart != nil {
+            enhancedFirst = false
+            if !full { enhancedPart = nil }
+        }
+        if enhancedFirst, let enhancedPart { parts.append(enhancedPart) }
+        if let commandPart { parts.append(commandPart) }
+        if !enhancedFirst, let enhancedPart { parts.append(enhancedPart) }
         var basicFound = false
         if let code {
-            if let basic = part(.basic(code.rawValue), role: .basicCode, label: String(code.rawValue)) {
-                parts.append(basic)
+            if let basic = part(.basic(code.rawValue), languages: languages, role: .basicCode, label: String(code.rawValue)) {
+                // The command's meaning is the code's, in context (concise: not both).
+                if commandPart == nil || full { parts.append(basic) }
                 basicFound = true
             } else {
                 if let replyClass = part(
-                    .replyClass(code.replyClass.rawValue), role: .replyClass, label: "\(code.replyClass.rawValue)yz")
+                    .replyClass(code.replyClass.rawValue), languages: languages, role: .replyClass, label: "\(code.replyClass.rawValue)yz")
                 {
                     parts.append(replyClass)
                 }
                 let category = (code.rawValue / 10) % 10
-                if let category = part(.replyCategory(category), role: .replyCategory, label: "x\(category)z") {
+                if let category = part(.replyCategory(category), languages: languages, role: .replyCategory, label: "x\(category)z") {
                     parts.append(category)
                 }
             }
         }
         if let enhanced, code == nil {
             let digit = enhanced.statusClass.rawValue
-            if let enhancedClass = part(.enhancedClass(digit), role: .enhancedClass, label: "\(digit).X.X") {
+            if let enhancedClass = part(.enhancedClass(digit), languages: languages, role: .enhancedClass, label: "\(digit).X.X") {
                 parts.append(enhancedClass)
             }
-        } else if let code, basicFound, options.detail == .full {
+        } else if let code, basicFound, full {
             let digit = code.replyClass.rawValue
-            if let replyClass = part(.replyClass(digit), role: .replyClass, label: "\(digit)yz") {
+            if let replyClass = part(.replyClass(digit), languages: languages, role: .replyClass, label: "\(digit)yz") {
                 parts.append(replyClass)
             }
         }
-        return withOneHint(parts, options: options)
+        if short {
+            for index in parts.indices {
+                parts[index].meaning = parts[index].meaning.mapValues(Explanation.title(of:))
+                parts[index].hint = [:]
+                parts[index].cause = [:]
+            }
+        }
+        return parts
     }
 
     /// What the registry says of the classes an enhanced code is for (`classes:`), worded for
@@ -252,8 +370,16 @@ extension Catalog {
         var parts: [Explanation.Part] = []
         let values: (Language) -> [String: String]
         if keyword == Capability.size {
+            // Only what the server said: its limit, or that it gave none.
             values = { language in
-                ["size": Self.readable(SizeLimit(parameters: capability.parameters), capability, language)]
+                switch SizeLimit(parameters: capability.parameters) {
+                case .limit(let octets):
+                    ["size": message("ehlo-size-limit", in: language, ["size": ReadableSize.format(octets, in: language)])]
+                case .noFixedLimit where capability.parameters.isEmpty:
+                    ["size": message("ehlo-size-unstated", in: language)]
+                case .noFixedLimit, .invalid:
+                    ["size": message("ehlo-size-no-limit", in: language)]
+                }
             }
         } else {
             values = { _ in [:] }
@@ -283,14 +409,6 @@ extension Catalog {
         return parts
     }
 
-    private static func readable(_ limit: SizeLimit, _ capability: Capability, _ language: Language) -> String {
-        switch limit {
-        case .limit(let octets): ReadableSize.format(octets, in: language)
-        case .noFixedLimit: capability.parameters.first ?? "…"
-        case .invalid(let text): Placeholders.sanitised(text)
-        }
-    }
-
     private func unknownPart(label: String) -> Explanation.Part {
         Explanation.Part(
             role: .unknownKeyword,
@@ -303,27 +421,31 @@ extension Catalog {
     /// A part from the entry with `key`, if there is one.
     func part(
         _ key: CatalogKey?,
+        languages: [Language] = Language.allCases,
         role: Explanation.Part.Role,
         label: String,
         values: (Language) -> [String: String] = { _ in [:] }
     ) -> Explanation.Part? {
-        key.flatMap { self[$0] }.map { part($0, role: role, label: label, values: values) }
+        key.flatMap { self[$0] }.map { part($0, role: role, label: label, languages: languages, values: values) }
     }
 
     func part(
         _ entry: CatalogEntry,
         role: Explanation.Part.Role,
         label: String,
+        languages: [Language] = Language.allCases,
         values: (Language) -> [String: String] = { _ in [:] }
     ) -> Explanation.Part {
         var meaning: [Language: String] = [:]
         var hint: [Language: String] = [:]
-        for language in Language.allCases {
+        var cause: [Language: String] = [:]
+        for language in languages {
             let filled = values(language)
             meaning[language] = entry.meaning[language].map { Placeholders.fill($0, with: filled) }
             hint[language] = entry.hint[language].map { Placeholders.fill($0, with: filled) }
+            cause[language] = entry.cause[language].map { Placeholders.fill($0, with: filled) }
         }
-        return Explanation.Part(role: role, key: entry.key.rawValue, label: label, meaning: meaning, hint: hint)
+        return Explanation.Part(role: role, key: entry.key.rawValue, label: label, meaning: meaning, hint: hint, cause: cause)
     }
 
     /// `message.NAME` in every language.
@@ -333,13 +455,15 @@ extension Catalog {
         return texts
     }
 
-    /// Keeps the hint of the first part that has one (the most specific), drops the others.
+    /// Keeps the hint and cause of the first part that has a hint (the most specific), drops
+    /// the others'.
     private func withOneHint(_ parts: [Explanation.Part], options: ExplainOptions) -> [Explanation.Part] {
         var parts = parts
         var kept = !options.hints
         for index in parts.indices {
             if kept {
                 parts[index].hint = [:]
+                parts[index].cause = [:]
             } else if !parts[index].hint.isEmpty {
                 kept = true
             }

@@ -10,45 +10,82 @@ public enum ExplainItem: Hashable, Sendable {
 
 extension Catalog {
     /// Explains free text: a bare code (`550`), an enhanced code (`5.1.1`, `#4.3.1`), a reply
-    /// line (`452 #4.3.1 queue full`), a line pasted from a transcript or a bounce message
-    /// (`<-  550-5.7.1 [203.0.113.5] Our system …`, `Diagnostic-Code: smtp; 550 5.1.1 …`),
-    /// several lines (a multi-line reply is explained once; the reply to EHLO keyword by
+    /// line (`452 #4.3.1 queue full`), a line pasted from a transcript, a bounce or a log
+    /// (``PastedTextReader``: `<-  550-5.7.1 …`, `Diagnostic-Code: smtp; 550 5.1.1 …`, Postfix's
+    /// `said:` and `reject:` lines, Exim's `SMTP error … after RCPT TO:<…>:`, an NDR's quoted
+    /// reply), several lines (a multi-line reply is explained once; the reply to EHLO keyword by
     /// keyword), an EHLO keyword line (`SIZE 35882577`) or a `334` challenge.
     ///
+    /// Each reply is explained for the command it answers when the text says so ("in reply to
+    /// RCPT TO command"), else `context.command` (`--after RCPT`). A greeting or EHLO reply in
+    /// the text that gives the server away (`220 … ESMTP Postfix`) makes that server's generic
+    /// lines apply to the replies after it (not across a log's lines, each from its own server).
+    /// With `skippingOther`, lines that hold no reply are left out rather than reported (a log).
+    ///
     /// One item per reply or line, in order; blank lines are skipped.
-    public func explain(input text: String, options: ExplainOptions = .full) -> [ExplainItem] {
+    public func explain(
+        input text: String, options: ExplainOptions = .full, context: ExplainContext = ExplainContext(),
+        skippingOther: Bool = false
+    ) -> [ExplainItem] {
+        var explainer = InputExplainer(catalog: self, options: options, context: context, skippingOther: skippingOther)
         var items: [ExplainItem] = []
-        var group: [String] = []  // the lines of a multi-line reply, so far
-
-        func flush() {
-            guard !group.isEmpty else { return }
-            items.append(explain(replyLines: group, options: options))
-            group = []
+        var reader = PastedTextReader()
+        var start = text.startIndex
+        while start < text.endIndex {
+            let end = text[start...].firstIndex(where: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }) ?? text.endIndex
+            for item in reader.read(text[start..<end]) { explainer.explain(item, into: &items) }
+            start = end < text.endIndex ? text.index(after: end) : end
         }
-
-        let lines = text.split(
-            omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
-        for rawLine in lines {
-            let line = Self.normalised(rawLine)
-            guard !line.isEmpty, !Self.isDeliveryStatusField(line) else { continue }
-            if let code = Self.replyCode(of: line) {
-                // A line continues the reply when the previous line of the same code ended in "-".
-                if let last = group.last, Self.replyCode(of: last) != code || !Self.isContinuation(last) {
-                    flush()
-                }
-                group.append(line)
-                if !Self.isContinuation(line) { flush() }
-                continue
-            }
-            flush()
-            items.append(explain(word: line, options: options))
-        }
-        flush()
+        for item in reader.finish() { explainer.explain(item, into: &items) }
         return items
     }
 
+    /// Explains the items of a ``PastedTextReader`` in order, carrying the server recognised
+    /// from one transcript line to the next.
+    public struct InputExplainer: Sendable {
+        let catalog: Catalog
+        let options: ExplainOptions
+        var context: ExplainContext
+        let skippingOther: Bool
+
+        public init(catalog: Catalog = .shared, options: ExplainOptions, context: ExplainContext, skippingOther: Bool) {
+            self.catalog = catalog
+            self.options = options
+            self.context = context
+            self.skippingOther = skippingOther
+        }
+
+        public mutating func explain(_ item: PastedTextReader.Item, into items: inout [ExplainItem]) {
+            switch item {
+            case .reply(let lines, let command, let fromLog):
+                var context = self.context
+                if let command { context.command = command }
+                if fromLog { context.server = nil }
+                let explained = catalog.explain(replyLines: lines, options: options, context: context)
+                if !fromLog, self.context.server == nil, case .explained(_, var explanation) = explained,
+                    case .reply = explanation.subject,
+                    let server = catalog.recognise(Reply(lines: lines.map { ReplyLine(bytes: Array($0.utf8)) }), answering: context.command)
+                {
+                    self.context.server = server.vendor
+                    // Said when it changes what follows (a greeting, an EHLO reply); a reply
+                    // recognised by its own text already shows its vendor's entry.
+                    if case .reply = server.evidence {} else {
+                        explanation.server = server
+                        items.append(.explained(input: lines.joined(separator: "\n"), explanation))
+                        return
+                    }
+                }
+                items.append(explained)
+            case .other(let line):
+                let explained = catalog.explain(word: line, options: options)
+                if skippingOther, case .notUnderstood = explained { return }
+                items.append(explained)
+            }
+        }
+    }
+
     /// A bare enhanced code, an EHLO keyword line, or nothing we know.
-    private func explain(word line: String, options: ExplainOptions) -> ExplainItem {
+    func explain(word line: String, options: ExplainOptions) -> ExplainItem {
         var code = Substring(line)
         if code.hasPrefix("#") { code = code.dropFirst() }
         if let enhanced = EnhancedStatusCode(String(code)) {
@@ -61,7 +98,7 @@ extension Catalog {
     }
 
     /// One reply: its lines all start with a three-digit code.
-    private func explain(replyLines lines: [String], options: ExplainOptions) -> ExplainItem {
+    func explain(replyLines lines: [String], options: ExplainOptions, context: ExplainContext = ExplainContext()) -> ExplainItem {
         let input = lines.joined(separator: "\n")
         let replyLines = lines.map { ReplyLine(bytes: Array($0.utf8), lineEnding: .crlf) }
         guard let code = replyLines[0].code else { return .notUnderstood(input: input) }
@@ -71,7 +108,7 @@ extension Catalog {
             return .explained(input: input, explain(code: code, options: options))
         }
         // EHLO: a multi-line 250 whose lines after the first are keywords; or one keyword line.
-        if code == .ok {
+        if code == .ok, context.command == nil || context.command == "ehlo" {
             let keywordLines = replyLines.count > 1 ? Array(reply.textLines.dropFirst()) : reply.textLines
             if keywordLines.contains(where: { isKeywordLine($0) }) {
                 if replyLines.count > 1 {
@@ -82,7 +119,7 @@ extension Catalog {
                 }
             }
         }
-        return .explained(input: input, explain(reply, options: options))
+        return .explained(input: input, explain(reply, options: options, context: context))
     }
 
     private func isKeywordLine(_ text: String) -> Bool {

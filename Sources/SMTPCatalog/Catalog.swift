@@ -25,6 +25,10 @@ public struct Catalog: Sendable {
     let patterns: PatternTable
     /// Entries decoded so far, by position in ``stored``.
     let decoded = DecodedEntries()
+    /// The codes' parts of explanations made so far.
+    let codePartsCache = CodePartsCache()
+    /// The `server.*` entries, read when a server is first to be recognised.
+    let servers = ServerTable()
 
     /// The catalogue built into smtpsh. Nothing is parsed at start-up: the build indexed the
     /// files (``embeddedEntries``, written by catalog-embedder), and the checks are not run
@@ -38,7 +42,9 @@ public struct Catalog: Sendable {
     /// The files of smtpsh's own words (`message.*` entries only), loaded apart from the
     /// replies' meanings: a session says "Trying 192.0.2.1:25..." before any reply needs
     /// explaining, and these files are a fraction of the whole.
-    public static let wordFiles: Set<String> = ["help.catalog", "lessons.catalog", "messages.catalog", "session.catalog"]
+    public static let wordFiles: Set<String> = [
+        "explain.catalog", "help.catalog", "lessons.catalog", "messages.catalog", "session.catalog",
+    ]
 
     /// smtpsh's own words (``Words`` reads them here).
     public static let words = Catalog(
@@ -106,26 +112,59 @@ public struct Catalog: Sendable {
 
     public subscript(key: CatalogKey) -> CatalogEntry? { self[key.rawValue] }
 
-    /// The appliance entry whose `match:` line fits `line` best (most literal text, fewest
-    /// placeholders), with the placeholders' values; `nil` when none fits.
-    /// The first line of `reply` that an appliance entry fits; with `allowingGeneric: false`,
-    /// only a line that the appliance alone sends (not `250 {host}`).
-    public func applianceMatch(in reply: Reply, allowingGeneric: Bool) -> (entry: CatalogEntry, values: [String: String], isGeneric: Bool)? {
-        for line in reply.lines where line.code != nil {
-            if let match = applianceMatch(String(decoding: line.bytes, as: UTF8.self)), allowingGeneric || !match.isGeneric {
-                return match
+    /// A reply recognised by its text: the appliance's or a vendor's entry, and the values
+    /// of the pattern's placeholders.
+    public struct TextMatch: Sendable {
+        public var entry: CatalogEntry
+        public var values: [String: String]
+        /// The text is not the vendor's alone (`250 {host}`, `generic: yes`).
+        public var isGeneric: Bool
+    }
+
+    /// The appliance's or a vendor's entry that fits `reply` best. The reply is read as one
+    /// text (its lines joined: Gmail's four-line replies), then line by line. Once the server
+    /// is recognised (`server`), only its own entries apply, generic ones (`250 {host}`,
+    /// `221 2.0.0 Bye`) included: another vendor's text from a known server is a server that
+    /// borrowed the wording (smtpsh's practice server speaks much like Postfix), not that
+    /// vendor. Without a server, only texts that one vendor alone sends apply, the most
+    /// specific first (most literal text, then fewest placeholders).
+    public func textMatch(in reply: Reply, server: String?) -> TextMatch? {
+        let code = reply.code.rawValue
+        if reply.lines.count > 1 {
+            var text = ""
+            for line in reply.lines {
+                if !text.isEmpty { text += " " }
+                text += String(decoding: line.bytes, as: UTF8.self)
             }
+            if let found = textMatch(words: ReplyPattern.words(ofReplyText: text), code: code, server: server) {
+                return found
+            }
+        }
+        for line in reply.lines where line.code != nil {
+            let words = ReplyPattern.words(ofReplyText: String(decoding: line.bytes, as: UTF8.self))
+            if let found = textMatch(words: words, code: code, server: server) { return found }
         }
         return nil
     }
 
-    public func applianceMatch(_ line: String) -> (entry: CatalogEntry, values: [String: String], isGeneric: Bool)? {
-        let words = AppliancePattern.words(of: line)
+    /// One line as pasted (`smtpsh explain`, tests): the entry that fits it, generic texts
+    /// only for `server`.
+    public func textMatch(_ line: String, server: String? = nil) -> TextMatch? {
+        let words = ReplyPattern.words(ofReplyText: line)
         guard let first = words.first, first.utf8.count == 3, let code = Int(first) else { return nil }
-        for pattern in patterns.patterns(for: code) {
-            if let values = pattern.match(words), let entry = self[pattern.key] {
-                return (entry, values, pattern.literalWordCount <= 1)
-            }
+        return textMatch(words: words, code: code, server: server)
+    }
+
+    func textMatch(words: [Substring], code: Int, server: String?) -> TextMatch? {
+        guard words.first?.utf8.count == 3 else { return nil }
+        let table = patterns.code(code)
+        for position in table.positions(for: words) {
+            if let server, table.patterns[position].key.vendor != server { continue }
+            guard let values = table.patterns[position].match(words), let entry = self[table.patterns[position].key]
+            else { continue }
+            let generic = entry.isGeneric || table.patterns[position].literalWordCount <= 1
+            if generic && server == nil { continue }
+            return TextMatch(entry: entry, values: values, isGeneric: generic)
         }
         return nil
     }

@@ -73,6 +73,28 @@ public enum CatalogCheatSheet {
             applianceRows.append((entry.matches.joined(separator: "\n"), text))
         }
         section("list-appliance", applianceRows, labelsAbove: true)
+        section(
+            "list-commands",
+            rows {
+                guard case .command(let verb, let code) = $0 else { return nil }
+                let order = CatalogCheatSheet.commandOrder.firstIndex(of: verb) ?? CatalogCheatSheet.commandOrder.count
+                return ([order, code], verb.uppercased() + " " + String(code))
+            }
+        )
+        // Each vendor: its description, then its reply lines.
+        for vendor in catalog.serverVendors where vendor != "appliance" {
+            guard let server = catalog["server." + vendor], let description = server.meaning[language] else { continue }
+            var vendorRows: [(label: String, text: String)] = []
+            for entry in catalog.entries {
+                guard case .vendor(let owner, _) = entry.key.kind, owner == vendor, let text = entry.meaning[language]
+                else { continue }
+                vendorRows.append((entry.matches.joined(separator: "\n"), text))
+            }
+            output.append("")
+            output += TextWrapper.wrap(catalog.message("list-vendor", in: language, ["name": catalog.serverName(vendor)]), width: columns)
+            output += TextWrapper.wrap(description, width: columns - 2).map { "  " + $0 }
+            output += table(vendorRows, columns: columns, labelsAbove: true)
+        }
         var position = 0  // the data's order
         section(
             "list-ehlo",
@@ -95,6 +117,12 @@ public enum CatalogCheatSheet {
         )
         return output
     }
+
+    /// The commands in the order of a session (`connect` is the greeting, `dot` the end of data).
+    static let commandOrder = [
+        "connect", "helo", "ehlo", "starttls", "auth", "mail", "rcpt", "data", "dot", "bdat", "rset", "vrfy", "expn",
+        "noop", "help", "etrn", "quit",
+    ]
 
     /// Two columns: the label, then the text wrapped beside it; or (`labelsAbove`) each
     /// label line on its own, the text indented under it.

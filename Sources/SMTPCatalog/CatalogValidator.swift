@@ -39,10 +39,14 @@ enum CatalogValidator {
                     entry.meaning[language] = field.text.string(in: sources)
                 case .hint(let language) where entry.hint[language] == nil:
                     entry.hint[language] = field.text.string(in: sources)
+                case .cause(let language) where entry.cause[language] == nil:
+                    entry.cause[language] = field.text.string(in: sources)
                 case .match:
                     entry.matches.append(field.text.string(in: sources))
-                case .classes where entry.classes.isEmpty:
-                    entry.classes = CatalogValidator.classes(field.text.string(in: sources)) ?? []
+                case .property(.classes):
+                    if entry.classes.isEmpty { entry.classes = CatalogValidator.classes(field.text.string(in: sources)) ?? [] }
+                case .property(let property):
+                    entry.properties[property.rawValue, default: []].append(field.text.string(in: sources))
                 default:
                     break
                 }
@@ -53,7 +57,7 @@ enum CatalogValidator {
 
     struct Result {
         var entries: [StoredEntry] = []
-        var patterns: [AppliancePattern] = []
+        var patterns: [ReplyPattern] = []
         /// `match:` lines to read when their code is first explained (``index(_:sources:)``).
         var pendingPatterns: [PatternTable.Pending] = []
         var diagnostics: [CatalogDiagnostic] = []
@@ -94,7 +98,7 @@ enum CatalogValidator {
     ) -> Result {
         var result = Result()
         var seenKeys: [String: CatalogLocation] = [:]
-        var seenMatches: [String: CatalogLocation] = [:]
+        var seenMatches: [String: (location: CatalogLocation, entry: StoredEntry, generic: Bool)] = [:]
 
         for item in parsed {
             func report(_ location: CatalogLocation, _ message: String) {
@@ -114,7 +118,7 @@ enum CatalogValidator {
             var fieldLines = FieldLines()
             var matchFields: [CatalogParser.Field] = []
             for field in item.fields {
-                if field.kind != .match, let first = fieldLines[field.kind] {
+                if !Self.repeatable(field.kind), let first = fieldLines[field.kind] {
                     report(field.location, "\(key) has '\(field.name)' twice (first at line \(first.line))")
                     continue
                 }
@@ -128,20 +132,29 @@ enum CatalogValidator {
             let stored = StoredEntry(keyText: key.rawValue, location: item.location, body: item.body)
 
             var failure = key.failureClass
-            var patterns: [AppliancePattern] = []
-            if case .appliance = key.kind {
+            var patterns: [ReplyPattern] = []
+            if key.isReplyText {
                 if matchFields.isEmpty { report(item.location, "\(key) has no 'match:' line") }
                 for field in matchFields {
-                    do throws(AppliancePattern.Invalid) {
-                        let pattern = try AppliancePattern(
+                    do throws(ReplyPattern.Invalid) {
+                        let pattern = try ReplyPattern(
                             parsing: field.text.string(in: sources),
                             key: key,
                             order: result.patterns.count + patterns.count
                         )
+                        // Generic: `generic: yes`, or a line any server could send (`250 {host}`).
+                        let generic = pattern.literalWordCount <= 1 || stored.entry(in: sources).isGeneric
                         if let first = seenMatches[pattern.text] {
-                            report(field.location, "the same match: line is already at \(first)")
+                            // Two vendors may send the same line; then it is generic in both,
+                            // used only once the server is recognised.
+                            let shared = first.entry.key.vendor != key.vendor && first.generic && generic
+                            if !shared {
+                                report(field.location, "the same match: line is already at \(first.location) (two vendors may share a line when both entries are 'generic: yes')")
+                            } else {
+                                patterns.append(pattern)
+                            }
                         } else {
-                            seenMatches[pattern.text] = field.location
+                            seenMatches[pattern.text] = (field.location, stored, generic)
                             patterns.append(pattern)
                         }
                         failure = (failure ?? false) || pattern.code >= 400
@@ -150,11 +163,11 @@ enum CatalogValidator {
                     }
                 }
             } else if let first = matchFields.first {
-                report(first.location, "only appliance entries have 'match:' lines")
+                report(first.location, "only appliance and vendor entries have 'match:' lines")
             }
-            if let location = fieldLines[.classes] {
+            if let location = fieldLines[.property(.classes)] {
                 if case .enhanced = key.kind {
-                    let text = item.fields.first { $0.kind == .classes }!.text.string(in: sources)
+                    let text = item.fields.first { $0.kind == .property(.classes) }!.text.string(in: sources)
                     if Self.classes(text) == nil {
                         report(location, "'classes:' lists the classes the registry allows, among 2, 4 and 5 (e.g. 'classes: 5'), not '\(text)'")
                     }
@@ -182,7 +195,8 @@ enum CatalogValidator {
             }
 
             let entry = stored.entry(in: sources)
-            for field in item.fields where field.kind == .meaning(.fr) || field.kind == .hint(.fr) {
+            checkFields(of: entry, key: key, lines: fieldLines, failure: failure == true, report: report)
+            for field in item.fields where field.kind == .meaning(.fr) || field.kind == .hint(.fr) || field.kind == .cause(.fr) {
                 for problem in frenchTypographyProblems(field.text.string(in: sources)) {
                     report(field.location, problem)
                 }
@@ -196,11 +210,13 @@ enum CatalogValidator {
             // Placeholders: known, filled, the same in every language.
             let allowed = key.allowedPlaceholders
             let fromMatches = patterns.map(\.placeholders)
-            for (fieldName, texts) in [("", entry.meaning), (".hint", entry.hint)] where !texts.isEmpty {
+            for (fieldName, texts) in [("", entry.meaning), (".hint", entry.hint), (".cause", entry.cause)] where !texts.isEmpty {
                 var reference: (Language, Set<String>)?
                 for language in Language.allCases {
                     guard let text = texts[language] else { continue }
-                    let location = fieldLines[fieldName.isEmpty ? .meaning(language) : .hint(language)] ?? item.location
+                    let kind: CatalogParser.Field.Kind =
+                        fieldName.isEmpty ? .meaning(language) : fieldName == ".hint" ? .hint(language) : .cause(language)
+                    let location = fieldLines[kind] ?? item.location
                     let names = Set(Placeholders.names(in: text))
                     if let allowed {
                         for name in names.sorted() where !allowed.contains(name) {
@@ -236,6 +252,80 @@ enum CatalogValidator {
         return result
     }
 
+    /// Fields an entry may have several of.
+    static func repeatable(_ kind: CatalogParser.Field.Kind) -> Bool {
+        switch kind {
+        case .match, .property(.greeting), .property(.host), .property(.ehlo): true
+        default: false
+        }
+    }
+
+    /// The fields that are not text, and the causes: which entries have them, which they need,
+    /// and that their values are known ids.
+    private static func checkFields(
+        of entry: CatalogEntry, key: CatalogKey, lines: FieldLines, failure: Bool,
+        report: (CatalogLocation, String) -> Void
+    ) {
+        typealias Property = CatalogParser.Field.Property
+        let allowed: Set<Property>
+        let required: Set<Property>
+        switch key.kind {
+        case .vendor:
+            allowed = [.category, .retry, .acts, .source, .generic]
+            required = [.category, .retry, .acts, .source]
+        case .appliance:
+            allowed = [.category, .retry, .acts, .source, .generic]
+            required = []
+        case .command:
+            allowed = [.category, .retry, .acts]
+            required = [.category]
+        case .server:
+            allowed = [.name, .greeting, .host, .ehlo, .source]
+            required = [.name]
+        default:
+            allowed = []
+            required = []
+        }
+        // `classes:` is checked with the enhanced codes' other fields.
+        for property in Property.allCases where property != .classes {
+            let location = lines[.property(property)]
+            if let location, !allowed.contains(property) {
+                report(location, "\(key) cannot have '\(property.rawValue):' (see Docs/catalog.md, Fields)")
+            } else if location == nil, required.contains(property) {
+                report(entry.location, "\(key) needs a '\(property.rawValue):' line")
+            }
+        }
+        func check(_ property: Property, _ valid: (String) -> Bool, _ expected: String) {
+            guard let value = entry.property(property.rawValue), let location = lines[.property(property)], !valid(value)
+            else { return }
+            report(location, "'\(value)' is not a known \(property.rawValue) (\(expected))")
+        }
+        check(.category, { ExplanationCategory(rawValue: $0) != nil }, ExplanationCategory.allCases.map(\.rawValue).joined(separator: ", "))
+        check(.retry, { RetryAdvice(rawValue: $0) != nil }, RetryAdvice.allCases.map(\.rawValue).joined(separator: ", "))
+        check(.acts, { value in
+            let words = value.split(separator: " ")
+            return !words.isEmpty && words.allSatisfy { Actor(rawValue: String($0)) != nil }
+        }, "one or more of " + Actor.allCases.map(\.rawValue).joined(separator: ", "))
+        check(.generic, { $0 == "yes" }, "yes")
+        // Causes: vendor and command entries (and the appliance's) only; all languages or none;
+        // every vendor entry for a 4xx/5xx reply has one.
+        let caused = Language.allCases.filter { lines[.cause($0)] != nil }
+        switch key.kind {
+        case .vendor, .command, .appliance:
+            if !caused.isEmpty {
+                for language in Language.allCases where !caused.contains(language) {
+                    report(entry.location, "\(key) has a cause, but no '\(language).cause' (when one language has a cause, all must)")
+                }
+            } else if failure, case .vendor = key.kind {
+                report(entry.location, "\(key) needs a cause in every language (4xx/5xx vendor entry): no 'en.cause'")
+            }
+        default:
+            if let language = caused.first, let location = lines[.cause(language)] {
+                report(location, "only vendor, command and appliance entries have a cause")
+            }
+        }
+    }
+
     /// A location per field kind, in a fixed array.
     struct FieldLines {
         private var locations = [CatalogLocation?](repeating: nil, count: CatalogParser.Field.Kind.count)
@@ -258,8 +348,8 @@ enum CatalogValidator {
     }
 
     private static func filledByMatch(_ name: String, key: CatalogKey) -> Bool {
-        if case .appliance = key.kind { return AppliancePattern.placeholderNames.contains(name) }
-        return false
+        guard key.isReplyText else { return false }
+        return ReplyPattern.allowedPlaceholders(for: key).contains(name)
     }
 
     // MARK: French typography

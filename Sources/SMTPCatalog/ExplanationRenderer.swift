@@ -29,14 +29,63 @@ public struct ExplanationRenderer: Sendable {
     /// else one line each.
     public var compact = false
 
+    /// Add the line of category, retry advice and who acts (`relay · fix, then retry · …`).
+    public var classification: Bool
+    /// Add the vendor entry's source (`smtpsh explain`, `:explain`).
+    public var source: Bool
+
     /// Labels wider than this go on a line of their own.
     static let maximumLabelWidth = 20
 
-    public init(columns: Int = 80, indent: Int = 6, languages: [Language], catalog: Catalog = .shared) {
+    public init(
+        columns: Int = 80, indent: Int = 6, languages: [Language], catalog: Catalog = .shared,
+        classification: Bool = true, source: Bool = false
+    ) {
         self.columns = columns
         self.indent = indent
         self.languages = languages.isEmpty ? [.en] : languages
         self.catalog = catalog
+        self.classification = classification
+        self.source = source
+    }
+
+    /// `relay · fix, then retry · the sending side's administrator` in `language`.
+    public func classificationLine(_ explanation: Explanation, in language: Language) -> String {
+        let value = explanation.classification
+        let category = catalog.message("category-" + value.category.rawValue, in: language)
+        let retry = catalog.message("retry-" + value.retry.rawValue, in: language)
+        if value.acts.isEmpty {
+            return catalog.message("classification-line-no-actor", in: language, ["category": category, "retry": retry])
+        }
+        var separator = catalog.message("list-separator", in: language)
+        separator += DisplayWidth.space(after: separator)
+        let who = value.acts.map { catalog.message("acts-" + $0.rawValue, in: language) }.joined(separator: separator)
+        return catalog.message("classification-line", in: language, ["category": category, "retry": retry, "who": who])
+    }
+
+    /// One line per reply and language (`--explain brief`): the category and retry advice, then
+    /// the most specific meaning's first sentence, cut to the terminal's width.
+    public func brief(_ explanation: Explanation) -> [String] {
+        languages.map { language in
+            let value = explanation.classification
+            let category = catalog.message("category-" + value.category.rawValue, in: language)
+            let retry = catalog.message("retry-" + value.retry.rawValue, in: language)
+            let meaning = explanation.parts.lazy.compactMap { $0.meaning[language] }.first.map(Self.firstSentence) ?? ""
+            let tag = languages.count > 1 ? language.rawValue + " " : ""
+            var line = String(repeating: " ", count: max(indent, 0)) + tag
+                + catalog.message(value.retry == .none ? "brief-line-no-retry" : "brief-line", in: language,
+                    ["category": category, "retry": retry, "meaning": meaning])
+            let width = max(columns, 20)
+            if DisplayWidth.of(line) > width {
+                var cut = ""
+                for character in line {
+                    if DisplayWidth.of(cut + String(character)) > width - 1 { break }
+                    cut.append(character)
+                }
+                line = cut + "…"
+            }
+            return line
+        }
     }
 
     /// The lines to print, without line ends.
@@ -73,18 +122,28 @@ public struct ExplanationRenderer: Sendable {
         return output
     }
 
-    /// The first sentence of a meaning (a brief is one already).
-    static func firstSentence(_ text: String) -> String {
-        if let end = text.firstRange(of: "。") { return String(text[..<end.upperBound]) }
-        if let end = text.firstRange(of: ". ") { return String(text[..<end.lowerBound]) + "." }
+    /// The first sentence of a text, with its full stop (a brief is one already): up to the
+    /// first ". " or "。", whichever comes first.
+    public static func firstSentence(_ text: String) -> String {
+        let latin = text.firstRange(of: ". ")
+        let japanese = text.firstRange(of: "。")
+        if let japanese, latin.map({ japanese.lowerBound < $0.lowerBound }) ?? true { return String(text[..<japanese.upperBound]) }
+        if let latin { return String(text[..<latin.lowerBound]) + "." }
         return text
     }
 
     /// One language's block.
     public func render(_ explanation: Explanation, in language: Language) -> [String] {
         let meanings = explanation.meanings(in: language)
-        let hints = explanation.hints(in: language)
+        var hints = explanation.hints(in: language)
         guard !meanings.isEmpty || !hints.isEmpty else { return [] }
+        // A vendor's text leads with its cause and what to do, right under it.
+        let leading = explanation.parts.first.flatMap { part -> (cause: String?, hint: String?)? in
+            guard part.role == .vendorText else { return nil }
+            return (part.cause[language], part.hint[language])
+        }
+        if leading?.hint != nil { hints.removeFirst() }
+        let causes = leading == nil ? explanation.causes(in: language) : []
 
         let columns = max(columns, 20)
         let indent = min(max(indent, 0), columns / 4)
@@ -104,9 +163,11 @@ public struct ExplanationRenderer: Sendable {
         // `hint: `, `conseil : `; no space after a fullwidth colon (`ヒント：`), which has its own.
         var hintPrefix = catalog.message("hint-prefix", in: language)
         hintPrefix += DisplayWidth.space(after: hintPrefix)
+        var causePrefix = catalog.message("cause-prefix", in: language)
+        causePrefix += DisplayWidth.space(after: causePrefix)
         let hintByLabel =
             hints.count > 1 ? Dictionary(hints.map { ($0.label, $0.text) }, uniquingKeysWith: { a, _ in a }) : [:]
-        for meaning in meanings {
+        for (position, meaning) in meanings.enumerated() {
             let labelColumns = DisplayWidth.of(meaning.label)
             if labelColumns > 0 && labelColumns <= labelWidth {
                 let prefix = meaning.label + String(repeating: " ", count: labelWidth - labelColumns + 2)
@@ -121,6 +182,14 @@ public struct ExplanationRenderer: Sendable {
                 // No label (a vendor's own text, the headline): at the margin, not indented
                 // under the labels' text as if it continued something above it.
                 emitWrapped(meaning.text, firstPrefix: "", column: 0, emit)
+                if position == 0, let leading {
+                    if let cause = leading.cause {
+                        emitWrapped(cause, firstPrefix: causePrefix, column: DisplayWidth.of(causePrefix), emit)
+                    }
+                    if let hint = leading.hint {
+                        emitWrapped(hint, firstPrefix: hintPrefix, column: DisplayWidth.of(hintPrefix), emit)
+                    }
+                }
             }
             if let hint = hintByLabel[meaning.label] {
                 let column = textColumn - margin
@@ -133,7 +202,20 @@ public struct ExplanationRenderer: Sendable {
             }
         }
         if hints.count == 1 {
+            if let cause = causes.first {
+                emitWrapped(cause.text, firstPrefix: causePrefix, column: DisplayWidth.of(causePrefix), emit)
+            }
             emitWrapped(hints[0].text, firstPrefix: hintPrefix, column: DisplayWidth.of(hintPrefix), emit)
+        }
+        if classification, case .reply = explanation.subject {
+            emitWrapped(classificationLine(explanation, in: language), firstPrefix: "", column: 0, emit)
+        } else if classification, case .code = explanation.subject {
+            emitWrapped(classificationLine(explanation, in: language), firstPrefix: "", column: 0, emit)
+        }
+        if source, let text = explanation.source {
+            var prefix = catalog.message("source-prefix", in: language)
+            prefix += DisplayWidth.space(after: prefix)
+            emitWrapped(text, firstPrefix: prefix, column: DisplayWidth.of(prefix), emit)
         }
         return output
     }

@@ -1,10 +1,14 @@
 import CatalogFormat
 import Synchronization
 
-/// The appliance entries' `match:` lines by reply code, most specific first. Lines the
-/// catalogue was built with are read into ``AppliancePattern``s the first time a reply with
-/// their code is explained: a session sees a handful of codes, and parsing the 60 patterns
-/// at every start cost more than the rest of the catalogue's loading.
+/// The `match:` lines of the appliance's and vendors' entries, by reply code, most specific
+/// first, and filed by their first literal word and its place (``ReplyPattern/indexWord``),
+/// so that a reply is compared with the few patterns that can fit it, not with the hundred a
+/// code may have.
+///
+/// The build indexed where each line is (`CatalogIndex`); a code's lines are read into
+/// ``ReplyPattern``s the first time a reply with that code is explained: a session sees a
+/// handful of codes, and nothing is compiled at start-up.
 final class PatternTable: Sendable {
     /// A `match:` line not read yet.
     struct Pending: Sendable {
@@ -14,43 +18,90 @@ final class PatternTable: Sendable {
         var order: Int
     }
 
-    private let pending: [Int: [Pending]]
-    private let sources: [CatalogSource]
-    private let parsed: Mutex<[Int: [AppliancePattern]]>
+    /// One code's patterns: all of them, most specific first, and their positions by word.
+    struct Code: Sendable {
+        var patterns: [ReplyPattern] = []
+        /// Positions in ``patterns`` by the place of their index word among a reply's words,
+        /// then by that word; ascending.
+        var byWord: [Int: [Substring: [Int]]] = [:]
+        /// The places ``byWord`` uses, in order.
+        var places: [Int] = []
+        /// Positions of the patterns with no index word (`{text}` first).
+        var anyWord: [Int] = []
 
-    /// From patterns read already (the checked catalogue) and lines to read when needed.
-    init(patterns: [AppliancePattern], pending: [Pending], sources: [CatalogSource]) {
-        self.pending = Dictionary(grouping: pending, by: \.code)
-        self.sources = sources
-        self.parsed = Mutex(Dictionary(grouping: patterns, by: \.code).mapValues(Self.mostSpecificFirst))
-    }
-
-    /// The patterns for replies with this code, most specific first.
-    func patterns(for code: Int) -> [AppliancePattern] {
-        parsed.withLock { cache in
-            if let known = cache[code] { return known }
-            let made = (pending[code] ?? []).compactMap { line -> AppliancePattern? in
-                guard let key = CatalogKey(line.keyText) else { return nil }
-                return try? AppliancePattern(parsing: line.text.string(in: sources), key: key, order: line.order)
+        init(_ patterns: [ReplyPattern]) {
+            self.patterns = patterns
+            for (position, pattern) in patterns.enumerated() {
+                if let (place, word) = pattern.indexWord {
+                    byWord[place, default: [:]][Substring(word), default: []].append(position)
+                } else {
+                    anyWord.append(position)
+                }
             }
-            let ordered = Self.mostSpecificFirst(made)
-            cache[code] = ordered
-            return ordered
+            places = byWord.keys.sorted()
+        }
+
+        /// The patterns that may fit `words` (a reply's words), most specific first.
+        func candidates(for words: [Substring]) -> [ReplyPattern] {
+            positions(for: words).map { patterns[$0] }
+        }
+
+        /// Their positions in ``patterns`` (the patterns are not copied).
+        func positions(for words: [Substring]) -> [Int] {
+            var found: [Int] = anyWord
+            var lists = anyWord.isEmpty ? 0 : 1
+            for place in places where place < words.count {
+                guard let positions = byWord[place]?[words[place]] else { continue }
+                found += positions
+                lists += 1
+            }
+            if lists > 1 { found.sort() }
+            return found
         }
     }
 
+    private let pending: [Int: [Pending]]
+    private let sources: [CatalogSource]
+    private let parsed: Mutex<[Int: Code]>
+
+    /// From patterns read already (the checked catalogue) and lines to read when needed.
+    init(patterns: [ReplyPattern], pending: [Pending], sources: [CatalogSource]) {
+        self.pending = Dictionary(grouping: pending, by: \.code)
+        self.sources = sources
+        self.parsed = Mutex(Dictionary(grouping: patterns, by: \.code).mapValues { Code(Self.mostSpecificFirst($0)) })
+    }
+
+    /// A code's patterns, read when first asked for.
+    func code(_ code: Int) -> Code {
+        parsed.withLock { cache in
+            if let known = cache[code] { return known }
+            let made = (pending[code] ?? []).compactMap { line -> ReplyPattern? in
+                guard let key = CatalogKey(line.keyText) else { return nil }
+                return try? ReplyPattern(parsing: line.text.string(in: sources), key: key, order: line.order)
+            }
+            let table = Code(Self.mostSpecificFirst(made))
+            cache[code] = table
+            return table
+        }
+    }
+
+    /// The patterns for replies with this code, most specific first.
+    func patterns(for code: Int) -> [ReplyPattern] { self.code(code).patterns }
+
     /// Every code's patterns (for listings and tests: reads every line).
-    var all: [Int: [AppliancePattern]] {
+    var all: [Int: [ReplyPattern]] {
         let codes = Set(pending.keys).union(parsed.withLock { Set($0.keys) })
         return Dictionary(uniqueKeysWithValues: codes.map { ($0, patterns(for: $0)) }).filter { !$0.value.isEmpty }
     }
 
-    /// More literal text first, then fewer placeholders, then the order in the data.
-    private static func mostSpecificFirst(_ patterns: [AppliancePattern]) -> [AppliancePattern] {
-        patterns.map { ($0, $0.literalLength, $0.placeholderCount) }
+    /// More literal text first, then without `{text}`, then fewer placeholders, then the order
+    /// in the data.
+    private static func mostSpecificFirst(_ patterns: [ReplyPattern]) -> [ReplyPattern] {
+        patterns.map { ($0, $0.literalLength, $0.hasRest, $0.placeholderCount) }
             .sorted { a, b in
                 if a.1 != b.1 { return a.1 > b.1 }
-                if a.2 != b.2 { return a.2 < b.2 }
+                if a.2 != b.2 { return !a.2 }
+                if a.3 != b.3 { return a.3 < b.3 }
                 return a.0.order < b.0.order
             }
             .map(\.0)

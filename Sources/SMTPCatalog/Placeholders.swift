@@ -28,25 +28,41 @@ enum Placeholders {
     /// `text` with each `{name}` that `values` has replaced by its value; other placeholders stay.
     static func fill(_ text: String, with values: [String: String]) -> String {
         guard !values.isEmpty, text.utf8.contains(UInt8(ascii: "{")) else { return text }
+        // Braces are ASCII: searched as bytes, the text between copied whole.
         var result = ""
-        var rest = Substring(text)
-        while let open = rest.firstIndex(of: "{") {
-            result += rest[..<open]
-            let afterOpen = rest.index(after: open)
-            if let close = rest[afterOpen...].firstIndex(of: "}"), let value = values[String(rest[afterOpen..<close])] {
+        let utf8 = text.utf8
+        var rest = utf8.startIndex
+        var index = rest
+        while index < utf8.endIndex {
+            guard utf8[index] == UInt8(ascii: "{") else {
+                utf8.formIndex(after: &index)
+                continue
+            }
+            let afterOpen = utf8.index(after: index)
+            var close = afterOpen
+            while close < utf8.endIndex, utf8[close] != UInt8(ascii: "}"), utf8[close] != UInt8(ascii: "{") {
+                utf8.formIndex(after: &close)
+            }
+            if close < utf8.endIndex, utf8[close] == UInt8(ascii: "}"), let value = values[String(text[afterOpen..<close])] {
+                result += text[rest..<index]
                 result += value
-                rest = rest[rest.index(after: close)...]
+                index = utf8.index(after: close)
+                rest = index
             } else {
-                result += "{"
-                rest = rest[afterOpen...]
+                index = afterOpen
             }
         }
-        return result + rest
+        result += text[rest...]
+        return result
     }
 
     /// A value from the server, made safe to print inside an explanation: control and
     /// invisible characters escaped (as the reply itself is shown), at most 64 characters.
     static func sanitised(_ value: String) -> String {
+        // Printable ASCII, 64 bytes at most (an address, a host name): as it is.
+        if value.utf8.allSatisfy({ (0x20...0x7E).contains($0) }) {
+            return value.utf8.count <= 64 ? value : String(value.prefix(63)) + "…"
+        }
         let visible = VisibleText.escape(value)
         return visible.count > 64 ? String(visible.prefix(63)) + "…" : visible
     }

@@ -26,6 +26,7 @@ struct ConnectCommand {
 
     init(_ parsed: ParsedCommandLine) throws(UsageError) {
         connection = try ConnectionOptions(parsed)
+        connection.compactEHLOUnlessFull()
         let host = parsed.positional(0), port = parsed.positional(1)
         let defaultPort = connection.defaultPort
         if let mx = connection.mx {

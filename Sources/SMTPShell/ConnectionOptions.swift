@@ -29,12 +29,23 @@ struct ConnectionOptions: Sendable {
     var color: ColorMode = .auto
     /// Languages of the explanations (the first is also smtpsh's own).
     var languages: [Language] = [Words.language]
-    /// Explanations under each reply (`--no-explain` turns them off).
-    var explain = true
     /// `--compact`: an EHLO reply explained in one short line per keyword.
     var compactEHLO = false
+
+    /// A session with a server (`smtpsh HOST`, `smtpsh send`) explains an EHLO reply in one
+    /// line per keyword, as `--compact` does, unless `--explain full` is given: an
+    /// administrator reads the paragraphs once (`:explain`), a learner in `demo` and `learn`
+    /// gets them every time.
+    mutating func compactEHLOUnlessFull() {
+        if explainMode == nil { compactEHLO = true }
+    }
     /// `--large`: for a projector: nothing dimmed, bold, and a compact EHLO.
     var large = false
+    /// How much is explained under each reply: `--explain full|brief|off` (`--no-explain` is
+    /// `off`); `nil` when the command line does not say (the configuration file may, else `full`).
+    var explainMode: ExplainMode?
+    /// Explanations under each reply, unless the command line turned them off.
+    var explain: Bool { explainMode != .off }
     /// `--tls`: TLS from the first byte (port 465 by default).
     var implicitTLS = false
     /// `--starttls`: EHLO, STARTTLS and EHLO again right after the greeting.
@@ -90,6 +101,7 @@ struct ConnectionOptions: Sendable {
         .flag("no-explain", help: "option-no-explain"),
         .flag("compact", help: "option-compact"),
         .flag("large", help: "option-large"),
+        .value("explain", "full|brief|off", help: "option-explain"),
         .flag("tls", help: "option-tls"),
         .flag("starttls", help: "option-starttls"),
         .flag("tls-verify", help: "option-tls-verify"),
@@ -132,9 +144,12 @@ struct ConnectionOptions: Sendable {
         if let lang = parsed.value("lang") {
             languages = try LanguageOption.parse(lang, command: parsed.spec.name)
         }
-        explain = !parsed.flag("no-explain")
         large = parsed.flag("large")
         compactEHLO = parsed.flag("compact") || large
+        if let mode = try parsed.choice("explain", from: ExplainMode.allCases.map(\.rawValue)) {
+            explainMode = ExplainMode(rawValue: mode.lowercased())
+        }
+        if parsed.flag("no-explain") { explainMode = .off }
         implicitTLS = parsed.flag("tls")
         startTLS = parsed.flag("starttls")
         if implicitTLS && startTLS { throw UsageError(Words["usage-tls-and-starttls"], command: parsed.spec.name) }

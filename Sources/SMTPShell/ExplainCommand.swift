@@ -10,12 +10,12 @@ import Dispatch
 import SMTPCatalog
 import SMTPCore
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// `smtpsh explain`: what a reply code, an enhanced status code or a whole reply line means,
-/// from the reply catalogue (Docs/catalog.md), in English, French or Japanese.
+/// from the reply catalogue (Docs/catalog.md), in English, French or Japanese; for the command
+/// it answers (`--after RCPT`, or "in reply to RCPT TO command" in what is pasted); as text or
+/// one JSON object per reply (`--json`). On standard input it reads transcripts, bounces and
+/// mail logs (Postfix, Exim) of any length, a line at a time, and skips the lines that hold no
+/// reply.
 struct ExplainCommand {
     static let spec = CommandSpec(
         name: "explain",
@@ -27,13 +27,17 @@ struct ExplainCommand {
             "smtpsh explain 5.1.1 '#4.3.1' 5.7.708",
             "smtpsh explain '452 #4.3.1 queue full'",
             "smtpsh explain '550-5.7.1 [203.0.113.5] Our system has detected an unusual rate'",
+            "smtpsh explain --after rcpt '504 5.5.2 <alice>: Sender address rejected: need fully-qualified address'",
             "smtpsh explain 'SIZE 35882577' '334 VXNlcm5hbWU6'",
             "smtpsh explain 550 --lang en,ja",
+            "smtpsh explain --json < /var/log/mail.log",
             "smtpsh explain --list --lang fr > antiseche.txt",
         ],
         arguments: [ArgumentSpec(name: "code|line", help: "argument-explain-input", repeatable: true)],
         options: [
             .value("lang", "languages", help: "option-lang"),
+            .value("after", "command", help: "option-explain-after"),
+            .flag("json", help: "option-explain-json"),
             .flag("list", help: "option-list"),
         ]
     )
@@ -41,12 +45,27 @@ struct ExplainCommand {
     var inputs: [String]
     var languages: [Language]
     var list: Bool
+    var json: Bool
+    /// `--after RCPT`: the command the replies answer.
+    var after: String?
 
     init(_ parsed: ParsedCommandLine) throws(UsageError) {
         inputs = parsed.positionals
         languages = try parsed.value("lang").map { lang throws(UsageError) in try LanguageOption.parse(lang, command: "explain") } ?? [Words.language]
         list = parsed.flag("list")
+        json = parsed.flag("json")
+        if let text = parsed.value("after") {
+            guard let verb = ExplainContext.verb(named: text) else {
+                throw UsageError(
+                    Words["usage-explain-after", ["value": VisibleTextShort.of(text), "commands": Self.afterChoices]],
+                    command: "explain")
+            }
+            after = verb
+        }
     }
+
+    /// What `--after` takes, for its error message.
+    static let afterChoices = CatalogKey.commandVerbs.sorted().joined(separator: ", ")
 
     func run() throws(ShellError) -> ExitStatus {
         let catalog = Catalog.shared
@@ -62,29 +81,33 @@ struct ExplainCommand {
             Console.out(lines.joined(separator: "\n"))
             return .success
         }
+        let context = ExplainContext(command: after)
+        // Only the languages asked for are filled (a log of a million lines, in one language).
+        let options = ExplainOptions(detail: .full, languages: languages)
+        var output = ExplainOutput(json: json, languages: languages, columns: columns, catalog: catalog)
 
-        var inputs = self.inputs
         if inputs.isEmpty, isatty(STDIN_FILENO) == 0 {
-            inputs = [Self.readStandardInput()]
+            let explained = Self.streamStandardInput(catalog: catalog, options: options, context: context, output: &output)
+            output.flush()
+            guard explained > 0 else {
+                throw ShellError(catalog.message("explain-nothing", in: messageLanguage), status: .usage)
+            }
+            return .success
         }
-        let items = Self.items(for: inputs, catalog: catalog)
+        let items = Self.items(for: inputs, catalog: catalog, options: options, context: context)
         guard !items.isEmpty else {
             throw ShellError(text: catalog.message("explain-nothing", in: messageLanguage), status: .usage)
         }
-
-        var output: [String] = []
         var unknown: [String] = []
         for item in items {
             switch item {
             case .explained(let input, let explanation):
-                if !output.isEmpty { output.append("") }
-                output += Self.render(
-                    input: input, explanation, languages: languages, columns: columns, catalog: catalog)
+                output.add(input: input, explanation)
             case .notUnderstood(let input):
                 unknown.append(input)
             }
         }
-        if !output.isEmpty { Console.out(output.joined(separator: "\n")) }
+        output.flush()
         for input in unknown {
             let shown = VisibleTextShort.of(input, limit: 80)
             Console.err("smtpsh: " + catalog.message("explain-unknown-input", in: messageLanguage, ["input": shown]))
@@ -94,20 +117,204 @@ struct ExplainCommand {
 
     /// The inputs, each explained on its own; when one is not understood and they read as
     /// one line once joined (`smtpsh explain 452 '#4.3.1' queue full`), as that line.
-    static func items(for inputs: [String], catalog: Catalog) -> [ExplainItem] {
-        let separate = inputs.flatMap { catalog.explain(input: $0, options: .full) }
+    static func items(
+        for inputs: [String], catalog: Catalog, options: ExplainOptions = .full, context: ExplainContext = ExplainContext()
+    ) -> [ExplainItem] {
+        let separate = inputs.flatMap { catalog.explain(input: $0, options: options, context: context) }
         guard inputs.count > 1, separate.contains(where: { if case .notUnderstood = $0 { true } else { false } }) else {
             return separate
         }
-        let joined = catalog.explain(input: inputs.joined(separator: " "), options: .full)
+        let joined = catalog.explain(input: inputs.joined(separator: " "), options: options, context: context)
         if !joined.isEmpty, !joined.contains(where: { if case .notUnderstood = $0 { true } else { false } }) {
             return joined
         }
         return separate
     }
 
+    /// Standard input, a line at a time (a log of any size, in bounded memory): each reply
+    /// found is explained and written at once. Lines that hold no reply are skipped; lines of
+    /// a log (a syslog or Exim time stamp first) without one of the markers of a reply
+    /// (`said:`, `reject:`, Exim's `SMTP error from`) are not even read further. Returns how
+    /// many replies (and codes) were explained.
+    static func streamStandardInput(
+        catalog: Catalog, options: ExplainOptions, context: ExplainContext, output: inout ExplainOutput
+    ) -> Int {
+        var reader = PastedTextReader()
+        var explainer = Catalog.InputExplainer(catalog: catalog, options: options, context: context, skippingOther: true)
+        var items: [ExplainItem] = []
+        var explained = 0
+        func emit() {
+            for item in items {
+                if case .explained(let input, let explanation) = item {
+                    output.add(input: input, explanation)
+                    explained += 1
+                }
+            }
+            items.removeAll(keepingCapacity: true)
+        }
+        var pending: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        func handle(_ line: UnsafeBufferPointer<UInt8>) {
+            guard reader.isWaiting || LogLineFilter.mayHoldReply(line) else { return }
+            var end = line.count
+            if end > 0 && line[end - 1] == 13 { end -= 1 }
+            let text = String(decoding: UnsafeBufferPointer(rebasing: line[0..<end]), as: UTF8.self)
+            for item in reader.read(text) { explainer.explain(item, into: &items) }
+            emit()
+        }
+        while true {
+            let count = buffer.withUnsafeMutableBytes { Glibc.read(STDIN_FILENO, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { break }
+            buffer.withUnsafeBufferPointer { bytes in
+                var start = 0
+                var index = 0
+                while index < count {
+                    // memchr: the next line end.
+                    let found = memchr(bytes.baseAddress! + index, 10, count - index)
+                    guard let found else { break }
+                    index = bytes.baseAddress!.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                    if pending.isEmpty {
+                        handle(UnsafeBufferPointer(rebasing: bytes[start..<index]))
+                    } else {
+                        pending += bytes[start..<index]
+                        pending.withUnsafeBufferPointer { handle($0) }
+                        pending.removeAll(keepingCapacity: true)
+                    }
+                    index += 1
+                    start = index
+                }
+                // A line longer than 64 KiB is cut there (no reply is that long).
+                if start < count, pending.count < 65_536 { pending += bytes[start..<min(count, start + 65_536 - pending.count)] }
+            }
+        }
+        if !pending.isEmpty { pending.withUnsafeBufferPointer { handle($0) } }
+        for item in reader.finish() { explainer.explain(item, into: &items) }
+        emit()
+        return explained
+    }
+}
+
+/// Which lines of standard input are worth reading: all of them, except the lines of a mail
+/// log (a syslog or ISO time stamp first) that carry none of the markers of a reply.
+enum LogLineFilter {
+    /// The markers, each with the place of a byte that is rare in a log line (`:`, `'`, `S`):
+    /// the line is searched for that byte with memchr, and the marker compared around it.
+    static let markers: [(bytes: [UInt8], anchor: Int)] = [
+        (" said: ", 5), ("reject: ", 6), ("SMTP error from remote", 0), ("refused to talk to me: ", 21),
+        (" returned '", 10), ("iagnostic-", 9),
+    ].map { (Array($0.0.utf8), $0.1) }
+
+    static func mayHoldReply(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard startsWithTimeStamp(line) else { return true }
+        for marker in markers where line.count >= marker.bytes.count {
+            if contains(line, marker.bytes, anchor: marker.anchor) { return true }
+        }
+        return false
+    }
+
+    /// `marker` occurs in `line`: memchr for its byte at `anchor`, then memcmp.
+    static func contains(_ line: UnsafeBufferPointer<UInt8>, _ marker: [UInt8], anchor: Int) -> Bool {
+        guard let base = line.baseAddress, anchor < marker.count else { return false }
+        return marker.withUnsafeBufferPointer { needle in
+            // The anchor byte can be at `anchor` … `line.count - marker.count + anchor`.
+            var index = anchor
+            let last = line.count - marker.count + anchor
+            while index <= last {
+                guard let found = memchr(base + index, Int32(needle[anchor]), last - index + 1) else { return false }
+                index = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                if memcmp(base + index - anchor, needle.baseAddress!, needle.count) == 0 { return true }
+                index += 1
+            }
+            return false
+        }
+    }
+
+    /// `Dec  7 10:21:33 ` (syslog), `2026-12-07T10:21:33` or `2026-12-07 10:21:33` (RFC 5424, Exim).
+    static func startsWithTimeStamp(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard line.count >= 16 else { return false }
+        func digit(_ index: Int) -> Bool { (48...57).contains(line[index]) }
+        if digit(0), digit(1), digit(2), digit(3), line[4] == 45, digit(5), digit(6), line[7] == 45 { return true }
+        let upper = (65...90).contains(line[0]), lower = (97...122).contains(line[1]) && (97...122).contains(line[2])
+        return upper && lower && line[3] == 32 && (line[4] == 32 || digit(4)) && digit(5) && line[6] == 32
+    }
+}
+
+/// Where `smtpsh explain` writes: text as in a session (the reply, then its explanation
+/// indented), or one JSON object per line; buffered, written in large blocks.
+struct ExplainOutput {
+    let json: Bool
+    let languages: [Language]
+    let columns: Int
+    let catalog: Catalog
+    private var buffer: [UInt8] = []
+    private var count = 0
+
+    init(json: Bool, languages: [Language], columns: Int, catalog: Catalog) {
+        self.json = json
+        self.languages = languages
+        self.columns = columns
+        self.catalog = catalog
+        buffer.reserveCapacity(1 << 16)
+    }
+
+    mutating func add(input: String, _ explanation: Explanation) {
+        if json {
+            let code: JSONValue
+            let enhanced: JSONValue
+            switch explanation.subject {
+            case .reply(let reply, let enhancedCode):
+                code = .number(Double(reply.rawValue))
+                enhanced = enhancedCode.map { .string($0.description) } ?? .null
+            case .code(let reply):
+                code = .number(Double(reply.rawValue))
+                enhanced = .null
+            case .enhancedCode(let enhancedCode):
+                code = .null
+                enhanced = .string(enhancedCode.description)
+            case .authChallenge:
+                code = .number(334)
+                enhanced = .null
+            case .ehloReply, .ehloKeyword:
+                code = .number(250)
+                enhanced = .null
+            }
+            JSONValue.object([("input", .string(input)), ("code", code), ("enhanced", enhanced)]).write(into: &buffer)
+            buffer.removeLast()
+            buffer.append(UInt8(ascii: ","))
+            TranscriptSinks.writeExplanationFields(explanation, languages: languages, into: &buffer)
+            buffer.append(contentsOf: "}\n".utf8)
+        } else {
+            var lines: [String] = []
+            if count > 0 { lines.append("") }
+            if let server = explanation.server {
+                lines.append("=== " + server.description(in: languages[0], catalog: catalog))
+            }
+            lines += ExplainCommand.render(input: input, explanation, languages: languages, columns: columns, catalog: catalog)
+            append(lines.joined(separator: "\n") + "\n")
+        }
+        count += 1
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
+    private mutating func append(_ text: String) {
+        var text = text
+        text.withUTF8 { buffer.append(contentsOf: $0) }
+    }
+
+    mutating func flush() {
+        guard !buffer.isEmpty else { return }
+        if !Console.writeAll(buffer, to: STDOUT_FILENO) && errno == EPIPE {
+            signal(SIGPIPE, SIG_DFL)
+            raise(SIGPIPE)
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+}
+
+extension ExplainCommand {
     /// A bare code or keyword: its explanation alone. A reply line: the line, then the
-    /// explanation indented under it, as in a session.
+    /// explanation indented under it, as in a session (with the vendor entry's source).
     static func render(
         input: String,
         _ explanation: Explanation,
@@ -122,13 +329,8 @@ struct ExplainCommand {
         case .reply, .ehloReply, .authChallenge:
             let lines = input.split(separator: "\n").map { VisibleText.escape(String($0)) }
             return lines
-                + ExplanationRenderer(columns: columns, indent: 4, languages: languages, catalog: catalog).render(
-                    explanation)
+                + ExplanationRenderer(columns: columns, indent: 4, languages: languages, catalog: catalog, source: true)
+                .render(explanation)
         }
-    }
-
-    /// Standard input, up to 1 MiB (a pasted bounce message, not a mailbox).
-    static func readStandardInput() -> String {
-        String(decoding: BoundedRead.contents(of: "-", limit: 1_048_576) ?? Data(), as: UTF8.self)
     }
 }

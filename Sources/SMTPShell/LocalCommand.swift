@@ -37,7 +37,7 @@ enum LocalCommand: Equatable {
         (":state", "local-state"),
         (":explain", "local-explain-last"),
         (":explain CODE|LINE", "local-explain-input"),
-        (":explain on|off", "local-explain-toggle"),
+        (":explain on|brief|off", "local-explain-toggle"),
         (":lang [en|fr|ja|en,ja]", "local-lang"),
         (":starttls", "local-starttls"),
         (":tls", "local-tls"),

@@ -36,6 +36,9 @@ struct MacroDefaults: Sendable {
     var pipelining = false
     var chunking = false
     var quit = false
+    /// `explain = full|brief|off` (configuration file only): how much a session explains,
+    /// unless the command line says (`--explain`, `--no-explain`).
+    var explain: ExplainMode?
     /// Where user macros are (`NAME.smtp` files).
     var macroDirectories: [String] = []
     /// Problems found in the configuration file (said once, at the start).
@@ -50,7 +53,7 @@ struct MacroDefaults: Sendable {
 
     static func keys(_ context: Context) -> [String] {
         let shared = ["ehlo", "from", "to", "subject", "body", "starttls", "auth", "pipeline", "bdat", "quit"]
-        return context == .configuration ? shared + ["macros"] : shared + ["count"]
+        return context == .configuration ? shared + ["macros", "explain"] : shared + ["count"]
     }
 
     /// The configuration file's path, if there is one to read.
@@ -161,6 +164,9 @@ struct MacroDefaults: Sendable {
             } else {
                 return invalid()
             }
+        case "explain" where context == .configuration:
+            guard let mode = ExplainMode(rawValue: value.lowercased()) else { return invalid() }
+            explain = mode
         case "macros" where context == .configuration:
             macroDirectories = value.split(separator: ":").map { Self.expandHome(String($0)) }
         default:

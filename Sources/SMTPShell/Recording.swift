@@ -40,6 +40,8 @@ final class TranscriptSinks: @unchecked Sendable {
     }
 
     var isRecording: Bool { lock.withLock { recorder != nil } }
+    /// Whether `--json` events are written (each reply's then carries its explanation).
+    var writesJSON: Bool { lock.withLock { json != nil } }
     var recordingPath: String? { lock.withLock { recorder?.path } }
 
     /// Starts a recording. An existing file is kept unless `replace` (`--force`): a recording
@@ -134,11 +136,12 @@ final class TranscriptSinks: @unchecked Sendable {
         }
     }
 
-    /// A whole reply (`--json` only: its lines are in the recording already).
-    func reply(_ reply: Reply, tls: Bool, latency: Double?) {
+    /// A whole reply (`--json` only: its lines are in the recording already), with the
+    /// session's explanation of it (for the command it answers), else one by its codes.
+    func reply(_ reply: Reply, tls: Bool, latency: Double?, explanation: Explanation? = nil, languages: [Language] = [.en]) {
         lock.withLock {
             guard json != nil else { return }
-            write(recording: nil, json: Self.json(reply, tls: tls, latency: latency))
+            write(recording: nil, json: Self.json(reply, tls: tls, latency: latency, explanation: explanation, languages: languages))
         }
     }
 
@@ -193,7 +196,7 @@ final class TranscriptSinks: @unchecked Sendable {
         ]).text
     }
 
-    static func json(_ reply: Reply, tls: Bool, latency: Double?) -> String {
+    static func json(_ reply: Reply, tls: Bool, latency: Double?, explanation: Explanation? = nil, languages: [Language] = [.en]) -> String {
         var fields: [(String, JSONValue)] = [
             timeField(), ("event", .string("reply")), ("tls", .bool(tls)), ("code", .number(Double(reply.code.rawValue))),
             ("enhanced", reply.enhancedStatusCode.map { .string($0.description) } ?? .null),
@@ -201,8 +204,14 @@ final class TranscriptSinks: @unchecked Sendable {
         ]
         if reply.omittedLineCount > 0 { fields.append(("omitted_lines", .number(Double(reply.omittedLineCount)))) }
         fields.append(("latency_ms", latency.map { .number(($0 * 1000).rounded() / 1000) } ?? .null))
-        fields.append(("explanation", .array(Catalog.shared.explain(reply).keys.map { .string($0) })))
-        return JSONValue.object(fields).text
+        // The explanation's fields follow, written after the others (the same as `smtpsh explain --json`).
+        var out: [UInt8] = []
+        JSONValue.object(fields).write(into: &out)
+        out.removeLast()
+        out.append(UInt8(ascii: ","))
+        writeExplanationFields(explanation ?? Catalog.shared.explain(reply), languages: languages, into: &out)
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// A note, warning or error: its stable id, its parameters, and its text in the user's language.
@@ -228,6 +237,87 @@ final class TranscriptSinks: @unchecked Sendable {
             ("issuer", report.chain.first.map { .string($0.issuer) } ?? .null),
             ("verification", verification), ("text", .array(lines.map(JSONValue.string))),
         ]).text
+    }
+
+    /// What a reply's explanation adds to its JSON event, and what `smtpsh explain --json`
+    /// writes for each reply (Docs/session-format.md, Docs/catalog.md): the command answered,
+    /// the vendor recognised by the text, the keys used (most specific first), the category,
+    /// the retry advice, who acts, the source, the server recognised by this reply (once), and
+    /// the texts in each language asked for.
+    static func writeExplanationFields(_ explanation: Explanation, languages: [Language], into out: inout [UInt8]) {
+        // Written straight as bytes, not as a JSONValue tree: `smtpsh explain --json` writes
+        // a hundred thousand of these for a mail log.
+        func key(_ name: String, first: Bool = false) {
+            if !first { out.append(UInt8(ascii: ",")) }
+            out.append(UInt8(ascii: "\""))
+            out.append(contentsOf: name.utf8)
+            out.append(contentsOf: "\":".utf8)
+        }
+        func string(_ value: String?) {
+            if let value { JSONValue.writeQuoted(value, into: &out) } else { out.append(contentsOf: "null".utf8) }
+        }
+        func strings(_ values: [String]) {
+            out.append(UInt8(ascii: "["))
+            for (index, value) in values.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                JSONValue.writeQuoted(value, into: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        }
+        let value = explanation.classification
+        key("command", first: true)
+        string(explanation.command)
+        key("vendor")
+        string(explanation.vendor)
+        key("explanation")
+        strings(explanation.keys)
+        key("category")
+        string(value.category.rawValue)
+        key("retry")
+        string(value.retry.rawValue)
+        key("acts")
+        strings(value.acts.map(\.rawValue))
+        key("source")
+        string(explanation.source)
+        if let server = explanation.server {
+            key("server")
+            out.append(UInt8(ascii: "{"))
+            key("vendor", first: true)
+            string(server.vendor)
+            key("name")
+            string(server.name)
+            out.append(UInt8(ascii: "}"))
+        }
+        key("texts")
+        out.append(UInt8(ascii: "{"))
+        for (index, language) in languages.enumerated() {
+            key(language.rawValue, first: index == 0)
+            out.append(UInt8(ascii: "["))
+            var firstPart = true
+            for part in explanation.parts {
+                guard let meaning = part.meaning[language] else { continue }
+                if !firstPart { out.append(UInt8(ascii: ",")) }
+                firstPart = false
+                out.append(UInt8(ascii: "{"))
+                key("key", first: true)
+                string(part.key)
+                key("label")
+                string(part.label)
+                key("meaning")
+                string(meaning)
+                if let cause = part.cause[language] {
+                    key("cause")
+                    string(cause)
+                }
+                if let hint = part.hint[language] {
+                    key("hint")
+                    string(hint)
+                }
+                out.append(UInt8(ascii: "}"))
+            }
+            out.append(UInt8(ascii: "]"))
+        }
+        out.append(contentsOf: "}".utf8)
     }
 
     /// `2026-11-22T14:03:11Z` (or with `.123` milliseconds).
@@ -285,6 +375,7 @@ final class TranscriptFile: @unchecked Sendable {
 }
 
 /// Just enough JSON to write events (RFC 8259): strings escaped, numbers without exponent.
+/// Written as UTF-8 bytes: a string without characters to escape is copied whole.
 enum JSONValue {
     case string(String)
     case number(Double)
@@ -294,36 +385,120 @@ enum JSONValue {
     case object([(String, JSONValue)])
 
     var text: String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(256)
+        write(into: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    func write(into out: inout [UInt8]) {
         switch self {
-        case .string(let value): return Self.quoted(value)
+        case .string(let value): Self.writeQuoted(value, into: &out)
         case .number(let value):
-            if value == value.rounded() && abs(value) < 1e15 { return String(Int64(value)) }
-            return String(value)
-        case .bool(let value): return value ? "true" : "false"
-        case .null: return "null"
-        case .array(let values): return "[" + values.map(\.text).joined(separator: ",") + "]"
-        case .object(let fields): return "{" + fields.map { Self.quoted($0.0) + ":" + $0.1.text }.joined(separator: ",") + "}"
+            if value == value.rounded() && abs(value) < 1e15 {
+                out.append(contentsOf: String(Int64(value)).utf8)
+            } else {
+                out.append(contentsOf: String(value).utf8)
+            }
+        case .bool(let value): out.append(contentsOf: (value ? "true" : "false").utf8)
+        case .null: out.append(contentsOf: "null".utf8)
+        case .array(let values):
+            out.append(UInt8(ascii: "["))
+            for (index, value) in values.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                value.write(into: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .object(let fields):
+            out.append(UInt8(ascii: "{"))
+            for (index, field) in fields.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                Self.writeQuoted(field.0, into: &out)
+                out.append(UInt8(ascii: ":"))
+                field.1.write(into: &out)
+            }
+            out.append(UInt8(ascii: "}"))
         }
     }
 
     static func quoted(_ value: String) -> String {
-        var out = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F || (0x80..<0xA0).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
+        var bytes: [UInt8] = []
+        writeQuoted(value, into: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Escapes `"`, `\`, controls (C0, DEL, C1) and U+2028/U+2029, which some readers take for
+    /// line ends; everything else is copied as it is, a run of plain bytes at a time.
+    /// Whether one of the eight bytes of `word` is below 0x20, `"`, `\`, 0x7F or 0x80 and above
+    /// (the classic "has a byte less than / equal to" bit tricks).
+    @inline(__always)
+    private static func mayNeedEscaping(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        func hasZero(_ value: UInt64) -> UInt64 { (value &- ones) & ~value & highs }
+        let below = (word &- ones &* 0x20) & ~word & highs
+        return (below | hasZero(word ^ (ones &* 0x22)) | hasZero(word ^ (ones &* 0x5C)) | hasZero(word ^ (ones &* 0x7F))
+            | (word & highs)) != 0
+    }
+
+    static func writeQuoted(_ value: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        var value = value
+        value.withUTF8 { bytes in
+            let count = bytes.count
+            var plain = 0
+            var index = 0
+            while index < count {
+                // Eight bytes at a time while none of them needs a look (no control, `"`, `\`,
+                // DEL or byte of a non-ASCII character).
+                if index + 8 <= count {
+                    let word = UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self)
+                    if !Self.mayNeedEscaping(word) {
+                        index += 8
+                        continue
+                    }
                 }
+                let byte = bytes[index]
+                // Printable ASCII but `"` and `\`, and the bytes of other characters: as they are.
+                if byte >= 0x20 && byte != 0x22 && byte != 0x5C && byte != 0x7F && byte != 0xC2 && byte != 0xE2 {
+                    index += 1
+                    continue
+                }
+                var scalar = UInt32(byte)
+                var length = 1
+                if byte == 0xC2 || byte == 0xE2 {
+                    if byte == 0xC2, index + 1 < count, (0x80...0x9F).contains(bytes[index + 1]) {
+                        scalar = UInt32(bytes[index + 1])
+                        length = 2
+                    } else if byte == 0xE2, index + 2 < count, bytes[index + 1] == 0x80,
+                        bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9
+                    {
+                        scalar = 0x2000 | UInt32(bytes[index + 2] & 0x3F)
+                        length = 3
+                    } else {
+                        index += 1
+                        continue
+                    }
+                }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[plain..<index]))
+                switch scalar {
+                case 0x22: out.append(contentsOf: [0x5C, 0x22])
+                case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
+                case 0x0A: out.append(contentsOf: [0x5C, 0x6E])
+                case 0x0D: out.append(contentsOf: [0x5C, 0x72])
+                case 0x09: out.append(contentsOf: [0x5C, 0x74])
+                default:
+                    let hex = Array("0123456789abcdef".utf8)
+                    out.append(contentsOf: [
+                        0x5C, 0x75, hex[Int(scalar >> 12 & 15)], hex[Int(scalar >> 8 & 15)], hex[Int(scalar >> 4 & 15)],
+                        hex[Int(scalar & 15)],
+                    ])
+                }
+                index += length
+                plain = index
             }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[plain..<count]))
         }
-        return out + "\""
+        out.append(UInt8(ascii: "\""))
     }
 }

@@ -66,6 +66,7 @@ struct SendCommand {
 
     init(_ parsed: ParsedCommandLine) throws(UsageError) {
         connection = try ConnectionOptions(parsed)
+        connection.compactEHLOUnlessFull()
         let host = parsed.positional(0), port = parsed.positional(1)
         guard let host else { throw UsageError(Words["usage-no-host"], command: "send") }
         address = try ConnectCommand.address(host, port: port, defaultPort: connection.defaultPort, command: "send")

@@ -54,7 +54,7 @@ struct SessionCommands {
         return true
     }
 
-    /// `:explain` (the last reply, in full), `:explain on|off`, `:explain CODE|LINE`.
+    /// `:explain` (the last reply, in full), `:explain on|off|brief|full`, `:explain CODE|LINE`.
     private func explain(_ argument: String?) -> Bool {
         switch argument?.lowercased() {
         case nil:
@@ -63,9 +63,12 @@ struct SessionCommands {
                 return true
             }
             lines.forEach(show)
-        case "on"?:
-            explainer.isEnabled = true
+        case "on"?, "full"?:
+            explainer.mode = .full
             show(renderer.note(Words["session-explain-on"]))
+        case "brief"?:
+            explainer.mode = .brief
+            show(renderer.note(Words["session-explain-brief"]))
         case "off"?:
             explainer.isEnabled = false
             show(renderer.note(Words["session-explain-off"]))

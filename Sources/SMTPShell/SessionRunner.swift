@@ -91,9 +91,12 @@ struct SessionRunner {
         // The session and its connection live on one event loop.
         let loop = Self.group.next()
         let session = ClientSession(options: sessionOptions, implicitTLS: options.implicitTLS, eventLoop: loop)
+        // The configuration file's `explain = brief` unless the command line said.
+        let explainMode = options.explainMode ?? MacroDefaults.load(options: options, server: address.host).explain ?? .full
         let explainer = SessionExplainer(
-            enabled: options.explain, languages: options.languages, renderer: renderer, columns: { Environment.columns },
+            mode: explainMode, languages: options.languages, renderer: renderer, columns: { Environment.columns },
             compactEHLO: options.compactEHLO)
+        explainer.explainEHLOAfterTLS = options.startTLS
         let toStandardError: @Sendable (String) -> Void = { line in Console.err(line) }
         let errorOutput = quiet ? toStandardError : nil
         session.addObserver(TranscriptPresenter(
@@ -132,7 +135,8 @@ struct SessionRunner {
         for line in welcome { sink.write(line) }
         session.attach(connection, ehloName: options.ehloName(localAddress: connection.localAddress))
 
-        let status = runMode(session: session, sink: sink, sinks: sinks, renderer: renderer, explainer: explainer, interactive: interactive)
+        let status = runMode(
+            session: session, sink: sink, sinks: sinks, renderer: renderer, explainer: explainer, interactive: interactive)
         // The recording ends with the close ("Connection closed by foreign host."): wait for
         // it before the files are closed.
         session.close()
@@ -146,7 +150,8 @@ struct SessionRunner {
     }
 
     private func runMode(
-        session: ClientSession, sink: OutputSink, sinks: TranscriptSinks, renderer: Renderer, explainer: SessionExplainer, interactive: Bool
+        session: ClientSession, sink: OutputSink, sinks: TranscriptSinks, renderer: Renderer, explainer: SessionExplainer,
+        interactive: Bool
     ) -> ExitStatus {
         if let standard = standardSession {
             return Self.send(standard, on: session)

@@ -53,12 +53,18 @@ import Testing
 
     @Test func theFilesAreTheDocumentedOnes() {
         #expect(
-            Catalog.embeddedSources.map(\.name)
+            Catalog.embeddedSources.map(\.name).filter { !$0.hasPrefix("vendor-") }
                 == [
-                    "appliance.catalog", "basic.catalog", "ehlo.catalog", "enhanced.catalog", "help.catalog",
-                    "lessons.catalog", "messages.catalog", "session.catalog",
+                    "appliance.catalog", "basic.catalog", "commands.catalog", "ehlo.catalog", "enhanced.catalog",
+                    "explain.catalog", "help.catalog", "lessons.catalog", "messages.catalog", "session.catalog",
                 ]
         )
+        // One file per vendor (Docs/catalog.md, How to add a vendor entry).
+        for name in Catalog.embeddedSources.map(\.name) where name.hasPrefix("vendor-") {
+            let vendor = String(name.dropFirst("vendor-".count).dropLast(".catalog".count))
+            let keys = Catalog.shared.keys.filter { $0.vendor == vendor }
+            #expect(!keys.isEmpty, "\(name) holds no entry of the vendor \(vendor)")
+        }
     }
 
     @Test func everyEntryHasEveryLanguage() {

@@ -94,8 +94,10 @@ import Testing
     @Test(arguments: seedLines.map(\.line), Language.allCases)
     func everySeedLineFindsItsEntry(line: String, language: Language) throws {
         let key = try #require(Self.seedLines.first { $0.line == line }?.key)
+        // Lines any server could send (`250 {host}`) are the appliance's once it is recognised.
+        let context = ExplainContext(server: "appliance")
         for options in [ExplainOptions.concise, .full] {
-            let explanation = catalog.explain(Self.reply(line), options: options)
+            let explanation = catalog.explain(Self.reply(line), options: options, context: context)
             #expect(explanation.keys.first == key)
             let meaning = try #require(explanation.meanings(in: language).first)
             #expect(!meaning.text.isEmpty)
@@ -108,7 +110,7 @@ import Testing
     }
 
     @Test func placeholdersAreFilledFromTheLine() {
-        let greeting = catalog.explain(Self.reply("220 my_esa.local ESMTP"))
+        let greeting = catalog.explain(Self.reply("220 my_esa.local ESMTP"), context: ExplainContext(server: "appliance"))
         #expect(greeting.parts[0].meaning[.en]?.contains("my_esa.local") == true)
         #expect(greeting.parts[0].meaning[.ja]?.contains("my_esa.local") == true)
         let accepted = catalog.explain(Self.reply("250 ok: Message 214 accepted"))
@@ -127,19 +129,30 @@ import Testing
         #expect(text.contains("\\x1B"))
     }
 
-    /// A vendor text says it all in a session; `smtpsh explain` adds the codes' meanings.
-    @Test func aVendorTextStandsAloneWhenConcise() {
+    /// A vendor text leads in a session, the codes follow as their titles only; `smtpsh
+    /// explain` adds the codes' whole meanings.
+    @Test func aVendorTextLeadsWhenConcise() {
         let concise = catalog.explain(Self.reply("452 #4.3.1 queue full"), options: .concise)
-        #expect(concise.keys == ["appliance.queue-full"])
+        #expect(concise.keys == ["appliance.queue-full", "enhanced.3.1", "basic.452"])
+        #expect(concise.parts[1].meaning[.en] == "Mail system full")
+        #expect(concise.parts[2].meaning[.en] == "Insufficient system storage")
+        #expect(concise.hints(in: .en).map(\.label) == [""])
         let full = catalog.explain(Self.reply("452 #4.3.1 queue full"), options: .full)
         #expect(full.keys == ["appliance.queue-full", "enhanced.3.1", "basic.452", "class.4"])
         #expect(full.hints(in: .en).map(\.label) == [""])  // the appliance's hint only
     }
 
-    /// `250 {host}` or `220 {host} ESMTP` could be any server's: the code's meaning comes too.
-    @Test func aGenericVendorLineAlsoGetsTheCode() {
-        #expect(catalog.explain(Self.reply("220 my_esa.local ESMTP")).keys == ["appliance.greeting", "basic.220"])
-        #expect(catalog.explain(Self.reply("250 my_esa.local")).keys == ["appliance.helo-ok", "basic.250"])
+    /// `250 {host}` or `220 {host} ESMTP` could be any server's: the appliance's entry only
+    /// once the server is known to be the appliance, and the code's meaning comes too.
+    @Test func aGenericVendorLineNeedsItsServer() {
+        let appliance = ExplainContext(server: "appliance")
+        #expect(catalog.explain(Self.reply("220 my_esa.local ESMTP"), context: appliance).keys == ["appliance.greeting", "basic.220"])
+        #expect(catalog.explain(Self.reply("250 my_esa.local"), context: appliance).keys == ["appliance.helo-ok", "basic.250"])
+        #expect(catalog.explain(Self.reply("250 my_esa.local")).keys == ["basic.250"])
+        // Postfix's reply to HELO is not the appliance's (issue 17).
+        let postfix = ExplainContext(command: "helo", server: "postfix")
+        #expect(catalog.explain(Self.reply("250 mx.postfix.test"), context: postfix).keys.first == "vendor.postfix.helo-ok")
+        #expect(catalog.explain(Self.reply("250 mx.postfix.test"), context: ExplainContext(command: "helo")).keys == ["command.helo.250"])
     }
 
     @Test func vendorTextsCanBeTurnedOff() {

@@ -126,7 +126,7 @@ import Testing
         #expect(quick.entries.count == 3)
         #expect(quick["appliance.x"]?.meaning[.en] == "One, two.")
         #expect(quick["appliance.x"]?.matches == ["452 full up"])
-        #expect(quick.applianceMatch("452 full up")?.entry.key.rawValue == "appliance.x")
+        #expect(quick.textMatch("452 full up")?.entry.key.rawValue == "appliance.x")
         #expect(quick["basic.221"]?.meaning[.ja] == "さようなら。")
         #expect(quick.diagnostics.isEmpty)
         #expect(checked.diagnostics.count == 1)  // en twice

@@ -60,7 +60,7 @@ import Testing
         let out = result.stdout
         // The server's 503, explained under it (explanations are on), then the lesson's word.
         #expect(out.contains("<-  503 5.5.1"), "\(out)")
-        #expect(out.contains("      503    Bad sequence of commands"), "\(out)")
+        #expect(out.contains("      503    RCPT TO comes at the wrong time"), "\(out)")
         #expect(out.contains("  ! That was RCPT, not what this step asks for; the server answered 503"), "\(out)")
         // The step is asked again, then done.
         let mailStep = Self.start(Self.message("lesson-envelope-mail-do", .en))

@@ -178,13 +178,14 @@ import Testing
             let input = Data("EHLO tester.example\nRCPT TO:<bob@example.org>\nQUIT\n".utf8)
             let explained = try BinaryRunner.run(["127.0.0.1", String(port)], stdin: input)
             let lines = explained.stdout.split(separator: "\n").map(String.init)
-            // The 503 for RCPT before MAIL: enhanced code, then basic code, then a hint.
+            // The 503 for RCPT before MAIL: the code as the answer to RCPT (it replaces the
+            // basic code's general meaning), then the enhanced code, then a hint (issue 17).
             guard let refusal = lines.firstIndex(where: { $0.hasPrefix("<-  503 5.5.1") }) else {
                 Issue.record("no 503 in \(explained.stdout)")
                 return
             }
-            #expect(lines[refusal + 1].hasPrefix("      5.5.1  "), "\(explained.stdout)")
-            #expect(lines[refusal...].prefix(8).contains { $0.hasPrefix("      503    Bad sequence of commands") }, "\(explained.stdout)")
+            #expect(lines[refusal + 1].hasPrefix("      503    RCPT TO comes at the wrong time"), "\(explained.stdout)")
+            #expect(lines[refusal...].prefix(8).contains { $0.hasPrefix("      5.5.1  ") }, "\(explained.stdout)")
             #expect(lines[refusal...].prefix(10).contains { $0.hasPrefix("      hint: ") }, "\(explained.stdout)")
             // Hints are for what went wrong: none under the 220, the 250s or the 221.
             let hints = lines.indices.filter { lines[$0].hasPrefix("      hint: ") }
@@ -201,7 +202,7 @@ import Testing
 
             let french = try BinaryRunner.run(["127.0.0.1", String(port), "--lang", "fr"], stdin: input)
             #expect(french.stdout.contains("=== Tentative de connexion à 127.0.0.1:\(port)..."), "\(french.stdout)")
-            #expect(french.stdout.contains("Mauvaise séquence de commandes"), "\(french.stdout)")
+            #expect(french.stdout.contains("RCPT TO arrive au mauvais moment"), "\(french.stdout)")
         }
     }
 }

@@ -280,7 +280,10 @@ import Testing
             }
             #expect(replies.map { $0["code"] as? Int } == [220, 250, 250, 250, 354, 250, 221])
             #expect(replies[2]["enhanced"] as? String == "2.1.0")
-            #expect((replies[2]["explanation"] as? [String])?.contains("enhanced.1.0") == true, "\(replies[2])")
+            // Explained as the answer to MAIL (issue 17), with the command it answers.
+            #expect((replies[2]["explanation"] as? [String])?.first == "command.mail.250", "\(replies[2])")
+            #expect(replies[2]["command"] as? String == "mail")
+            #expect(replies[2]["category"] as? String == "accepted")
             #expect(replies[1]["latency_ms"] is Double || replies[1]["latency_ms"] is Int)
             #expect(sent.first?.hasPrefix("EHLO ") == true)
             #expect(sent.last == "QUIT")

@@ -138,12 +138,14 @@ import Testing
             let tmux = try Tmux(
                 command: "\(BinaryRunner.binary.path) 127.0.0.1 \(port) --lang ja", width: 120, height: 50,
                 environment: Self.environment)
-            var screen = tmux.waitFor { $0.contains("サービス準備完了です。") }
+            var screen = tmux.waitFor { $0.contains("グリーティングです。") }
             #expect(screen.contains("<-  220"), "\(screen)")
-            // The explanation comes right under the greeting, indented.
+            // The explanation comes right under the greeting (and the line that names the
+            // server, issue 17), indented.
             let lines = screen.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
             if let greeting = lines.firstIndex(where: { $0.hasPrefix("<-  220") }) {
-                #expect(lines[greeting + 1].hasPrefix("      220  サービス準備完了です。"), "\(screen)")
+                let under = lines[(greeting + 1)...].drop { $0.hasPrefix("===") }
+                #expect(under.first?.hasPrefix("      220  グリーティングです。") == true, "\(screen)")
             } else {
                 Issue.record("no greeting on the screen: \(screen)")
             }
@@ -166,9 +168,9 @@ import Testing
             try tmux.keys("Enter")
             try tmux.type("RCPT TO:<bob@example.org>", delay: 0.01)
             try tmux.keys("Enter")
-            screen = tmux.waitFor { $0.contains("Mauvaise séquence de commandes") }
+            screen = tmux.waitFor { $0.contains("RCPT TO arrive au mauvais moment") }
             #expect(screen.contains("<-  503 5.5.1"), "\(screen)")
-            #expect(screen.contains("Mauvaise séquence de commandes"), "\(screen)")
+            #expect(screen.contains("RCPT TO arrive au mauvais moment"), "\(screen)")
 
             try tmux.type(":lang en", delay: 0.01)
             try tmux.keys("Enter")

@@ -321,9 +321,8 @@ enum CompletionScripts {
 
     /// Descriptions in completion menus are one short line.
     private static func firstSentence(_ text: String) -> String {
-        let end = text.firstRange(of: ". ")?.lowerBound ?? text.firstRange(of: "。")?.lowerBound ?? text.endIndex
-        var sentence = String(text[..<end])
-        if sentence.hasSuffix(".") { sentence.removeLast() }
+        var sentence = ExplanationRenderer.firstSentence(text)
+        if sentence.hasSuffix(".") || sentence.hasSuffix("。") { sentence.removeLast() }
         return sentence.count > 80 ? String(sentence.prefix(77)) + "..." : sentence
     }
 }

@@ -53,6 +53,7 @@ final class TranscriptPresenter: SessionObserver, @unchecked Sendable {
             switch event {
             case .sent(let line):
                 sinks.sent(line)
+                explainer.observe(line)
                 if !line.beyondShown && (echoSentLines || line.waited || line.automatic) {
                     lines.append(renderer.sent(line.text, tls: line.tls))
                 }
@@ -60,10 +61,14 @@ final class TranscriptPresenter: SessionObserver, @unchecked Sendable {
                 sinks.received(line, tls: tls)
                 lines.append(renderer.received(line, tls: tls, latency: latency))
             case .reply(let reply, let outcome, let tls, let latency, let notices):
-                sinks.reply(reply, tls: tls, latency: latency)
+                let explained = explainer.explain(reply, outcome: outcome, tls: tls, forJSON: sinks.writesJSON)
+                sinks.reply(reply, tls: tls, latency: latency, explanation: explained.explanation, languages: explainer.languages)
                 lesson?.replyReceived(tls: tls)
                 for notice in notices { lines.append(say(notice.remark)) }
-                lines += explainer.lines(for: reply, outcome: outcome)
+                if let server = explained.recognised {
+                    lines.append(say(Remark(.note, id: "server-recognised", parameters: ["server": server.vendor], text: explainer.server(described: server))))
+                }
+                lines += explained.lines
                 lines += lesson?.lines(for: reply, outcome: outcome) ?? []
             case .notice(let notice):
                 lines.append(say(notice.remark))

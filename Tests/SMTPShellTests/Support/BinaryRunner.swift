@@ -27,9 +27,10 @@ struct BinaryRunner {
         _ arguments: [String],
         stdin: Data = Data(),
         environment: [String: String] = [:],
-        timeout: TimeInterval = 30
+        timeout: TimeInterval = 30,
+        executable: URL? = nil
     ) throws -> Result {
-        try run(arguments, paced: [(stdin, 0)], environment: environment, timeout: timeout)
+        try run(arguments, paced: [(stdin, 0)], environment: environment, timeout: timeout, executable: executable)
     }
 
     /// As ``run(_:stdin:environment:timeout:)``, writing standard input in pieces, each
@@ -38,10 +39,12 @@ struct BinaryRunner {
         _ arguments: [String],
         paced pieces: [(Data, Double)],
         environment: [String: String] = [:],
-        timeout: TimeInterval = 30
+        timeout: TimeInterval = 30,
+        executable: URL? = nil
     ) throws -> Result {
         let process = Process()
-        process.executableURL = binary
+        // `executable`: another program that starts smtpsh (e.g. `unshare` for a host name).
+        process.executableURL = executable ?? binary
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         env["NO_COLOR"] = "1"
