@@ -1,4 +1,5 @@
 import Dispatch
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -37,6 +38,7 @@ public final class ClientConnection: Sendable {
         tls: LazyClientTLS? = nil,
         implicitTLS: Bool = false,
         limits: ReplyParser.Limits = .default,
+        proxy: ProxyRoute? = nil,
         progress: @escaping @Sendable (ConnectProgress) -> Void,
         events: @escaping @Sendable (ConnectionEvent) -> Void
     ) throws(ConnectError) -> ClientConnection {
@@ -46,6 +48,9 @@ public final class ClientConnection: Sendable {
         for address in addresses {
             progress(.trying(address))
             let started = DispatchTime.now().uptimeNanoseconds
+            // Through a proxy: the outcome of its handshake, known from the start of the attempt.
+            let proxyOpened = NIOLockedValueBox<EventLoopFuture<Void>?>(nil)
+            let limit = TimeAmount.nanoseconds(Int64(max(timeout, 0.001) * 1e9))
             var bootstrap = ClientBootstrap(group: group)
                 .connectTimeout(.nanoseconds(Int64(max(timeout, 0.001) * 1e9)))
             // A UNIX-domain socket has no TCP options.
@@ -53,6 +58,12 @@ public final class ClientConnection: Sendable {
             bootstrap = bootstrap
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        // Through a proxy: its handshake first, the rest held back until it is done.
+                        if let proxy {
+                            let handler = ProxyHandshakeHandler(route: proxy, eventLoop: channel.eventLoop, limit: limit)
+                            proxyOpened.withLockedValue { $0 = handler.opened }
+                            try channel.pipeline.syncOperations.addHandler(handler)
+                        }
                         if let tls = firstTLS {
                             let verdict = VerdictBox()
                             try channel.pipeline.syncOperations.addHandler(ServerHelloWatcher(verdict: verdict))
@@ -67,9 +78,15 @@ public final class ClientConnection: Sendable {
                 let channel = try bootstrap.connect(to: address).wait()
                 let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
                 progress(.connected(address, milliseconds: elapsed))
+                if let proxy, let opened = proxyOpened.withLockedValue({ $0 }) {
+                    try throughProxy(channel, route: proxy, opened: opened, progress: progress)
+                }
                 return ClientConnection(channel: channel, remoteAddress: address, host: host, tls: tls, events: events)
+            } catch let error as ConnectError {
+                throw error
             } catch {
-                let failure = classify(error, address: address, timeout: timeout)
+                var failure = classify(error, address: address, timeout: timeout)
+                if let proxy { failure = .proxyUnreachable(proxy.proxy.description, failure) }
                 // The last failure is the error the caller reports: said once, not twice.
                 if address != addresses.last { progress(.failed(address, failure)) }
                 failures.append(failure)

@@ -65,6 +65,9 @@ struct ConnectionOptions: Sendable {
     var lmtp = false
     /// `--quiet`: without a terminal, nothing but errors and one final line (``QuietSummary``).
     var quiet = false
+    /// `--proxy URL`: SOCKS5 or HTTP CONNECT (user and password from the URL, else
+    /// `SMTPSH_PROXY_USER` and `SMTPSH_PROXY_PASSWORD`).
+    var proxy: ProxyConfiguration?
 
     /// The port when none is given: 465 with `--tls`, 24 with `--lmtp` (as swaks and most
     /// LMTP listeners), else 25.
@@ -119,6 +122,7 @@ struct ConnectionOptions: Sendable {
         .value("json", "file|-", help: "option-json"),
         .flag("lmtp", help: "option-lmtp"),
         .flag("quiet", short: "q", help: "option-client-quiet"),
+        .value("proxy", "url", help: "option-proxy"),
     ]
 
     init() {}
@@ -167,6 +171,14 @@ struct ConnectionOptions: Sendable {
         json = parsed.value("json")
         lmtp = parsed.flag("lmtp")
         quiet = parsed.flag("quiet")
+        if let url = parsed.value("proxy") {
+            do throws(ProxyURLError) {
+                proxy = try ProxyConfiguration(
+                    parsing: url, user: Environment.value("SMTPSH_PROXY_USER"), password: Environment.value("SMTPSH_PROXY_PASSWORD"))
+            } catch {
+                throw UsageError(error.message.text, command: parsed.spec.name)
+            }
+        }
         if let record, record == json { throw UsageError(Words["usage-record-and-json"], command: parsed.spec.name) }
         credentials.user = parsed.value("user")
         credentials.passwordFile = parsed.value("password-file")

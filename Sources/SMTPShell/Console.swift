@@ -168,6 +168,8 @@ public enum ExitStatus: Int32, Sendable {
     case notAllDelivered = 19
     /// `smtpsh replay`: a reply differed from the recorded one (or never came).
     case replayDifferent = 20
+    /// `--proxy`: the proxy could not be reached, or did not open the way to the server.
+    case proxyFailed = 21
     /// A script's local command (`:auth` without a secret, `:send` refused, `:run` that
     /// stopped…) could not do its job.
     case localCommandFailed = 9
@@ -198,6 +200,7 @@ extension ConnectError {
         case .refused, .unreachable, .connectFailed, .allFailed: .connectFailed
         case .timedOut: .timedOut
         case .tlsSetup: .tlsFailed
+        case .proxyUnreachable, .proxyFailed: .proxyFailed
         }
     }
 }

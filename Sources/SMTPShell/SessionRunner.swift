@@ -114,6 +114,8 @@ struct SessionRunner {
             case .trying(let address): say(CatalogMessage("connect-trying", ["address": address.displayString]))
             case .connected(let address, let ms):
                 say(CatalogMessage("connect-connected", ["address": address.displayString, "time": Renderer.format(milliseconds: ms)]))
+            case .throughProxy(let proxy, let target, let ms):
+                say(CatalogMessage("connect-through-proxy", ["proxy": proxy, "server": target, "time": Renderer.format(milliseconds: ms)]))
             case .failed(_, let error):
                 let message = error.message
                 sinks.record(Remark(.warning, id: message.name, parameters: message.parameters, text: message.text))
@@ -242,6 +244,9 @@ extension SessionRunner {
         }
         var failures: [ConnectError] = []
         let tls = LazyClientTLS(options: options.tls)
+        if let proxy = options.proxy {
+            return try Self.connect(through: proxy, hosts: hosts, port: address.port, options: options, group: group, tls: tls, progress: progress, note: note, events: events)
+        }
         for host in hosts {
             do throws(ConnectError) {
                 let addresses: [SocketAddress]

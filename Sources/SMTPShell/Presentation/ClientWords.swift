@@ -117,6 +117,7 @@ extension ConnectError {
         case .connectFailed(let address, let reason): CatalogMessage("connect-failed", ["address": address, "reason": reason])
         case .tlsSetup(let problem): problem.message
         case .allFailed(let errors): errors.last?.message ?? CatalogMessage("connect-no-address")
+        case .proxyUnreachable, .proxyFailed: proxyMessage ?? CatalogMessage("connect-no-address")
         }
     }
 
