@@ -4,6 +4,7 @@
     import Darwin
 #endif
 import CLibEdit
+import Synchronization
 
 /// The character reader libedit calls (`EL_GETCFN`), the commands bound to Ctrl-C and
 /// Tab, and the redraw that puts text above the prompt. All run on the editor thread,
@@ -25,7 +26,7 @@ extension LineEditor {
     /// Shows what was queued while nobody was reading, makes `print` queue from now on,
     /// and forwards signals to the self-pipe.
     func beginReading() {
-        lock.withLock {
+        lock.withLock { _ in
             precondition(!isReading, "LineEditor: a read is already running")
             if let prompt = queuedPrompt {
                 applyPrompt(prompt)
@@ -51,7 +52,7 @@ extension LineEditor {
         for byte in signalPipe.drain() where Int32(byte) == SIGTERM || Int32(byte) == SIGHUP {
             if terminationSignal == nil { terminationSignal = Int32(byte) }
         }
-        lock.withLock {
+        lock.withLock { _ in
             Output.writeAll(trailer + queuedOutput.map(LineEditor.terminalText).joined())
             queuedOutput.removeAll()
             isReading = false
@@ -107,7 +108,7 @@ extension LineEditor {
             if descriptors[1].revents != 0 {
                 _ = wakeUpPipe.drain()
                 showQueuedOutput()
-                if lock.withLock({ finishRequested }) {
+                if lock.withLock({ _ in finishRequested }) {
                     // The session is over: the prompt goes, no "closed>" is left on the screen.
                     Output.writeAll(eraseSequence())
                     promptErased = true
@@ -164,7 +165,7 @@ extension LineEditor {
 
     /// Takes what `print` and `setPrompt` queued and shows it.
     func showQueuedOutput() {
-        let (messages, prompt) = lock.withLock { () -> ([String], String?) in
+        let (messages, prompt) = lock.withLock { _ -> ([String], String?) in
             defer {
                 queuedOutput.removeAll()
                 queuedPrompt = nil

@@ -4,6 +4,7 @@
     import Darwin
 #endif
 import CLibEdit
+import Synchronization
 
 extension LineEditor {
     /// Reads a line without echo (termios ECHO off; libedit is not involved), for a
@@ -59,7 +60,7 @@ extension LineEditor {
             }
             if descriptors[1].revents != 0 {
                 _ = wakeUpPipe.drain()
-                let messages = lock.withLock { () -> [String] in
+                let messages = lock.withLock { _ -> [String] in
                     defer { queuedOutput.removeAll() }
                     return queuedOutput
                 }

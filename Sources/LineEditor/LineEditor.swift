@@ -5,6 +5,7 @@ import Dispatch
     import Darwin
 #endif
 import CLibEdit
+import Synchronization
 
 /// A line editor for a terminal on which another party talks at any moment: the user
 /// edits a line (emacs keys, history, Tab completion) while `print(_:)` shows server
@@ -81,7 +82,7 @@ public final class LineEditor: @unchecked Sendable {
     var signalForwarding: SignalForwarding?
 
     // Shared between threads, under `lock`.
-    let lock = Lock()
+    let lock = Mutex(())
     var queuedOutput: [String] = [] {
         didSet { if queuedOutput.isEmpty { queuedOutputBytes = 0 } }
     }
@@ -193,7 +194,7 @@ public final class LineEditor: @unchecked Sendable {
     public func readLine(redacting: (String) -> String? = { _ in nil }) -> Input {
         if let signal = terminationSignal { return .terminated(signal: signal) }
         guard let editLine else { return .endOfFile }
-        if lock.withLock({ finishRequested }) { return .endOfFile }
+        if lock.withLock({ _ in finishRequested }) { return .endOfFile }
 
         beginReading()
         var count: Int32 = 0
@@ -229,7 +230,7 @@ public final class LineEditor: @unchecked Sendable {
     /// The text is written as it is, escape sequences included: make control characters
     /// that come from the network visible before calling this.
     public func print(_ text: String) {
-        let backlog = lock.withLock { () -> Int in
+        let backlog = lock.withLock { _ -> Int in
             if isReading {
                 queuedOutput.append(text)
                 queuedOutputBytes += text.utf8.count
@@ -244,7 +245,7 @@ public final class LineEditor: @unchecked Sendable {
         // Wait, a bounded time, until the reading thread has shown what is queued.
         if backlog > Self.maximumQueuedOutput {
             let deadline = DispatchTime.now().uptimeNanoseconds + 2_000_000_000
-            while lock.withLock({ isReading && queuedOutputBytes > Self.maximumQueuedOutput / 2 }),
+            while lock.withLock({ _ in isReading && queuedOutputBytes > Self.maximumQueuedOutput / 2 }),
                 DispatchTime.now().uptimeNanoseconds < deadline
             {
                 usleep(1000)
@@ -255,7 +256,7 @@ public final class LineEditor: @unchecked Sendable {
     /// Any thread: ends the current (or next) `readLine` as if the user pressed Ctrl-D on an
     /// empty line, after showing what is queued. For a session whose peer went away.
     public func finishReading() {
-        lock.withLock {
+        lock.withLock { _ in
             finishRequested = true
             wakeUpPipe.signal()
         }
@@ -266,7 +267,7 @@ public final class LineEditor: @unchecked Sendable {
 
     /// Changes the prompt (ANSI colour allowed). Redrawn at once if a line is being read.
     public func setPrompt(_ prompt: String) {
-        lock.withLock {
+        lock.withLock { _ in
             queuedPrompt = prompt
             if isReading { wakeUpPipe.signal() }
         }
@@ -304,7 +305,7 @@ public final class LineEditor: @unchecked Sendable {
     /// Restores the terminal and releases libedit. Also done by deinit; reading afterwards
     /// returns `.endOfFile`, and `print` writes directly.
     public func close() {
-        let wasOpen = lock.withLock { () -> Bool in
+        let wasOpen = lock.withLock { _ -> Bool in
             defer { isClosed = true }
             return !isClosed
         }

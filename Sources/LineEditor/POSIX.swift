@@ -5,29 +5,6 @@
 #endif
 import CLibEdit
 
-/// A pthread mutex (the package supports macOS 13, before `Synchronization.Mutex`).
-final class Lock: @unchecked Sendable {
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-
-    init() {
-        mutex = .allocate(capacity: 1)
-        mutex.initialize(to: pthread_mutex_t())
-        pthread_mutex_init(mutex, nil)
-    }
-
-    deinit {
-        pthread_mutex_destroy(mutex)
-        mutex.deinitialize(count: 1)
-        mutex.deallocate()
-    }
-
-    func withLock<Result>(_ body: () throws -> Result) rethrows -> Result {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return try body()
-    }
-}
-
 /// A non-blocking, close-on-exec pipe used to wake `poll()`: one byte says "look".
 struct WakePipe {
     let readEnd: Int32

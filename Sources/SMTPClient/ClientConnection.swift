@@ -1,10 +1,10 @@
 import Dispatch
-import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import NIOSSL
 import NIOTLS
 import SMTPCore
+import Synchronization
 
 /// A TCP connection to an SMTP server: bytes out, parsed replies in. No protocol logic.
 public final class ClientConnection: Sendable {
@@ -49,7 +49,7 @@ public final class ClientConnection: Sendable {
             progress(.trying(address))
             let started = DispatchTime.now().uptimeNanoseconds
             // Through a proxy: the outcome of its handshake, known from the start of the attempt.
-            let proxyOpened = NIOLockedValueBox<EventLoopFuture<Void>?>(nil)
+            let proxyOpened = Mutex<EventLoopFuture<Void>?>(nil)
             let limit = TimeAmount.nanoseconds(Int64(max(timeout, 0.001) * 1e9))
             var bootstrap = ClientBootstrap(group: group)
                 .connectTimeout(.nanoseconds(Int64(max(timeout, 0.001) * 1e9)))
@@ -61,7 +61,7 @@ public final class ClientConnection: Sendable {
                         // Through a proxy: its handshake first, the rest held back until it is done.
                         if let proxy {
                             let handler = ProxyHandshakeHandler(route: proxy, eventLoop: channel.eventLoop, limit: limit)
-                            proxyOpened.withLockedValue { $0 = handler.opened }
+                            proxyOpened.withLock { $0 = handler.opened }
                             try channel.pipeline.syncOperations.addHandler(handler)
                         }
                         if let tls = firstTLS {
@@ -78,7 +78,7 @@ public final class ClientConnection: Sendable {
                 let channel = try bootstrap.connect(to: address).wait()
                 let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
                 progress(.connected(address, milliseconds: elapsed))
-                if let proxy, let opened = proxyOpened.withLockedValue({ $0 }) {
+                if let proxy, let opened = proxyOpened.withLock({ $0 }) {
                     try throughProxy(channel, route: proxy, opened: opened, progress: progress)
                 }
                 return ClientConnection(channel: channel, remoteAddress: address, host: host, tls: tls, events: events)

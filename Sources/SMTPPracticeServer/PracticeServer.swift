@@ -12,6 +12,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import SMTPCore
+import Synchronization
 
 /// The practice server: a real ESMTP server on SwiftNIO that listens on loopback, speaks
 /// STARTTLS and implicit TLS, authenticates a practice account, stores messages, and can be
@@ -80,7 +81,7 @@ public final class PracticeServer: Sendable {
     private let group: MultiThreadedEventLoopGroup
     private let ownsGroup: Bool
     private let threadPool: NIOThreadPool
-    private let state = NIOLockedValueBox(State())
+    private let state = Mutex(State())
     private let live = LiveConfiguration()
 
     private struct State {
@@ -138,7 +139,7 @@ public final class PracticeServer: Sendable {
             do {
                 let channel = try await bootstrap(tls: nil, context: context, tcp: false)
                     .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
-                state.withLockedValue { $0.channels.append(channel) }
+                state.withLock { $0.channels.append(channel) }
                 listening.unixSocket = path
             } catch {
                 throw PracticeServerError(listening: "unix:" + path, port: 0, error: error)
@@ -150,7 +151,7 @@ public final class PracticeServer: Sendable {
     private func bind(port: Int, tls: NIOSSLContext?, context: SessionContext) async throws -> Channel {
         do {
             let channel = try await bootstrap(tls: tls, context: context, tcp: true).bind(host: options.host, port: port).get()
-            state.withLockedValue { $0.channels.append(channel) }
+            state.withLock { $0.channels.append(channel) }
             return channel
         } catch {
             throw PracticeServerError(listening: options.host, port: port, error: error)
@@ -189,14 +190,14 @@ public final class PracticeServer: Sendable {
     }
 
     private func nextSessionNumber() -> Int {
-        state.withLockedValue {
+        state.withLock {
             $0.sessionCounter += 1
             return $0.sessionCounter
         }
     }
 
     private func nextMessageID() -> String {
-        state.withLockedValue {
+        state.withLock {
             $0.messageCounter += 1
             return String($0.messageCounter)
         }
@@ -216,7 +217,7 @@ public final class PracticeServer: Sendable {
 
     /// Stops listening and closes the listeners (sessions in progress end with the group).
     public func stop() async {
-        let channels = state.withLockedValue { state in
+        let channels = state.withLock { state in
             defer { state.channels = [] }
             return state.channels
         }
@@ -231,7 +232,7 @@ public final class PracticeServer: Sendable {
 
     /// Blocks until the listeners close (for `smtpsh serve`).
     public func waitUntilClosed() async {
-        let channels = state.withLockedValue { $0.channels }
+        let channels = state.withLock { $0.channels }
         for channel in channels {
             try? await channel.closeFuture.get()
         }
@@ -243,17 +244,17 @@ public final class PracticeServer: Sendable {
 /// The configuration the server's sessions share, with a generation number that says when
 /// it changed.
 final class LiveConfiguration: Sendable {
-    private let box = NIOLockedValueBox((generation: 0, configuration: PracticeServerConfiguration()))
+    private let box = Mutex((generation: 0, configuration: PracticeServerConfiguration()))
 
-    var current: (generation: Int, configuration: PracticeServerConfiguration) { box.withLockedValue { $0 } }
+    var current: (generation: Int, configuration: PracticeServerConfiguration) { box.withLock { $0 } }
 
     func replace(_ configuration: PracticeServerConfiguration) {
-        box.withLockedValue { $0 = ($0.generation + 1, configuration) }
+        box.withLock { $0 = ($0.generation + 1, configuration) }
     }
 
     /// The configuration if it changed since `generation`.
     func newer(than generation: Int) -> (generation: Int, configuration: PracticeServerConfiguration)? {
-        box.withLockedValue { $0.generation > generation ? $0 : nil }
+        box.withLock { $0.generation > generation ? $0 : nil }
     }
 }
 

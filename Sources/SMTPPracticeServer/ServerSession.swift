@@ -266,7 +266,7 @@ public struct ServerSession: Sendable {
         // secret as if it were a command: keep it out of the log too.
         let afterRefusedAuth = lastCommandWasRefusedAuth && CommandParser.isUnknownVerb(verb)
         lastCommandWasRefusedAuth = false
-        let actions: [Action] = [.logClient(afterRefusedAuth ? "********" : Self.redactedLine(line, verb: verb))]
+        let actions: [Action] = [.logClient(afterRefusedAuth ? Redaction.mask : Self.redactedLine(line, verb: verb))]
         if bareLineFeed && configuration.rejectBareLineFeed {
             mode = .closed
             return actions + [.send(reply(.bareLineFeed)), .close]
@@ -654,7 +654,7 @@ public struct ServerSession: Sendable {
     /// A SASL response; `logged` when it came as an initial response on the AUTH line (whose
     /// log entry is already redacted).
     private mutating func saslResponse(_ line: [UInt8], state: SASLState, logged: Bool = false) -> [Action] {
-        var actions: [Action] = logged ? [] : [.logClient("********")]
+        var actions: [Action] = logged ? [] : [.logClient(Redaction.mask)]
         mode = .command
         if line == [UInt8(ascii: "*")] {
             return actions + [.send(reply(.authCancelled))]
@@ -791,11 +791,7 @@ public struct ServerSession: Sendable {
     /// The line for the log: AUTH initial responses replaced by asterisks.
     static func redactedLine(_ line: [UInt8], verb: String) -> String {
         let text = String(decoding: line, as: UTF8.self)
-        if verb == "AUTH" {
-            let words = text.split(separator: " ", omittingEmptySubsequences: true)
-            if words.count > 2 { return "\(words[0]) \(words[1]) ********" }
-        }
-        return text
+        return verb == "AUTH" ? Redaction.authLine(text) : text
     }
 }
 

@@ -7,12 +7,13 @@
     import Glibc
 #endif
 import Dispatch
-import NIOConcurrencyHelpers
 import SMTPCatalog
+import Synchronization
 
 /// Writes whole lines to stdout/stderr at once (no interleaving between threads).
 enum Console {
-    private static let lock = NIOLock()
+    /// Held while a line is written: lines from several threads never interleave.
+    private static let writing = Mutex(())
 
     static func out(_ line: String) {
         write(line + "\n", to: STDOUT_FILENO)
@@ -26,11 +27,11 @@ enum Console {
     /// any command in a pipeline does: by SIGPIPE, without a word (SwiftNIO ignores the
     /// signal, so the write fails with EPIPE instead).
     static func write(_ text: String, to descriptor: Int32) {
-        lock.lock()
-        defer { lock.unlock() }
-        if !writeAll(Array(text.utf8), to: descriptor) && errno == EPIPE {
-            signal(SIGPIPE, SIG_DFL)
-            raise(SIGPIPE)
+        writing.withLock { _ in
+            if !writeAll(Array(text.utf8), to: descriptor) && errno == EPIPE {
+                signal(SIGPIPE, SIG_DFL)
+                raise(SIGPIPE)
+            }
         }
     }
 

@@ -7,9 +7,9 @@
     import Glibc
 #endif
 import Dispatch
-import NIOConcurrencyHelpers
 import SMTPCatalog
 import SMTPPracticeServer
+import Synchronization
 
 /// The practice server that `smtpsh demo` and `smtpsh learn` start in-process, and what it
 /// did that the learner should hear about once the session is over: it hung up after a
@@ -17,9 +17,17 @@ import SMTPPracticeServer
 final class PracticeRun: @unchecked Sendable {
     let server: PracticeServer
     let listening: PracticeServer.Listening
-    private let lock = NIOLock()
-    private var idleSeconds: Double?
-    private var storedMessages: [ReceivedMessage] = []
+    /// What the server's callbacks told (on its event loop), read after the session.
+    private let heard = Heard()
+
+    private final class Heard: Sendable {
+        struct State {
+            var idleSeconds: Double?
+            var storedMessages: [ReceivedMessage] = []
+        }
+
+        let state = Mutex(State())
+    }
 
     /// Starts the server on free loopback ports. `accepted` sees every message it stores.
     init(
@@ -31,14 +39,13 @@ final class PracticeRun: @unchecked Sendable {
         if implicitTLS { options.tlsPort = 0 }
         options.configuration = configuration
         options.timeScale = Self.timeScale
-        // Filled in once the server runs; the callbacks only run after `start()`.
-        let box = NIOLockedValueBox<PracticeRun?>(nil)
+        let heard = self.heard
         options.events = { event in
-            guard case .idleTimeout(_, let seconds) = event, let run = box.withLockedValue({ $0 }) else { return }
-            run.lock.withLock { run.idleSeconds = seconds }
+            guard case .idleTimeout(_, let seconds) = event else { return }
+            heard.state.withLock { $0.idleSeconds = seconds }
         }
         options.accepted = { message in
-            if let run = box.withLockedValue({ $0 }) { run.lock.withLock { run.storedMessages.append(message) } }
+            heard.state.withLock { $0.storedMessages.append(message) }
             accepted?(message)
         }
         let server = PracticeServer(options: options)
@@ -49,7 +56,6 @@ final class PracticeRun: @unchecked Sendable {
             throw ShellError("demo-cannot-start", ["error": "\(error)"], status: .unavailable)
         }
         self.server = server
-        box.withLockedValue { $0 = self }
     }
 
     func stop() {
@@ -58,10 +64,10 @@ final class PracticeRun: @unchecked Sendable {
     }
 
     /// The silence after which the server hung up, if it did.
-    var hungUpAfterSilence: Double? { lock.withLock { idleSeconds } }
+    var hungUpAfterSilence: Double? { heard.state.withLock { $0.idleSeconds } }
 
     /// The messages the server accepted, in order.
-    var messages: [ReceivedMessage] { lock.withLock { storedMessages } }
+    var messages: [ReceivedMessage] { heard.state.withLock { $0.storedMessages } }
 
     /// `SMTPSH_TEST_TIME_SCALE`: the server's timers run this many times as long (a test's
     /// 0.001 makes five minutes 0.3 s). Ignored unless it is a number above 0.

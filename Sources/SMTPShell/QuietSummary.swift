@@ -1,7 +1,7 @@
-import NIOConcurrencyHelpers
 import SMTPCatalog
 import SMTPClient
 import SMTPCore
+import Synchronization
 
 /// `--quiet` (connect in a script, `send`, `replay`): nothing on the screen but errors (on
 /// standard error) and, at the end, one line on standard output that says how the session
@@ -56,29 +56,31 @@ enum QuietSummary {
 
 /// Follows the replies of a session for ``QuietSummary``: the last one (not QUIT's), the
 /// last negative one, and how many.
-final class ReplyWatcher: SessionObserver, @unchecked Sendable {
-    private let lock = NIOLock()
-    private var last: Reply?
-    private var lastNegative: Reply?
-    private var count = 0
-    private var negatives = 0
+final class ReplyWatcher: SessionObserver, Sendable {
+    private struct Seen {
+        var last: Reply?
+        var lastNegative: Reply?
+        var count = 0
+        var negatives = 0
+    }
+    private let seen = Mutex(Seen())
 
     func session(_ events: [SessionEvent], state: SessionStateMachine) {
-        lock.withLock {
+        seen.withLock { seen in
             for case .reply(let reply, let outcome, _, _, _) in events {
-                count += 1
+                seen.count += 1
                 if !reply.replyClass.isPositive {
-                    negatives += 1
-                    lastNegative = reply
+                    seen.negatives += 1
+                    seen.lastNegative = reply
                 }
                 if case .command(let command)? = outcome.answered, command.knownVerb == .quit { continue }
-                last = reply
+                seen.last = reply
             }
         }
     }
 
-    var lastReply: Reply? { lock.withLock { last } }
-    var lastNegativeReply: Reply? { lock.withLock { lastNegative } }
-    var replyCount: Int { lock.withLock { count } }
-    var negativeCount: Int { lock.withLock { negatives } }
+    var lastReply: Reply? { seen.withLock { $0.last } }
+    var lastNegativeReply: Reply? { seen.withLock { $0.lastNegative } }
+    var replyCount: Int { seen.withLock { $0.count } }
+    var negativeCount: Int { seen.withLock { $0.negatives } }
 }

@@ -7,17 +7,17 @@
     import Glibc
 #endif
 import Dispatch
-import NIOConcurrencyHelpers
 import SMTPCatalog
 import SMTPClient
 import SMTPCore
+import Synchronization
 
 /// Where a session's transcript is written as it goes: the recording (`--record FILE`,
 /// `:record FILE`) and the JSON events (`--json FILE|-`). Each line is written with one
 /// write(2) the moment it happens: if smtpsh is killed, the file holds everything up to then.
 /// Secrets are already redacted in what the session reports (unless --show-secrets).
 final class TranscriptSinks: @unchecked Sendable {
-    private let lock = NIOLock()
+    private let lock = Mutex(())
     private var recorder: TranscriptFile?
     private var json: TranscriptFile?
     /// Set once the connection is up (for the header of a recording started later).
@@ -32,17 +32,17 @@ final class TranscriptSinks: @unchecked Sendable {
     }
 
     func setServer(_ server: String, tls: String, protocolName: String? = nil) {
-        lock.withLock {
+        lock.withLock { _ in
             context.server = server
             context.tls = tls
             context.protocolName = protocolName
         }
     }
 
-    var isRecording: Bool { lock.withLock { recorder != nil } }
+    var isRecording: Bool { lock.withLock { _ in recorder != nil } }
     /// Whether `--json` events are written (each reply's then carries its explanation).
-    var writesJSON: Bool { lock.withLock { json != nil } }
-    var recordingPath: String? { lock.withLock { recorder?.path } }
+    var writesJSON: Bool { lock.withLock { _ in json != nil } }
+    var recordingPath: String? { lock.withLock { _ in recorder?.path } }
 
     /// Starts a recording. An existing file is kept unless `replace` (`--force`): a recording
     /// is often the baseline a replay compares with. The header says what, where and when.
@@ -50,34 +50,34 @@ final class TranscriptSinks: @unchecked Sendable {
         throws(ShellError)
     {
         let file = try TranscriptFile(path: path, replace: replace, existsMessage: existsMessage)
-        lock.lock()
-        defer { lock.unlock() }
-        recorder?.close()
-        recorder = file
-        let now = Int64(Date().timeIntervalSince1970)
-        file.write("# smtpsh session")
-        file.write("# smtpsh-version: \(SMTPShellVersion.current)")
-        file.write("# server: \(context.server)")
-        file.write("# started: \(Self.isoTime(now))")
-        file.write("# tls: \(tlsActive && context.tls == "none" ? "starttls" : context.tls)")
-        if let name = context.protocolName { file.write("# protocol: \(name)") }
-        file.write("")
+        return lock.withLock { _ in
+            recorder?.close()
+            recorder = file
+            let now = Int64(Date().timeIntervalSince1970)
+            file.write("# smtpsh session")
+            file.write("# smtpsh-version: \(SMTPShellVersion.current)")
+            file.write("# server: \(context.server)")
+            file.write("# started: \(Self.isoTime(now))")
+            file.write("# tls: \(tlsActive && context.tls == "none" ? "starttls" : context.tls)")
+            if let name = context.protocolName { file.write("# protocol: \(name)") }
+            file.write("")
+        }
     }
 
     /// Stops the recording; returns its path.
     @discardableResult
     func stopRecording() -> String? {
-        lock.lock()
-        defer { lock.unlock() }
-        let path = recorder?.path
-        recorder?.close()
-        recorder = nil
-        return path
+        return lock.withLock { _ in
+            let path = recorder?.path
+            recorder?.close()
+            recorder = nil
+            return path
+        }
     }
 
     func startJSON(_ path: String) throws(ShellError) {
         let file = try path == "-" ? TranscriptFile(descriptor: STDOUT_FILENO) : TranscriptFile(path: path)
-        lock.withLock { json = file }
+        lock.withLock { _ in json = file }
     }
 
     /// Lines gathered during ``batch(_:)``, written together at its end.
@@ -88,12 +88,12 @@ final class TranscriptSinks: @unchecked Sendable {
     /// brought: thousands of lines of a long reply). A session killed halfway still leaves
     /// everything up to the last batch.
     func batch(_ body: () -> Void) {
-        lock.withLock {
+        lock.withLock { _ in
             batchedRecording = recorder == nil ? nil : []
             batchedJSON = json == nil ? nil : []
         }
         body()
-        lock.withLock {
+        lock.withLock { _ in
             if let lines = batchedRecording, !lines.isEmpty { recorder?.write(lines.joined(separator: "\n")) }
             if let lines = batchedJSON, !lines.isEmpty { json?.write(lines.joined(separator: "\n")) }
             batchedRecording = nil
@@ -113,7 +113,7 @@ final class TranscriptSinks: @unchecked Sendable {
 
     /// A remark outside the session's events (connection progress), or one of them.
     func record(_ remark: Remark) {
-        lock.withLock {
+        lock.withLock { _ in
             write(
                 recording: (remark.severity == .note ? "=== " : "*** ") + VisibleText.escape(remark.text),
                 json: json == nil ? nil : Self.json(remark))
@@ -123,14 +123,14 @@ final class TranscriptSinks: @unchecked Sendable {
     /// A line sent, as shown (secrets redacted); every line of a message, even those the
     /// screen leaves out.
     func sent(_ line: ClientStateMachine.SentLine) {
-        lock.withLock {
+        lock.withLock { _ in
             write(recording: (line.tls ? " ~> " : " -> ") + Self.recordable(line.text), json: json == nil ? nil : Self.json(line))
         }
     }
 
     /// A line received, as it came (escaped).
     func received(_ line: ReplyLine, tls: Bool) {
-        lock.withLock {
+        lock.withLock { _ in
             guard recorder != nil else { return }
             write(recording: (tls ? "<~  " : "<-  ") + VisibleText.escape(line.bytes), json: nil)
         }
@@ -139,7 +139,7 @@ final class TranscriptSinks: @unchecked Sendable {
     /// A whole reply (`--json` only: its lines are in the recording already), with the
     /// session's explanation of it (for the command it answers), else one by its codes.
     func reply(_ reply: Reply, tls: Bool, latency: Double?, explanation: Explanation? = nil, languages: [Language] = [.en]) {
-        lock.withLock {
+        lock.withLock { _ in
             guard json != nil else { return }
             write(recording: nil, json: Self.json(reply, tls: tls, latency: latency, explanation: explanation, languages: languages))
         }
@@ -147,19 +147,19 @@ final class TranscriptSinks: @unchecked Sendable {
 
     /// The TLS handshake's report: its lines in the recording, its facts in `--json`.
     func tls(_ report: TLSReport, lines: [String]) {
-        lock.withLock {
+        lock.withLock { _ in
             for line in lines { write(recording: "=== " + VisibleText.escape(line), json: nil) }
             write(recording: nil, json: json == nil ? nil : Self.json(report, lines: lines))
         }
     }
 
     func closeAll() {
-        lock.lock()
-        defer { lock.unlock() }
-        recorder?.close()
-        json?.close()
-        recorder = nil
-        json = nil
+        return lock.withLock { _ in
+            recorder?.close()
+            json?.close()
+            recorder = nil
+            json = nil
+        }
     }
 
     /// A sent line as typed (tabs included, so that a replay sends the same), with only the

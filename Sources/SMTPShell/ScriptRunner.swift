@@ -350,10 +350,10 @@ struct ScriptRunner {
         let words = text.split(separator: " ")
         guard words.first?.uppercased() == "AUTH", words.count >= 2, let mechanism = SASLMechanism(name: String(words[1])) else { return nil }
         var last = index
-        var redacted = words.count > 2 && words[2] == "********"
+        var redacted = words.count > 2 && Redaction.isMask(words[2])
         while last + 1 < script.exchanges.count, case .saslResponse(let answer) = script.exchanges[last + 1].kind {
             last += 1
-            if answer == "********" { redacted = true }
+            if Redaction.isMask(answer) { redacted = true }
         }
         return redacted ? RedactedAuth(mechanism: mechanism, first: index, last: last, line: script.exchanges[index].line) : nil
     }

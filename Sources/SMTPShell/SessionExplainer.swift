@@ -7,10 +7,10 @@
     import Glibc
 #endif
 import Dispatch
-import NIOConcurrencyHelpers
 import SMTPCatalog
 import SMTPClient
 import SMTPCore
+import Synchronization
 
 /// How much is explained under each reply: `--explain full|brief|off`, `:explain brief`, the
 /// configuration file's `explain = brief` (`--no-explain` is `off`).
@@ -42,7 +42,7 @@ enum ExplainMode: String, Sendable, CaseIterable {
 /// only that vendor's. The session's `--json` reply events carry the same explanation
 /// (``explain(_:outcome:forJSON:)``).
 final class SessionExplainer: @unchecked Sendable {
-    private let lock = NIOLock()
+    private let lock = Mutex(())
     private var modeValue: ExplainMode
     private var languagesValue: [Language]
     private var server: ServerRecognition?
@@ -85,8 +85,8 @@ final class SessionExplainer: @unchecked Sendable {
     }
 
     var mode: ExplainMode {
-        get { lock.withLock { modeValue } }
-        set { lock.withLock { modeValue = newValue } }
+        get { lock.withLock { _ in modeValue } }
+        set { lock.withLock { _ in modeValue = newValue } }
     }
 
     var isEnabled: Bool {
@@ -95,17 +95,17 @@ final class SessionExplainer: @unchecked Sendable {
     }
 
     var languages: [Language] {
-        get { lock.withLock { languagesValue } }
-        set { lock.withLock { languagesValue = newValue.isEmpty ? [.en] : newValue } }
+        get { lock.withLock { _ in languagesValue } }
+        set { lock.withLock { _ in languagesValue = newValue.isEmpty ? [.en] : newValue } }
     }
 
     /// The server recognised so far, if any.
-    var recognisedServer: ServerRecognition? { lock.withLock { server } }
+    var recognisedServer: ServerRecognition? { lock.withLock { _ in server } }
 
     /// Follows what the session sends: the size of the message (its lines after DATA).
     func observe(_ line: ClientStateMachine.SentLine) {
         let text = line.text
-        lock.withLock {
+        lock.withLock { _ in
             switch line.kind {
             case .messageLine:
                 messageLines += 1
@@ -148,63 +148,68 @@ final class SessionExplainer: @unchecked Sendable {
     func explain(_ reply: Reply, outcome: SessionStateMachine.Outcome, tls: Bool = false, forJSON: Bool) -> Explained {
         let command = Self.verb(outcome.answered)
         let isEHLO = command == "ehlo" && reply.code.replyClass == .positiveCompletion
-        lock.lock()
-        var context = self.context
-        context.command = command
-        switch outcome.answered {
-        case .command(.mail(let path, let parameters))?:
-            context.sender = path.mailbox
-            context.recipient = nil
-            self.context.sender = path.mailbox
-            if let size = parameters.first(where: { $0.keyword.uppercased() == "SIZE" })?.value.flatMap(UInt64.init) {
-                self.context.messageOctets = size
-            } else {
-                self.context.messageOctets = nil
-            }
-        case .command(.rcpt(let path, _))?:
-            context.recipient = path.mailbox
-        case .command(.bdat(let size, _))?:
-            context.messageOctets = size
-        case .endOfData?:
-            if messageLines > 0 && messageLines < Self.shownMessageLines {
-                // The lone dot is counted among the lines: not part of the message.
-                context.messageOctets = messageOctets - 3
-            }
-        default:
-            break
-        }
+        var context = ExplainContext()
         var keywordsChange: (added: [String], removed: [String])?
         var alreadyExplained: Set<String> = []
         var deferred = false
-        if isEHLO, let capabilities = ServerCapabilities(ehloReply: reply) {
-            if case .limit(let octets)? = capabilities.size { self.context.sizeLimit = octets } else { self.context.sizeLimit = nil }
-            context.sizeLimit = self.context.sizeLimit
-            let keywords = Self.ehloKeywords(capabilities)
-            if let previous = lastEHLOKeywords {
-                keywordsChange = (keywords.filter { !previous.contains($0) }, previous.filter { !keywords.contains($0) })
-            }
-            lastEHLOKeywords = keywords
-            alreadyExplained = explainedKeywords
-            if explainEHLOAfterTLS && !tls && explainedKeywords.isEmpty {
-                deferred = true
-            } else {
-                explainedKeywords.formUnion(keywords)
-            }
-        }
         var recognised: ServerRecognition?
-        // By the greeting, host name or EHLO reply first (before the explanation, which then
-        // knows the server); by a text only one vendor sends, from the explanation below.
-        if server == nil, let found = catalog.recognise(reply, answering: command, byText: false) {
-            server = found
-            recognised = found
-            self.context.server = found.vendor
+        var searching = false
+        var mode = ExplainMode.off
+        var languages: [Language] = []
+        lock.withLock { _ in
+            context = self.context
+            context.command = command
+            switch outcome.answered {
+            case .command(.mail(let path, let parameters))?:
+                context.sender = path.mailbox
+                context.recipient = nil
+                self.context.sender = path.mailbox
+                if let size = parameters.first(where: { $0.keyword.uppercased() == "SIZE" })?.value.flatMap(UInt64.init) {
+                    self.context.messageOctets = size
+                } else {
+                    self.context.messageOctets = nil
+                }
+            case .command(.rcpt(let path, _))?:
+                context.recipient = path.mailbox
+            case .command(.bdat(let size, _))?:
+                context.messageOctets = size
+            case .endOfData?:
+                if messageLines > 0 && messageLines < Self.shownMessageLines {
+                    // The lone dot is counted among the lines: not part of the message.
+                    context.messageOctets = messageOctets - 3
+                }
+            default:
+                break
+            }
+            if isEHLO, let capabilities = ServerCapabilities(ehloReply: reply) {
+                if case .limit(let octets)? = capabilities.size { self.context.sizeLimit = octets } else { self.context.sizeLimit = nil }
+                context.sizeLimit = self.context.sizeLimit
+                let keywords = Self.ehloKeywords(capabilities)
+                if let previous = lastEHLOKeywords {
+                    let before = Set(previous), now = Set(keywords)
+                    keywordsChange = (keywords.filter { !before.contains($0) }, previous.filter { !now.contains($0) })
+                }
+                lastEHLOKeywords = keywords
+                alreadyExplained = explainedKeywords
+                if explainEHLOAfterTLS && !tls && explainedKeywords.isEmpty {
+                    deferred = true
+                } else {
+                    explainedKeywords.formUnion(keywords)
+                }
+            }
+            // By the greeting, host name or EHLO reply first (before the explanation, which then
+            // knows the server); by a text only one vendor sends, from the explanation below.
+            if server == nil, let found = catalog.recognise(reply, answering: command, byText: false) {
+                server = found
+                recognised = found
+                self.context.server = found.vendor
+            }
+            searching = server == nil
+            context.server = self.context.server
+            last = (reply, isEHLO, context)
+            mode = modeValue
+            languages = languagesValue
         }
-        let searching = server == nil
-        context.server = self.context.server
-        last = (reply, isEHLO, context)
-        let mode = modeValue
-        let languages = languagesValue
-        lock.unlock()
         // Nothing to show and no JSON event to fill: what the session knows is kept (for
         // `:explain`), the explanation is not made.
         if mode == .off && !forJSON { return Explained() }
@@ -215,7 +220,7 @@ final class SessionExplainer: @unchecked Sendable {
         var explanation = isEHLO ? catalog.explainEHLO(reply, options: options) : catalog.explain(reply, options: options, context: context)
         if searching, let vendor = explanation.vendor, !explanation.vendorTextIsGeneric {
             let found = catalog.recognition(byReply: reply, vendor: vendor)
-            lock.withLock {
+            lock.withLock { _ in
                 if server == nil {
                     server = found
                     recognised = found
@@ -269,11 +274,7 @@ final class SessionExplainer: @unchecked Sendable {
 
     /// `:explain` alone: the last reply again, in full (every part, the class meaning, hints, the source).
     func explainLast() -> [String]? {
-        lock.lock()
-        let last = self.last
-        let languages = languagesValue
-        let server = self.server
-        lock.unlock()
+        let (last, languages, server) = lock.withLock { _ in (self.last, languagesValue, self.server) }
         guard let last else { return nil }
         let options = ExplainOptions(detail: .full, vendorTexts: true)
         let explanation = last.isEHLO ? catalog.explainEHLO(last.reply, options: options) : catalog.explain(last.reply, options: options, context: last.context)
@@ -285,7 +286,7 @@ final class SessionExplainer: @unchecked Sendable {
     /// `:explain 550`, `:explain 5.7.1`, `:explain 452 #4.3.1 queue full`: as `smtpsh explain` does,
     /// with the server recognised in this session.
     func explain(input: String) -> [String]? {
-        let context = lock.withLock { ExplainContext(server: self.context.server) }
+        let context = lock.withLock { _ in ExplainContext(server: self.context.server) }
         let items = catalog.explain(input: input, options: .full, context: context)
         var lines: [String] = []
         for item in items {
@@ -299,8 +300,9 @@ final class SessionExplainer: @unchecked Sendable {
     /// each mechanism (a mechanism added under TLS is a change), the others by keyword.
     static func ehloKeywords(_ capabilities: ServerCapabilities) -> [String] {
         var all: [String] = []
+        var seen: Set<String> = []
         for capability in capabilities.capabilities {
-            for keyword in keywords(of: capability, mechanisms: capabilities.authMechanisms) where !all.contains(keyword) {
+            for keyword in keywords(of: capability, mechanisms: capabilities.authMechanisms) where seen.insert(keyword).inserted {
                 all.append(keyword)
             }
         }

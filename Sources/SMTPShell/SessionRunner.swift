@@ -7,12 +7,12 @@
     import Glibc
 #endif
 import Dispatch
-import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import SMTPCatalog
 import SMTPClient
 import SMTPCore
+import Synchronization
 
 /// Connects to a server and runs a session: interactive at a terminal, or reading lines from
 /// standard input when it is not one.
@@ -272,15 +272,11 @@ extension SessionRunner {
 }
 
 /// Where session output goes: stdout, or above the prompt once the line editor runs.
-final class OutputSink: @unchecked Sendable {
-    private let lock = NIOLock()
-    private var target: (@Sendable (String) -> Void)?
+final class OutputSink: Sendable {
+    private let target = Mutex<(@Sendable (String) -> Void)?>(nil)
 
     func write(_ line: String) {
-        lock.lock()
-        let target = self.target
-        lock.unlock()
-        if let target {
+        if let target = target.withLock({ $0 }) {
             target(line)
         } else {
             Console.out(line)
@@ -288,9 +284,7 @@ final class OutputSink: @unchecked Sendable {
     }
 
     func redirect(_ target: (@Sendable (String) -> Void)?) {
-        lock.lock()
-        self.target = target
-        lock.unlock()
+        self.target.withLock { $0 = target }
     }
 }
 

@@ -102,6 +102,48 @@ import Testing
         }
     }
 
+    /// The causes (vendor, command and appliance entries) follow the same rules as the meanings
+    /// and hints: the glossary's terms not to use, and the Japanese spacing the validator checks
+    /// in `ja:` and `ja.hint:` (it reads `ja.cause:` for placeholders only).
+    @Test func theCausesFollowTheGlossaryAndTheTypography() throws {
+        let glossary = try Glossary.load()
+        var checked = 0
+        for entry in Catalog.shared.entries {
+            for (language, text) in entry.cause {
+                checked += 1
+                for problem in glossary.problems(in: text, language: language) {
+                    Issue.record("\(entry.key) \(language).cause: \(problem)")
+                }
+                if language == .ja {
+                    for problem in CatalogValidator.japaneseTypographyProblems(text) {
+                        Issue.record("\(entry.key) ja.cause: \(problem)")
+                    }
+                }
+            }
+        }
+        #expect(checked > 600)
+        // The check can fail: a term not to use and a missing space are found in a cause-like text.
+        #expect(glossary.problems(in: "配信サービスの詐称です", language: .ja).map(\.term) == ["詐称"])
+        #expect(!CatalogValidator.japaneseTypographyProblems("SPFレコードです").isEmpty)
+    }
+
+    /// French numbers: a no-break space between a number and its unit and as the thousands
+    /// separator (`5 minutes`, `1 000 octets`), as Docs/catalog.md asks, in every French field.
+    @Test func frenchNumbersKeepTheirUnitAndThousands() throws {
+        let unit = try NSRegularExpression(
+            pattern: "[0-9] (octets|minutes|heures|secondes|jours|Mo|Mio|Ko|Go|caractères)\\b|[0-9] [0-9]{3}(?![0-9])")
+        func problems(_ text: String) -> [String] {
+            unit.matches(in: text, range: NSRange(text.startIndex..., in: text)).map { String(text[Range($0.range, in: text)!]) }
+        }
+        for entry in Catalog.shared.entries {
+            for text in [entry.meaning[.fr], entry.hint[.fr], entry.cause[.fr]].compactMap({ $0 }) {
+                #expect(problems(text).isEmpty, "\(entry.key): plain space in \(problems(text))")
+            }
+        }
+        #expect(problems("attendez 5 minutes, 1 000 octets") == ["5 minutes", "1 000"])
+        #expect(problems("attendez 5\u{00A0}minutes, 1\u{00A0}000\u{00A0}octets, RFC 5321").isEmpty)
+    }
+
     /// Every message the code asks for exists.
     @Test(arguments: [
         "hint-prefix", "not-in-catalogue", "challenge-decoded", "explain-unknown-input", "explain-nothing",

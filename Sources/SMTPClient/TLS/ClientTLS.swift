@@ -7,11 +7,11 @@
     import Glibc
 #endif
 import Dispatch
-import NIOConcurrencyHelpers
 import NIOCore
 import NIOSSL
 import SwiftASN1
 import X509
+import Synchronization
 
 /// Builds the client side of TLS and checks the server's certificate with
 /// swift-certificates (RFC 5280 path building to the system's roots or `--ca`, and the
@@ -186,32 +186,35 @@ public final class ClientTLS: Sendable {
 
 /// Where the verification callback leaves what it found (it runs on the event loop, the
 /// report is made after the handshake).
-final class VerdictBox: @unchecked Sendable {
-    private let lock = NIOLock()
-    private var chain: [Certificate] = []
-    private var problem: CertificateProblem?
-    private var checked = false
-    private var cipherName: String?
-
-    func setCipher(_ name: String) {
-        lock.withLock { cipherName = name }
+final class VerdictBox: Sendable {
+    private struct Verdict {
+        var chain: [Certificate] = []
+        var problem: CertificateProblem?
+        var checked = false
+        var cipherName: String?
     }
 
-    var cipher: String? { lock.withLock { cipherName } }
+    private let verdict = Mutex(Verdict())
+
+    func setCipher(_ name: String) {
+        verdict.withLock { $0.cipherName = name }
+    }
+
+    var cipher: String? { verdict.withLock { $0.cipherName } }
 
     func setChain(_ chain: [Certificate]) {
-        lock.withLock { self.chain = chain }
+        verdict.withLock { $0.chain = chain }
     }
 
     func set(_ problem: CertificateProblem?) {
-        lock.withLock {
-            self.problem = problem
-            checked = true
+        verdict.withLock {
+            $0.problem = problem
+            $0.checked = true
         }
     }
 
     var result: (chain: [Certificate], problem: CertificateProblem?, checked: Bool) {
-        lock.withLock { (chain, problem, checked) }
+        verdict.withLock { ($0.chain, $0.problem, $0.checked) }
     }
 }
 

@@ -7,7 +7,6 @@
     import Glibc
 #endif
 import Dispatch
-import NIOConcurrencyHelpers
 import NIOCore
 import NIOSSL
 import SwiftASN1

@@ -110,7 +110,7 @@ extension ClientStateMachine {
             sasl = exchange
             session.saslResponseSent()
             let shown = configuration.showSecrets || !exchange.lastAnswerCarriesSecret
-            var line = Outgoing(bytes: Array(response.utf8) + [13, 10], display: shown ? response : "********", kind: .saslResponse, expectsReply: true)
+            var line = Outgoing(bytes: Array(response.utf8) + [13, 10], display: shown ? response : Redaction.mask, kind: .saslResponse, expectsReply: true)
             line.automatic = true
             line.ticket = ticket
             queue.insert(line, at: 0)

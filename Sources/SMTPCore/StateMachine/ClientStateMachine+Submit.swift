@@ -48,7 +48,7 @@ extension ClientStateMachine {
         case .saslResponse:
             session.saslResponseSent()
             var line = Outgoing(
-                bytes: bytes + [13, 10], display: configuration.showSecrets ? text : "********", kind: .saslResponse, expectsReply: true)
+                bytes: bytes + [13, 10], display: configuration.showSecrets ? text : Redaction.mask, kind: .saslResponse, expectsReply: true)
             line.automatic = options.shown
             line.ticket = options.track ? newTicket() : nil
             enqueue(line, now: now, into: &actions)
@@ -176,7 +176,7 @@ extension ClientStateMachine {
         let command = (try? CommandParser.parse(bytes)) ?? .raw(bytes)
         session.commandSent(command)
         let secret = Self.carriesSecret(command, bytes: bytes)
-        let display = secret && !configuration.showSecrets ? Self.redacted(text) : text
+        let display = secret && !configuration.showSecrets ? Redaction.authLine(text) : text
         return (Outgoing(bytes: bytes + [13, 10], display: display, kind: .command, expectsReply: true), advice, secret)
     }
 

@@ -215,20 +215,13 @@ public struct ClientStateMachine: Sendable {
     public func redactedForm(ofTyped text: String) -> String? {
         guard !configuration.showSecrets else { return nil }
         switch session.inputMode {
-        case .saslResponse: return "********"
+        case .saslResponse: return Redaction.mask
         case .messageBody, .chunkData: return nil
         case .command:
             let bytes = Array(text.utf8)
             let command = (try? CommandParser.parse(bytes)) ?? .raw(bytes)
-            return Self.carriesSecret(command, bytes: bytes) ? Self.redacted(text) : nil
+            return Self.carriesSecret(command, bytes: bytes) ? Redaction.authLine(text) : nil
         }
-    }
-
-    /// `AUTH PLAIN dXNlcg==` → `AUTH PLAIN ********`.
-    public static func redacted(_ line: String) -> String {
-        let words = line.split(separator: " ", omittingEmptySubsequences: true)
-        guard words.count > 2 else { return line }
-        return "\(words[0]) \(words[1]) ********"
     }
 
     /// An AUTH line with its initial response (`AUTH PLAIN dXNlcg==`): a secret.

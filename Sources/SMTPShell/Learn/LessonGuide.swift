@@ -3,11 +3,11 @@
 #else
     import Foundation
 #endif
-import NIOConcurrencyHelpers
 import SMTPCatalog
 import SMTPClient
 import SMTPCore
 import SMTPPracticeServer
+import Synchronization
 
 /// Follows the learner through one lesson: after each reply, says whether the step is done
 /// (and why it matters) and what comes next, or what went wrong, for the reason the reply
@@ -30,7 +30,7 @@ final class LessonGuide: @unchecked Sendable {
     /// Explanations are shown under each reply (the lesson may refer to them).
     let explanationsShown: Bool
 
-    private let lock = NIOLock()
+    private let lock = Mutex(())
     private var index = 0
     /// Per step: mistakes made and hints asked for before it was done.
     private var mistakes: [Int]
@@ -83,12 +83,12 @@ final class LessonGuide: @unchecked Sendable {
         return starts
     }
 
-    var isFinished: Bool { lock.withLock { index >= lesson.steps.count } }
-    var mistakeCount: Int { lock.withLock { mistakes.reduce(0, +) } }
+    var isFinished: Bool { lock.withLock { _ in index >= lesson.steps.count } }
+    var mistakeCount: Int { lock.withLock { _ in mistakes.reduce(0, +) } }
 
     /// How the lesson went: steps right the first time, mistakes, hints, time.
     var score: LessonScore {
-        lock.withLock {
+        lock.withLock { _ in
             let end = finishedAt ?? ContinuousClock.now
             let elapsed = end - started
             return LessonScore(
@@ -173,7 +173,7 @@ final class LessonGuide: @unchecked Sendable {
 
     /// `:hint`: first the command to use (with the teacher's hint), then the whole line.
     func hint() -> [String] {
-        lock.withLock {
+        lock.withLock { _ in
             guard index < lesson.steps.count else { return style.note(say("lesson-hint-none")) }
             let step = lesson.steps[index]
             hints[index] += 1
@@ -202,86 +202,86 @@ final class LessonGuide: @unchecked Sendable {
 
     /// A reply came (under TLS or not), before its explanation and ``lines(for:outcome:)``.
     func replyReceived(tls: Bool) {
-        lock.withLock { lastReplyTLS = tls }
+        lock.withLock { _ in lastReplyTLS = tls }
     }
 
     /// A message the practice server accepted (called before its 250 is sent).
     func accepted(_ message: ReceivedMessage) {
-        lock.withLock { stored.append(message) }
+        lock.withLock { _ in stored.append(message) }
     }
 
     /// Called after every reply (and its explanation), on the network thread.
     func lines(for reply: Reply, outcome: SessionStateMachine.Outcome) -> [String] {
-        lock.lock()
-        defer { lock.unlock() }
-        guard index < lesson.steps.count, let answered = outcome.answered else { return [] }
-        // The lesson opens under the server's greeting, which its introduction talks about.
-        if case .greeting = answered { return opening() }
-        let verb = Self.verb(of: answered)
-        let address = Self.address(of: answered)
-        let replyClass = reply.code.rawValue / 100
-        let step = lesson.steps[index]
-        let wasRecipient = address.map { candidate in recipients.contains { $0.lowercased() == candidate.lowercased() } } ?? false
-        let wasOpen = transactionOpen
-        track(verb: verb, reply: reply, address: address)
+        return lock.withLock { _ in
+            guard index < lesson.steps.count, let answered = outcome.answered else { return [] }
+            // The lesson opens under the server's greeting, which its introduction talks about.
+            if case .greeting = answered { return opening() }
+            let verb = Self.verb(of: answered)
+            let address = Self.address(of: answered)
+            let replyClass = reply.code.rawValue / 100
+            let step = lesson.steps[index]
+            let wasRecipient = address.map { candidate in recipients.contains { $0.lowercased() == candidate.lowercased() } } ?? false
+            let wasOpen = transactionOpen
+            track(verb: verb, reply: reply, address: address)
 
-        if step.expectation.matches(verb: verb, reply: reply, tls: lastReplyTLS) {
-            // The same recipient again is still one recipient.
-            if verb == "RCPT", replyClass == 2, wasRecipient, let address {
-                mistakes[index] += 1
-                return style.mistake(say("lesson-same-recipient", ["address": address])) + instruction(for: index)
+            if step.expectation.matches(verb: verb, reply: reply, tls: lastReplyTLS) {
+                // The same recipient again is still one recipient.
+                if verb == "RCPT", replyClass == 2, wasRecipient, let address {
+                    mistakes[index] += 1
+                    return style.mistake(say("lesson-same-recipient", ["address": address])) + instruction(for: index)
+                }
+                if step.checksMessage, let message = stored.last, !Self.hasHeader(message.content) {
+                    mistakes[index] += 1
+                    let back = lastTransactionStart(before: index) ?? index
+                    index = back
+                    return style.mistake(say("lesson-message-no-header")) + instruction(for: index)
+                }
+                var lines = style.done(say(step.done ?? .inline([:])))
+                if verb == ".", replyClass == 2, let message = stored.last { lines += storedView(message) }
+                index += 1
+                if index < lesson.steps.count {
+                    lines += instruction(for: index)
+                } else {
+                    finishedAt = ContinuousClock.now
+                }
+                return lines
             }
-            if step.checksMessage, let message = stored.last, !Self.hasHeader(message.content) {
-                mistakes[index] += 1
-                let back = lastTransactionStart(before: index) ?? index
-                index = back
-                return style.mistake(say("lesson-message-no-header")) + instruction(for: index)
+
+            // RSET, or a new EHLO, in the middle of a transaction: back to the step that opens it.
+            if replyClass == 2, ["RSET", "EHLO", "HELO"].contains(verb), let start = transactionStart[index] {
+                index = start
+                return style.note(say(verb == "RSET" ? "lesson-rewind-rset" : "lesson-rewind-ehlo")) + instruction(for: index)
             }
-            var lines = style.done(say(step.done ?? .inline([:])))
-            if verb == ".", replyClass == 2, let message = stored.last { lines += storedView(message) }
-            index += 1
-            if index < lesson.steps.count {
-                lines += instruction(for: index)
+            // A challenge during AUTH, the 354 of a DATA the step does not ask for yet: not a mistake.
+            if replyClass == 3 && step.expectation.wantedClass != 3 { return [] }
+            if verb == "STARTTLS" && replyClass == 2 { return [] }
+            // QUIT before the end: the learner is leaving (`learn` says how to come back).
+            if verb == "QUIT" { return [] }
+            // An RSET that dropped a transaction the lesson did not ask for (a MAIL accepted out of turn).
+            if replyClass == 2, verb == "RSET", wasOpen {
+                return style.note(say("lesson-rset-cleared")) + instruction(for: index)
+            }
+            // Commands that change nothing: no mistake, the step again.
+            if replyClass == 2, ["NOOP", "RSET", "HELP", "VRFY"].contains(verb) {
+                return style.note(say("lesson-changes-nothing", ["verb": verb])) + instruction(for: index)
+            }
+
+            mistakes[index] += 1
+            var lines: [String] = []
+            if let rule = classRule(answering: verb, reply: reply) {
+                lines += style.mistake(say("lesson-mistake-scenario", ["verb": verb, "code": String(reply.code.rawValue), "rule": rule.description]))
+            } else if verb == step.expectation.verb {
+                lines += style.mistake(cause(of: reply, verb: verb, address: address, step: step) ?? generic(reply, sameVerb: true))
+            } else if verb == "HELO" && step.expectation.verb == "EHLO" {
+                lines += style.mistake(say("lesson-mistake-helo"))
+            } else if let why = cause(of: reply, verb: verb, address: address, step: nil) {
+                lines += style.mistake(why)
             } else {
-                finishedAt = ContinuousClock.now
+                lines += style.mistake(generic(reply, sameVerb: false, typed: Self.spoken(verb, example: "")))
             }
+            lines += instruction(for: index)
             return lines
         }
-
-        // RSET, or a new EHLO, in the middle of a transaction: back to the step that opens it.
-        if replyClass == 2, ["RSET", "EHLO", "HELO"].contains(verb), let start = transactionStart[index] {
-            index = start
-            return style.note(say(verb == "RSET" ? "lesson-rewind-rset" : "lesson-rewind-ehlo")) + instruction(for: index)
-        }
-        // A challenge during AUTH, the 354 of a DATA the step does not ask for yet: not a mistake.
-        if replyClass == 3 && step.expectation.wantedClass != 3 { return [] }
-        if verb == "STARTTLS" && replyClass == 2 { return [] }
-        // QUIT before the end: the learner is leaving (`learn` says how to come back).
-        if verb == "QUIT" { return [] }
-        // An RSET that dropped a transaction the lesson did not ask for (a MAIL accepted out of turn).
-        if replyClass == 2, verb == "RSET", wasOpen {
-            return style.note(say("lesson-rset-cleared")) + instruction(for: index)
-        }
-        // Commands that change nothing: no mistake, the step again.
-        if replyClass == 2, ["NOOP", "RSET", "HELP", "VRFY"].contains(verb) {
-            return style.note(say("lesson-changes-nothing", ["verb": verb])) + instruction(for: index)
-        }
-
-        mistakes[index] += 1
-        var lines: [String] = []
-        if let rule = classRule(answering: verb, reply: reply) {
-            lines += style.mistake(say("lesson-mistake-scenario", ["verb": verb, "code": String(reply.code.rawValue), "rule": rule.description]))
-        } else if verb == step.expectation.verb {
-            lines += style.mistake(cause(of: reply, verb: verb, address: address, step: step) ?? generic(reply, sameVerb: true))
-        } else if verb == "HELO" && step.expectation.verb == "EHLO" {
-            lines += style.mistake(say("lesson-mistake-helo"))
-        } else if let why = cause(of: reply, verb: verb, address: address, step: nil) {
-            lines += style.mistake(why)
-        } else {
-            lines += style.mistake(generic(reply, sameVerb: false, typed: Self.spoken(verb, example: "")))
-        }
-        lines += instruction(for: index)
-        return lines
     }
 
     /// The recipients of the transaction in progress, and the SIZE limit from EHLO.
