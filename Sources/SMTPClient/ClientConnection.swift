@@ -4,6 +4,7 @@ import NIOPosix
 import NIOSSL
 import NIOTLS
 import SMTPCore
+import Synchronization
 
 /// A TCP connection to an SMTP server: bytes out, parsed replies in. No protocol logic.
 public final class ClientConnection: Sendable {
@@ -37,6 +38,7 @@ public final class ClientConnection: Sendable {
         tls: LazyClientTLS? = nil,
         implicitTLS: Bool = false,
         limits: ReplyParser.Limits = .default,
+        proxy: ProxyRoute? = nil,
         progress: @escaping @Sendable (ConnectProgress) -> Void,
         events: @escaping @Sendable (ConnectionEvent) -> Void
     ) throws(ConnectError) -> ClientConnection {
@@ -46,11 +48,22 @@ public final class ClientConnection: Sendable {
         for address in addresses {
             progress(.trying(address))
             let started = DispatchTime.now().uptimeNanoseconds
-            let bootstrap = ClientBootstrap(group: group)
+            // Through a proxy: the outcome of its handshake, known from the start of the attempt.
+            let proxyOpened = Mutex<EventLoopFuture<Void>?>(nil)
+            let limit = TimeAmount.nanoseconds(Int64(max(timeout, 0.001) * 1e9))
+            var bootstrap = ClientBootstrap(group: group)
                 .connectTimeout(.nanoseconds(Int64(max(timeout, 0.001) * 1e9)))
-                .channelOption(.tcpOption(.tcp_nodelay), value: 1)
+            // A UNIX-domain socket has no TCP options.
+            if address.protocol != .unix { bootstrap = bootstrap.channelOption(.tcpOption(.tcp_nodelay), value: 1) }
+            bootstrap = bootstrap
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        // Through a proxy: its handshake first, the rest held back until it is done.
+                        if let proxy {
+                            let handler = ProxyHandshakeHandler(route: proxy, eventLoop: channel.eventLoop, limit: limit)
+                            proxyOpened.withLock { $0 = handler.opened }
+                            try channel.pipeline.syncOperations.addHandler(handler)
+                        }
                         if let tls = firstTLS {
                             let verdict = VerdictBox()
                             try channel.pipeline.syncOperations.addHandler(ServerHelloWatcher(verdict: verdict))
@@ -65,9 +78,15 @@ public final class ClientConnection: Sendable {
                 let channel = try bootstrap.connect(to: address).wait()
                 let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
                 progress(.connected(address, milliseconds: elapsed))
+                if let proxy, let opened = proxyOpened.withLock({ $0 }) {
+                    try throughProxy(channel, route: proxy, opened: opened, progress: progress)
+                }
                 return ClientConnection(channel: channel, remoteAddress: address, host: host, tls: tls, events: events)
+            } catch let error as ConnectError {
+                throw error
             } catch {
-                let failure = classify(error, address: address, timeout: timeout)
+                var failure = classify(error, address: address, timeout: timeout)
+                if let proxy { failure = .proxyUnreachable(proxy.proxy.description, failure) }
                 // The last failure is the error the caller reports: said once, not twice.
                 if address != addresses.last { progress(.failed(address, failure)) }
                 failures.append(failure)
@@ -162,8 +181,9 @@ public final class ClientConnection: Sendable {
 }
 
 extension SocketAddress {
-    /// `127.0.0.1:25`, `[::1]:25`.
+    /// `127.0.0.1:25`, `[::1]:25`, `unix:/run/dovecot/lmtp`.
     public var displayString: String {
+        if self.protocol == .unix, let path = pathname { return "unix:" + path }
         let ip = ipAddress ?? description
         let port = self.port.map(String.init) ?? "?"
         return ip.contains(":") ? "[\(ip)]:\(port)" : "\(ip):\(port)"

@@ -25,6 +25,8 @@ public final class ClientSession: Sendable {
         public var startTLS = false
         /// Remind the user to send EHLO again after STARTTLS (not when smtpsh sends it).
         public var remindEHLOAfterTLS = true
+        /// LMTP (RFC 2033): LHLO, and one reply per recipient after each message.
+        public var lmtp = false
         public init() {}
     }
 
@@ -52,6 +54,7 @@ public final class ClientSession: Sendable {
         configuration.remindEHLOAfterTLS = options.remindEHLOAfterTLS
         configuration.showSecrets = options.showSecrets
         configuration.implicitTLS = implicitTLS
+        configuration.lmtp = options.lmtp
         core = ClientSessionCore(loop: eventLoop, configuration: configuration)
     }
 

@@ -20,6 +20,11 @@ public enum ConnectError: Error, Hashable, Sendable {
     case tlsSetup(TLSSetupProblem)
     /// Several addresses were tried and all failed; the last failure.
     case allFailed([ConnectError])
+    /// `--proxy`: the proxy itself could not be reached (how it failed).
+    indirect case proxyUnreachable(String, ConnectError)
+    /// `--proxy`: the proxy did not open the way to the server (`target`): why, or `nil` when
+    /// it did not answer in time.
+    case proxyFailed(String, target: String, ProxyFailure?)
 
     /// The kind that decides the exit status.
     public var primary: ConnectError {

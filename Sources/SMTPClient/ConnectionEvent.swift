@@ -32,4 +32,6 @@ public enum ConnectProgress: Sendable {
     case trying(SocketAddress)
     case connected(SocketAddress, milliseconds: Double)
     case failed(SocketAddress, ConnectError)
+    /// `--proxy`: the proxy opened the way to the server (`target`, by name).
+    case throughProxy(String, target: String, milliseconds: Double)
 }

@@ -1,17 +1,38 @@
 import NIOCore
 /// Where to connect, as the user wrote it: `host`, `host:port`, `[v6]:port`, `[v6]`, a bare
-/// IPv6 address, or `host` with a separate port argument.
+/// IPv6 address, `host` with a separate port argument, or `unix:/path` (a UNIX-domain
+/// socket: LMTP delivery agents, local listeners).
 public struct ServerAddress: Hashable, Sendable, CustomStringConvertible {
     public var host: String
     public var port: Int
+    /// `unix:/path`: the socket's path (then `host` is `localhost`, for TLS's name check).
+    public var unixPath: String?
 
     public init(host: String, port: Int) {
         self.host = host
         self.port = port
     }
 
+    /// A UNIX-domain socket.
+    public init(unixPath: String) {
+        self.host = "localhost"
+        self.port = 0
+        self.unixPath = unixPath
+    }
+
+    /// The longest path a UNIX-domain socket address holds (`sun_path`, less its NUL).
+    public static let maximumUnixPathLength = 107
+
     /// Parses the HOST [PORT] arguments; `defaultPort` when neither gives one.
     public init(parsing text: String, port portArgument: String? = nil, defaultPort: Int) throws(AddressError) {
+        if text.hasPrefix("unix:") {
+            let path = String(text.dropFirst(5))
+            guard portArgument == nil else { throw .portWithUnixSocket(text, port: portArgument!) }
+            guard !path.isEmpty else { throw .noHost(text) }
+            guard path.utf8.count <= Self.maximumUnixPathLength else { throw .unixPathTooLong(path, limit: Self.maximumUnixPathLength) }
+            self = ServerAddress(unixPath: path)
+            return
+        }
         var host = text
         var port: String?
         if text.hasPrefix("[") {
@@ -48,12 +69,15 @@ public struct ServerAddress: Hashable, Sendable, CustomStringConvertible {
 
     /// The family of the host when it is an address literal (`nil` for a name).
     public var literalFamily: AddressFamilyPreference? {
-        guard let address = try? SocketAddress(ipAddress: host, port: 0) else { return nil }
+        guard unixPath == nil, let address = try? SocketAddress(ipAddress: host, port: 0) else { return nil }
         return address.protocol == .inet6 ? .ipv6 : .ipv4
     }
 
-    /// `host:port`, with brackets around an IPv6 address.
-    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    /// `host:port`, with brackets around an IPv6 address; `unix:/path`.
+    public var description: String {
+        if let unixPath { return "unix:" + unixPath }
+        return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
 }
 
 /// What is wrong with an address as the user wrote it (the words are the presentation's).
@@ -67,4 +91,8 @@ public enum AddressError: Error, Hashable, Sendable {
     case badPort(String)
     /// `--dns-server` takes an IP address and a port.
     case dnsServer(String)
+    /// `unix:/path` and a port: a socket has none.
+    case portWithUnixSocket(String, port: String)
+    /// A socket path longer than the system takes.
+    case unixPathTooLong(String, limit: Int)
 }

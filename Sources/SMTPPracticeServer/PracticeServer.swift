@@ -26,6 +26,9 @@ public final class PracticeServer: Sendable {
         public var port = 2525
         /// The implicit-TLS port, if any; 0 picks a free one.
         public var tlsPort: Int?
+        /// A UNIX-domain socket to listen on as well (`serve --unix PATH`); a socket file
+        /// left there by an earlier run is replaced.
+        public var unixSocket: String?
         /// Certificate and key; `nil` generates a self-signed one at start.
         public var tlsMaterial: TLSMaterial?
         /// Where to store messages; `nil` keeps them in the log only.
@@ -93,6 +96,8 @@ public final class PracticeServer: Sendable {
         public var port: Int
         public var tlsPort: Int?
         public var certificate: String
+        /// The UNIX-domain socket's path, when it listens on one.
+        public var unixSocket: String?
     }
 
     public init(options: Options, group: MultiThreadedEventLoopGroup? = nil) {
@@ -133,22 +138,48 @@ public final class PracticeServer: Sendable {
             let channel = try await bind(port: port, tls: sslContext, context: context)
             tlsPort = channel.localAddress?.port
         }
-        return Listening(port: plain.localAddress?.port ?? options.port, tlsPort: tlsPort, certificate: material.summary)
+        var listening = Listening(port: plain.localAddress?.port ?? options.port, tlsPort: tlsPort, certificate: material.summary)
+        if let path = options.unixSocket {
+            do {
+                let channel = try await bootstrap(tls: nil, context: context, tcp: false)
+                    .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
+                state.withLock { $0.channels.append(channel) }
+                listening.unixSocket = path
+            } catch {
+                throw PracticeServerError(listening: "unix:" + path, port: 0, error: error)
+            }
+        }
+        return listening
     }
 
     private func bind(port: Int, tls: NIOSSLContext?, context: SessionContext) async throws -> Channel {
+        do {
+            let channel = try await bootstrap(tls: tls, context: context, tcp: true).bind(host: options.host, port: port).get()
+            state.withLock { $0.channels.append(channel) }
+            return channel
+        } catch {
+            throw PracticeServerError(listening: options.host, port: port, error: error)
+        }
+    }
+
+    /// The sessions' pipeline; `tcp`: TCP options (a UNIX-domain socket has none).
+    private func bootstrap(tls: NIOSSLContext?, context: SessionContext, tcp: Bool) -> ServerBootstrap {
         let server = self
-        let bootstrap = ServerBootstrap(group: group)
+        var bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+        if tcp {
+            bootstrap = bootstrap
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+        }
+        return bootstrap
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let number = server.nextSessionNumber()
                     let session = ServerSession(
                         configuration: context.live.current.configuration,
                         tls: tls != nil,
-                        clientAddress: channel.remoteAddress?.ipAddress ?? "unknown",
+                        clientAddress: channel.remoteAddress?.ipAddress ?? (tcp ? "unknown" : "unix"),
                         shared: context.shared,
                         messageIDs: { server.nextMessageID() },
                         randomToken: { String(UInt64.random(in: 1_000_000_000...9_999_999_999)) }
@@ -161,13 +192,6 @@ public final class PracticeServer: Sendable {
                     )
                 }
             }
-        do {
-            let channel = try await bootstrap.bind(host: options.host, port: port).get()
-            state.withLock { $0.channels.append(channel) }
-            return channel
-        } catch {
-            throw PracticeServerError(listening: options.host, port: port, error: error)
-        }
     }
 
     private func nextSessionNumber() -> Int {

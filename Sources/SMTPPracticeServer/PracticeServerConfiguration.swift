@@ -34,6 +34,9 @@ public struct PracticeServerConfiguration: Sendable {
     public var authRequiresTLS = false
     /// Refuse bare LF line ends in commands and data, as recent Postfix does.
     public var rejectBareLineFeed = false
+    /// Speak LMTP (RFC 2033, `lmtp: yes`, `serve --lmtp`): LHLO instead of EHLO and HELO, and
+    /// after a message one reply per accepted recipient (a `DOT` rule counts each of them).
+    public var lmtp = false
     /// Wait this long before the greeting; a client that talks first is refused (early talker).
     public var greetingDelay: Double = 0
     /// Close an idle session after this many seconds (421); `nil`: never (`smtpsh learn` and
@@ -156,6 +159,7 @@ public struct PracticeServerConfiguration: Sendable {
         case "require-auth": requireAuth = try flag()
         case "auth-requires-tls": authRequiresTLS = try flag()
         case "reject-bare-lf": rejectBareLineFeed = try flag()
+        case "lmtp": lmtp = try flag()
         case "max-recipients": maximumRecipients = max(1, Int(min(try number(), 1_000_000)))
         case "max-size": maximumMessageSize = UInt64(min(try number(), 1e15))
         case "greeting-delay": greetingDelay = min(try number(), 600)

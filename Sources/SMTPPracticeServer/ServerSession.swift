@@ -405,7 +405,10 @@ public struct ServerSession: Sendable {
             return [.send(reply(.startTLSRequired))]
         }
         switch command {
-        case .ehlo(let name), .helo(let name):
+        case .ehlo where configuration.lmtp, .helo where configuration.lmtp, .lhlo where !configuration.lmtp:
+            // RFC 2033, 4.1: an LMTP server knows LHLO only; an SMTP server does not know it.
+            return [.send(reply(.unknownCommand, arg: command.verb))]
+        case .ehlo(let name), .helo(let name), .lhlo(let name):
             endTransaction()
             if configuration.triggers {
                 let chosen = ClientTriggers(clientName: name)
@@ -415,7 +418,7 @@ public struct ServerSession: Sendable {
                 sessionTriggers = chosen
             }
             clientName = name
-            if case .ehlo = command {
+            if case .helo = command {} else {
                 usedEHLO = true
                 return [.send(ehloReply(clientName: name))]
             }
@@ -675,7 +678,7 @@ public struct ServerSession: Sendable {
             }
             return actions + [.send(reply(.bareLineFeedInData))]
         }
-        let rule = firingRule(.endOfData)
+        let rule = configuration.lmtp ? nil : firingRule(.endOfData)
         let id = messageIDs()
         let message = ReceivedMessage(
             id: id,
@@ -694,6 +697,9 @@ public struct ServerSession: Sendable {
             return actions + [.note("dropping the connection at the end of the message (--drop)"), drop.reset ? .reset : .close]
         }
         if let seconds = configuration.delays["DOT"], seconds > 0 { actions.append(.pause(seconds)) }
+        if configuration.lmtp {
+            return actions + lmtpDeliveries(message)
+        }
         if rule == nil {
             let wait = current.triggers.delay(.dot)
             if let effect = current.triggers.outcome(.dot) {
@@ -713,6 +719,28 @@ public struct ServerSession: Sendable {
         }
         messagesAccepted += 1
         return actions + [.deliver(message, reply: reply(.messageAccepted, id: id))]
+    }
+
+    /// LMTP (RFC 2033, 4.2): one reply per recipient, in the order of their RCPTs; a `DOT`
+    /// rule counts each recipient's delivery (`on DOT 2: 452 …` refuses the second). The
+    /// message is stored once, for the recipients it was delivered to.
+    private mutating func lmtpDeliveries(_ message: ReceivedMessage) -> [Action] {
+        var replies: [Reply] = []
+        var delivered: [Path] = []
+        for recipient in message.recipients {
+            if let rule = firingRule(.endOfData, address: recipient.mailbox) {
+                replies.append(rule.render(host: host, arg: recipient.mailbox))
+                if rule.isPositive { delivered.append(recipient) }
+            } else {
+                replies.append(reply(.messageAccepted, id: message.id))
+                delivered.append(recipient)
+            }
+        }
+        guard !delivered.isEmpty else { return replies.map(Action.send) }
+        messagesAccepted += 1
+        var stored = message
+        stored.recipients = delivered
+        return [.deliver(stored, reply: replies[0])] + replies.dropFirst().map(Action.send)
     }
 
     // MARK: - AUTH (RFC 4954)

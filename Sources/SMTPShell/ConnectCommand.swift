@@ -28,7 +28,7 @@ struct ConnectCommand {
         connection = try ConnectionOptions(parsed)
         connection.compactEHLOUnlessFull()
         let host = parsed.positional(0), port = parsed.positional(1)
-        let defaultPort = connection.implicitTLS ? 465 : 25
+        let defaultPort = connection.defaultPort
         if let mx = connection.mx {
             guard host == nil || port == nil else { throw UsageError(Words["usage-mx-port"], command: "connect") }
             address = try Self.address(mx, port: host ?? port, defaultPort: defaultPort, command: "connect")
@@ -36,7 +36,7 @@ struct ConnectCommand {
             guard let host else { throw UsageError(Words["usage-no-host"], command: "connect") }
             address = try Self.address(host, port: port, defaultPort: defaultPort, command: "connect")
         }
-        try Self.check(address, mx: connection.mx != nil, family: connection.family, command: "connect")
+        try Self.check(address, mx: connection.mx != nil, family: connection.family, proxy: connection.proxy != nil, command: "connect")
     }
 
     /// `HOST[:PORT] [PORT]` as the user wrote it, or a usage error that says what is wrong.
@@ -50,7 +50,9 @@ struct ConnectCommand {
 
     /// What cannot work whatever DNS says: `--mx` given an address, `-6` with an IPv4
     /// address (or `-4` with an IPv6 one). A usage error (64), not "name not found".
-    static func check(_ address: ServerAddress, mx: Bool, family: AddressFamilyPreference, command: String) throws(UsageError) {
+    static func check(_ address: ServerAddress, mx: Bool, family: AddressFamilyPreference, proxy: Bool = false, command: String) throws(UsageError) {
+        if mx, address.unixPath != nil { throw UsageError(Words["usage-mx-unix", ["address": "\(address)"]], command: command) }
+        if proxy, address.unixPath != nil { throw UsageError(Words["usage-proxy-unix", ["address": "\(address)"]], command: command) }
         guard let literal = address.literalFamily else { return }
         if mx { throw UsageError(Words["usage-mx-address", ["address": address.host]], command: command) }
         if family != .any && family != literal {

@@ -61,6 +61,17 @@ struct ConnectionOptions: Sendable {
     var replaceRecording = false
     /// `--json FILE|-`: the session's events as JSON lines (`-`: on stdout, instead of the transcript).
     var json: String?
+    /// `--lmtp`: LMTP (RFC 2033): LHLO, one reply per recipient after a message; port 24.
+    var lmtp = false
+    /// `--quiet`: without a terminal, nothing but errors and one final line (``QuietSummary``).
+    var quiet = false
+    /// `--proxy URL`: SOCKS5 or HTTP CONNECT (user and password from the URL, else
+    /// `SMTPSH_PROXY_USER` and `SMTPSH_PROXY_PASSWORD`).
+    var proxy: ProxyConfiguration?
+
+    /// The port when none is given: 465 with `--tls`, 24 with `--lmtp` (as swaks and most
+    /// LMTP listeners), else 25.
+    var defaultPort: Int { implicitTLS ? 465 : lmtp ? 24 : 25 }
 
     /// The name smtpsh gives in EHLO when it sends one itself: `--ehlo`, else this machine's
     /// name when it is fully qualified, else the address literal of this side of the
@@ -109,6 +120,9 @@ struct ConnectionOptions: Sendable {
         .value("record", "file", help: "option-record"),
         .flag("force", help: "option-force"),
         .value("json", "file|-", help: "option-json"),
+        .flag("lmtp", help: "option-lmtp"),
+        .flag("quiet", short: "q", help: "option-client-quiet"),
+        .value("proxy", "url", help: "option-proxy"),
     ]
 
     init() {}
@@ -155,6 +169,16 @@ struct ConnectionOptions: Sendable {
         record = parsed.value("record")
         replaceRecording = parsed.flag("force")
         json = parsed.value("json")
+        lmtp = parsed.flag("lmtp")
+        quiet = parsed.flag("quiet")
+        if let url = parsed.value("proxy") {
+            do throws(ProxyURLError) {
+                proxy = try ProxyConfiguration(
+                    parsing: url, user: Environment.value("SMTPSH_PROXY_USER"), password: Environment.value("SMTPSH_PROXY_PASSWORD"))
+            } catch {
+                throw UsageError(error.message.text, command: parsed.spec.name)
+            }
+        }
         if let record, record == json { throw UsageError(Words["usage-record-and-json"], command: parsed.spec.name) }
         credentials.user = parsed.value("user")
         credentials.passwordFile = parsed.value("password-file")

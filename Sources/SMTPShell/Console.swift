@@ -165,8 +165,12 @@ public enum ExitStatus: Int32, Sendable {
     case recipientRefused = 15
     case dataRefused = 16
     case messageRefused = 17
+    /// `smtpsh send --lmtp`: the message was delivered to some recipients, refused by others.
+    case notAllDelivered = 19
     /// `smtpsh replay`: a reply differed from the recorded one (or never came).
     case replayDifferent = 20
+    /// `--proxy`: the proxy could not be reached, or did not open the way to the server.
+    case proxyFailed = 21
     /// A script's local command (`:auth` without a secret, `:send` refused, `:run` that
     /// stopped…) could not do its job.
     case localCommandFailed = 9
@@ -197,6 +201,7 @@ extension ConnectError {
         case .refused, .unreachable, .connectFailed, .allFailed: .connectFailed
         case .timedOut: .timedOut
         case .tlsSetup: .tlsFailed
+        case .proxyUnreachable, .proxyFailed: .proxyFailed
         }
     }
 }

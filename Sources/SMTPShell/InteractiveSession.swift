@@ -325,7 +325,7 @@ enum History {
 
 /// Tab completion: SMTP verbs, smtpsh's commands, what the server advertised.
 enum Completion {
-    static let verbs = ["EHLO", "HELO", "MAIL FROM:<", "RCPT TO:<", "DATA", "BDAT", "RSET", "NOOP", "QUIT", "VRFY", "EXPN", "HELP", "STARTTLS", "AUTH"]
+    static let verbs = ["EHLO", "HELO", "LHLO", "MAIL FROM:<", "RCPT TO:<", "DATA", "BDAT", "RSET", "NOOP", "QUIT", "VRFY", "EXPN", "HELP", "STARTTLS", "AUTH"]
 
     static func candidates(for line: String, state: SessionStateMachine, macros: () -> [String] = { [] }) -> [String] {
         if state.inputMode != .command { return [] }

@@ -27,12 +27,15 @@ final class TranscriptSinks: @unchecked Sendable {
         var server = ""
         var tls = "none"
         var connectedTo: String?
+        /// `lmtp` for an LMTP session (`--lmtp`): a replay then awaits one reply per recipient.
+        var protocolName: String?
     }
 
-    func setServer(_ server: String, tls: String) {
+    func setServer(_ server: String, tls: String, protocolName: String? = nil) {
         lock.withLock { _ in
             context.server = server
             context.tls = tls
+            context.protocolName = protocolName
         }
     }
 
@@ -58,6 +61,7 @@ final class TranscriptSinks: @unchecked Sendable {
             file.write("# server: \(context.server)")
             file.write("# started: \(Self.isoTime(now))")
             file.write("# tls: \(tlsActive && context.tls == "none" ? "starttls" : context.tls)")
+            if let name = context.protocolName { file.write("# protocol: \(name)") }
             file.write("")
         }
     }

@@ -89,9 +89,11 @@ struct ReplayCommand {
                 throw ShellError("replay-no-host", ["file": VisibleTextShort.of(file)], status: .usage)
             }
             if !tlsGiven && script.headerValue("tls") == "implicit" { options.implicitTLS = true }
+            // An LMTP recording is replayed as LMTP (one reply per recipient after a message).
+            if script.isLMTP { options.lmtp = true }
             let address: ServerAddress
             do throws(AddressError) {
-                address = try ServerAddress(parsing: target, port: nil, defaultPort: options.implicitTLS ? 465 : 25)
+                address = try ServerAddress(parsing: target, port: nil, defaultPort: options.defaultPort)
             } catch {
                 throw ShellError(error.message, status: .usage)
             }
@@ -106,7 +108,7 @@ struct ReplayCommand {
         var worst = ExitStatus.success
         for (file, runner, address, options) in plans {
             let shown = runner.name
-            if plans.count > 1 { say(Renderer(color: false).note(Words["replay-file", ["file": VisibleTextShort.of(file)]])) }
+            if plans.count > 1 && !connection.quiet { say(Renderer(color: false).note(Words["replay-file", ["file": VisibleTextShort.of(file)]])) }
             let run = ReplayRun(runner: runner)
             var session = SessionRunner(address: address, options: options)
             session.forcePiped = true
@@ -168,6 +170,8 @@ enum ScriptErrorText {
 final class ReplayRun: @unchecked Sendable {
     let runner: ScriptRunner
     private(set) var result = ScriptRunner.Result()
+    /// How it went, in a line (also `--quiet`'s final line).
+    private(set) var summary: CatalogMessage?
 
     init(runner: ScriptRunner) {
         self.runner = runner
@@ -188,6 +192,7 @@ final class ReplayRun: @unchecked Sendable {
             "different": String(result.differences.count), "missing": String(result.notReceived.count),
             "expected": String(result.expected),
         ])
+        self.summary = summary
         if result.allMatched { session.note(summary) } else { session.warn(summary) }
         if let tls = session.tlsFailureStatus { return tls }
         switch result.stopped {

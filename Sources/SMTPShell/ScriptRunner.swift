@@ -113,28 +113,44 @@ struct ScriptRunner {
                     if case .answered(let answer) = session.reply(for: ticket) { reply = answer } else { reply = nil }
                 }
                 guard keepGoing, let expectation = exchanges[check.exchange].expectation else { continue }
-                guard let reply else {
-                    result.notReceived.append(expectation.line)
-                    continue
-                }
-                result.compared += 1
-                if expectation.matches(reply, comparison: comparison) {
-                    result.matched += 1
-                } else {
-                    let expected = expectation.summary(comparison: comparison)
-                    let received = comparison == .text ? (reply.textLines.first.map { "\(reply.code) \($0)" } ?? "\(reply.code)") : "\(reply.code)"
-                    result.differences.append(Difference(line: expectation.line, expected: expected, received: received))
-                    session.warn("script-difference", [
-                        "file": name, "line": String(expectation.line),
-                        "expected": VisibleTextShort.of(expected, limit: 120), "received": VisibleTextShort.of(received, limit: 120),
-                    ])
-                    if stopOnMismatch {
-                        result.stopped = .mismatch(line: expectation.line)
-                        keepGoing = false
-                    }
+                // LMTP: the end of a message has one reply per recipient; each is compared
+                // with its own (the ticket names the last one).
+                let further = exchanges[check.exchange].deliveryExpectations
+                let deliveries = further.isEmpty ? [] : session.state.deliveries.map(\.reply)
+                let pairs: [(Expectation, Reply?)] =
+                    deliveries.isEmpty
+                    ? [(expectation, reply)] + further.map { ($0, nil) }
+                    : ([expectation] + further).enumerated().map { ($1, $0 < deliveries.count ? deliveries[$0] : nil) }
+                for (expectation, reply) in pairs where keepGoing {
+                    keepGoing = compare(expectation, reply)
                 }
             }
             return keepGoing
+        }
+
+        /// One reply against its expectation; false to stop.
+        func compare(_ expectation: Expectation, _ reply: Reply?) -> Bool {
+            guard let reply else {
+                result.notReceived.append(expectation.line)
+                return true
+            }
+            result.compared += 1
+            if expectation.matches(reply, comparison: comparison) {
+                result.matched += 1
+                return true
+            }
+            let expected = expectation.summary(comparison: comparison)
+            let received = comparison == .text ? (reply.textLines.first.map { "\(reply.code) \($0)" } ?? "\(reply.code)") : "\(reply.code)"
+            result.differences.append(Difference(line: expectation.line, expected: expected, received: received))
+            session.warn("script-difference", [
+                "file": name, "line": String(expectation.line),
+                "expected": VisibleTextShort.of(expected, limit: 120), "received": VisibleTextShort.of(received, limit: 120),
+            ])
+            if stopOnMismatch {
+                result.stopped = .mismatch(line: expectation.line)
+                return false
+            }
+            return true
         }
 
         /// After sending: wait now, unless the next exchange was pipelined behind this one.
@@ -307,7 +323,10 @@ struct ScriptRunner {
 
     /// The lines of the replies these exchanges wait for (an unsolicited one is not waited for).
     private static func awaitedLines(_ exchanges: ArraySlice<SessionScript.Exchange>) -> [Int] {
-        exchanges.compactMap { $0.kind == .unsolicited ? nil : $0.expectation?.line }
+        exchanges.flatMap { exchange -> [Int] in
+            guard exchange.kind != .unsolicited, let first = exchange.expectation else { return [] }
+            return [first.line] + exchange.deliveryExpectations.map(\.line)
+        }
     }
 
     /// Whether commands written one after the other without waiting may go out together:

@@ -69,8 +69,8 @@ struct SendCommand {
         connection.compactEHLOUnlessFull()
         let host = parsed.positional(0), port = parsed.positional(1)
         guard let host else { throw UsageError(Words["usage-no-host"], command: "send") }
-        address = try ConnectCommand.address(host, port: port, defaultPort: connection.implicitTLS ? 465 : 25, command: "send")
-        try ConnectCommand.check(address, mx: connection.mx != nil, family: connection.family, command: "send")
+        address = try ConnectCommand.address(host, port: port, defaultPort: connection.defaultPort, command: "send")
+        try ConnectCommand.check(address, mx: connection.mx != nil, family: connection.family, proxy: connection.proxy != nil, command: "send")
         guard let from = parsed.value("from") else { throw UsageError(Words["usage-send-from"], command: "send") }
         self.from = from
         recipients = parsed.all("to")

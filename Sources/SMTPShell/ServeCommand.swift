@@ -8,6 +8,7 @@
 #endif
 import Dispatch
 import SMTPCatalog
+import SMTPClient
 import SMTPCore
 import SMTPPracticeServer
 
@@ -63,6 +64,8 @@ struct ServeCommand {
             .flag("require-auth", help: "option-require-auth"),
             .flag("auth-requires-tls", help: "option-auth-requires-tls"),
             .flag("reject-bare-lf", help: "option-reject-bare-lf"),
+            .value("unix", "path", help: "option-serve-unix"),
+            .flag("lmtp", help: "option-serve-lmtp"),
             .value("max-size", "octets", help: "option-max-size"),
             .value("max-recipients", "count", help: "option-max-recipients"),
             .value("local-domains", "domains", help: "option-local-domains"),
@@ -112,6 +115,9 @@ struct ServeCommand {
     var requireAuth = false
     var authRequiresTLS = false
     var rejectBareLF = false
+    /// `--unix PATH`: a UNIX-domain socket too; `--lmtp`: speak LMTP.
+    var unixSocket: String?
+    var lmtp = false
     var maxSize: UInt64?
     var maxRecipients: Int?
     var localDomains: String?
@@ -156,6 +162,15 @@ struct ServeCommand {
         requireAuth = parsed.flag("require-auth")
         authRequiresTLS = parsed.flag("auth-requires-tls")
         rejectBareLF = parsed.flag("reject-bare-lf")
+        unixSocket = parsed.value("unix")
+        if let path = unixSocket {
+            do throws(AddressError) {
+                _ = try ServerAddress(parsing: "unix:" + path, defaultPort: 0)
+            } catch {
+                throw UsageError(error.text, command: "serve")
+            }
+        }
+        lmtp = parsed.flag("lmtp")
         if let text = parsed.value("max-size") {
             guard let size = UInt64(text), size > 0 else {
                 throw UsageError(Words["usage-positive-number", ["option": "--max-size", "value": VisibleTextShort.of(text)]], command: "serve")
@@ -198,8 +213,10 @@ struct ServeCommand {
             throw ShellError(text: Self.cannotListen(error), status: .unavailable)
         }
         let host = options.host.contains(":") ? "[\(options.host)]" : options.host
-        var banner = "smtpsh practice server on \(host):\(listening.port) (SMTP, STARTTLS)"
+        let name = options.configuration.lmtp ? "LMTP" : "SMTP"
+        var banner = "smtpsh practice server on \(host):\(listening.port) (\(name), STARTTLS)"
         if let tlsPort = listening.tlsPort { banner += " and \(host):\(tlsPort) (implicit TLS)" }
+        if let path = listening.unixSocket { banner += " and unix:\(path) (\(name))" }
         Console.out(banner)
         Console.out("  account: \(options.configuration.user) / \(password == nil && ProcessInfo.processInfo.environment["SMTPSH_PRACTICE_PASSWORD"] == nil ? options.configuration.password : "(as given)")   style: \(options.configuration.style.rawValue)   \(listening.certificate)")
         for rule in options.configuration.rules { Console.out("  rule: \(rule)") }
@@ -266,6 +283,7 @@ struct ServeCommand {
     func makeOptions() throws(ShellError) -> PracticeServer.Options {
         var options = PracticeServer.Options()
         options.port = port
+        options.unixSocket = unixSocket
         options.tlsPort = tlsPort
         if let listen {
             options.host = listen
@@ -338,6 +356,7 @@ struct ServeCommand {
         if requireAuth { configuration.requireAuth = true }
         if authRequiresTLS { configuration.authRequiresTLS = true }
         if rejectBareLF { configuration.rejectBareLineFeed = true }
+        if lmtp { configuration.lmtp = true }
         if let maxSize { configuration.maximumMessageSize = maxSize }
         if let maxRecipients { configuration.maximumRecipients = maxRecipients }
         if let greetingDelay { configuration.greetingDelay = greetingDelay }

@@ -334,9 +334,10 @@ final class SessionExplainer: @unchecked Sendable {
     static func verb(_ answered: SessionStateMachine.Pending?) -> String? {
         switch answered {
         case .greeting?: "connect"
-        case .endOfData?: "dot"
+        case .endOfData?, .delivery?: "dot"
         case .saslResponse?: "auth"
-        case .command(let command)?: ExplainContext.verb(of: command)
+        // LMTP's LHLO is explained as EHLO (its reply lists the same extensions).
+        case .command(let command)?: command.knownVerb == .lhlo ? "ehlo" : ExplainContext.verb(of: command)
         case nil: nil
         }
     }

@@ -58,6 +58,8 @@ struct SessionRunner {
         if options.credentials.passwordArgument != nil {
             Console.err(Renderer(color: false).warning(Words["auth-password-argument"]))
         }
+        // --quiet: the transcript is not shown (errors are, on standard error), and one line ends it.
+        let quiet = options.quiet && !interactive
         let color = options.color.enabled(isTerminal: isatty(STDOUT_FILENO) == 1, environment: Environment.variables)
         let renderer = Renderer(color: color, large: options.large)
 
@@ -67,13 +69,14 @@ struct SessionRunner {
         let sinks = TranscriptSinks()
         defer { sinks.closeAll() }
         let startTLS = options.startTLS || standardSession?.startTLS == true
-        sinks.setServer("\(address)", tls: options.implicitTLS ? "implicit" : startTLS ? "starttls" : "none")
+        sinks.setServer("\(address)", tls: options.implicitTLS ? "implicit" : startTLS ? "starttls" : "none", protocolName: options.lmtp ? "lmtp" : nil)
         do throws(ShellError) {
             if let record = options.record { try sinks.startRecording(record, replace: options.replaceRecording) }
             if let json = options.json {
                 try sinks.startJSON(json)
                 if json == "-" { sink.redirect { _ in } }
             }
+            if quiet { sink.redirect { _ in } }
         } catch {
             Console.err(renderer.error("smtpsh: " + error.description))
             return error.status
@@ -82,6 +85,7 @@ struct SessionRunner {
         sessionOptions.replyTimeout = options.timeout
         sessionOptions.startTLS = options.startTLS
         sessionOptions.showSecrets = options.showSecrets
+        sessionOptions.lmtp = options.lmtp
         // `smtpsh send` greets again by itself after STARTTLS.
         sessionOptions.remindEHLOAfterTLS = standardSession == nil
         // The session and its connection live on one event loop.
@@ -93,8 +97,13 @@ struct SessionRunner {
             mode: explainMode, languages: options.languages, renderer: renderer, columns: { Environment.columns },
             compactEHLO: options.compactEHLO)
         explainer.explainEHLOAfterTLS = options.startTLS
+        let toStandardError: @Sendable (String) -> Void = { line in Console.err(line) }
+        let errorOutput = quiet ? toStandardError : nil
         session.addObserver(TranscriptPresenter(
-            renderer: renderer, explainer: explainer, sinks: sinks, echoSentLines: !interactive, lesson: lesson) { line in sink.write(line) })
+            renderer: renderer, explainer: explainer, sinks: sinks, echoSentLines: !interactive, lesson: lesson,
+            errorOutput: errorOutput) { line in sink.write(line) })
+        let replies = ReplyWatcher()
+        if quiet { session.addObserver(replies) }
         let say: @Sendable (CatalogMessage) -> Void = { message in
             sinks.record(Remark(.note, id: message.name, parameters: message.parameters, text: message.text))
             sink.write(renderer.note(message.text))
@@ -105,6 +114,8 @@ struct SessionRunner {
             case .trying(let address): say(CatalogMessage("connect-trying", ["address": address.displayString]))
             case .connected(let address, let ms):
                 say(CatalogMessage("connect-connected", ["address": address.displayString, "time": Renderer.format(milliseconds: ms)]))
+            case .throughProxy(let proxy, let target, let ms):
+                say(CatalogMessage("connect-through-proxy", ["proxy": proxy, "server": target, "time": Renderer.format(milliseconds: ms)]))
             case .failed(_, let error):
                 let message = error.message
                 sinks.record(Remark(.warning, id: message.name, parameters: message.parameters, text: message.text))
@@ -132,6 +143,11 @@ struct SessionRunner {
         // it before the files are closed.
         session.close()
         session.waitUntilClosed(limit: 2)
+        if quiet {
+            let mode: QuietSummary.Mode = standardSession != nil ? .send : replay?.summary.map(QuietSummary.Mode.replay) ?? .script
+            let line = QuietSummary.line(mode: mode, target: "\(address)", status: status, watcher: replies)
+            if options.json == "-" { Console.err(line) } else { Console.out(line) }
+        }
         return status
     }
 
@@ -201,6 +217,11 @@ extension SessionRunner {
         note: @escaping @Sendable (CatalogMessage) -> Void,
         events: @escaping @Sendable (ConnectionEvent) -> Void
     ) throws(ConnectError) -> ClientConnection {
+        if let path = address.unixPath {
+            return try ClientConnection.connect(
+                unixPath: path, timeout: options.timeout, group: group, tls: LazyClientTLS(options: options.tls),
+                implicitTLS: options.implicitTLS, progress: progress, events: events)
+        }
         var resolver: DNSResolver?
         if let server = options.dnsServer {
             resolver = DNSResolver(server: try! DNSResolver.parseServer(server), timeout: min(options.timeout, 10), group: group)
@@ -223,6 +244,9 @@ extension SessionRunner {
         }
         var failures: [ConnectError] = []
         let tls = LazyClientTLS(options: options.tls)
+        if let proxy = options.proxy {
+            return try Self.connect(through: proxy, hosts: hosts, port: address.port, options: options, group: group, tls: tls, progress: progress, note: note, events: events)
+        }
         for host in hosts {
             do throws(ConnectError) {
                 let addresses: [SocketAddress]

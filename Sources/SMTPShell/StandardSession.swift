@@ -25,6 +25,8 @@ struct StandardSession {
         case rcpt
         case data
         case dot
+        /// LMTP: the message was delivered to some of its recipients, not all.
+        case delivery
         case quit
 
         /// What `smtpsh send` exits with when this stage's reply is not the expected one.
@@ -38,6 +40,7 @@ struct StandardSession {
             case .rcpt: .recipientRefused
             case .data: .dataRefused
             case .dot: .messageRefused
+            case .delivery: .notAllDelivered
             case .quit: .negativeReply
             }
         }
@@ -156,8 +159,10 @@ struct StandardSession {
         if quitAfter == .greeting { return nil }
 
         let ehloName = self.ehloName ?? session.ehloName ?? "localhost.localdomain"
-        guard var code = send("EHLO " + ehloName) else { return .ended }
-        if code.replyClass == .permanentNegative {
+        // LMTP greets with LHLO, and has no HELO to fall back on (RFC 2033, 4.1).
+        let hello = session.options.lmtp ? "LHLO " : "EHLO "
+        guard var code = send(hello + ehloName) else { return .ended }
+        if code.replyClass == .permanentNegative && !session.options.lmtp {
             session.note("send-helo-fallback")
             guard let helo = send("HELO " + ehloName) else { return .ended }
             code = helo
@@ -169,7 +174,7 @@ struct StandardSession {
             guard let reply = send("STARTTLS") else { return .ended }
             guard reply == .serviceReady else { return .refused(.tls) }
             if session.tlsFailure != nil { return .ended }
-            guard let again = send("EHLO " + ehloName) else { return .ended }
+            guard let again = send(hello + ehloName) else { return .ended }
             guard again.replyClass == .positiveCompletion else { return .refused(.ehlo) }
             if quitAfter == .tls { return nil }
         }
@@ -219,9 +224,16 @@ struct StandardSession {
             for (check, state) in zip(checks, replies) {
                 guard case .answered(let reply) = state else { return .ended }
                 let code = reply.code
-                let good = check.intermediate ? code == .startMailInput : code.replyClass == .positiveCompletion
+                var good = check.intermediate ? code == .startMailInput : code.replyClass == .positiveCompletion
                 if good && check.stage == .rcpt { acceptedRecipients += 1 }
-                if !good && outcome == nil { outcome = .refused(check.stage) }
+                var stage = check.stage
+                if check.stage == .dot, session.options.lmtp, case let deliveries = session.state.deliveries, !deliveries.isEmpty {
+                    // LMTP: the dot's ticket has the last recipient's reply; each one counts.
+                    let delivered = deliveries.count(where: \.delivered)
+                    good = delivered == deliveries.count
+                    if delivered > 0 { stage = .delivery }
+                }
+                if !good && outcome == nil { outcome = .refused(stage) }
             }
             if outcome != nil { abandonData(on: session, acceptedRecipients: acceptedRecipients) }
             if outcome == nil && settled != .idle { return .ended }

@@ -9,6 +9,7 @@ public enum CommandEncoder {
         var bytes: [UInt8]
         switch command {
         case .ehlo(let domain): bytes = Array("EHLO \(domain)".utf8)
+        case .lhlo(let domain): bytes = Array("LHLO \(domain)".utf8)
         case .helo(let domain): bytes = Array("HELO \(domain)".utf8)
         case .mail(let path, let parameters): bytes = Array(("MAIL FROM:\(path)" + render(parameters)).utf8)
         case .rcpt(let path, let parameters): bytes = Array(("RCPT TO:\(path)" + render(parameters)).utf8)

@@ -12,6 +12,8 @@
 public enum Command: Hashable, Sendable {
     /// `EHLO domain` (RFC 5321, 4.1.1.1): greet and ask for the server's extensions.
     case ehlo(String)
+    /// `LHLO domain` (RFC 2033, 4.1): LMTP's EHLO; the reply lists the same extensions.
+    case lhlo(String)
     /// `HELO domain` (RFC 5321, 4.1.1.1): greet without extensions.
     case helo(String)
     /// `MAIL FROM:<reverse-path> [params]` (RFC 5321, 4.1.1.2): start a mail transaction.
@@ -45,6 +47,7 @@ public enum Command: Hashable, Sendable {
     public var verb: String {
         switch self {
         case .ehlo: "EHLO"
+        case .lhlo: "LHLO"
         case .helo: "HELO"
         case .mail: "MAIL"
         case .rcpt: "RCPT"
@@ -73,6 +76,7 @@ public enum Command: Hashable, Sendable {
 /// The verbs smtpsh knows (RFC 5321, section 4.1.1; RFC 3030, 3207, 4954).
 public enum Verb: String, Hashable, Sendable, CaseIterable {
     case ehlo = "EHLO"
+    case lhlo = "LHLO"
     case helo = "HELO"
     case mail = "MAIL"
     case rcpt = "RCPT"
@@ -86,6 +90,11 @@ public enum Verb: String, Hashable, Sendable, CaseIterable {
     case help = "HELP"
     case startTLS = "STARTTLS"
     case auth = "AUTH"
+}
+
+extension Verb {
+    /// EHLO or LMTP's LHLO: a greeting whose reply lists the server's extensions.
+    public var isExtendedHello: Bool { self == .ehlo || self == .lhlo }
 }
 
 extension Command {

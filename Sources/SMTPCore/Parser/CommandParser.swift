@@ -41,6 +41,10 @@ public enum CommandParser {
             let domain = try required()
             guard !domain.contains(" ") else { throw CommandParseError(.syntax, verb: verb) }
             return .ehlo(domain)
+        case "LHLO":
+            let domain = try required()
+            guard !domain.contains(" ") else { throw CommandParseError(.syntax, verb: verb) }
+            return .lhlo(domain)
         case "HELO":
             let domain = try required()
             guard !domain.contains(" ") else { throw CommandParseError(.syntax, verb: verb) }

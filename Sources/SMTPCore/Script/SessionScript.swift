@@ -69,6 +69,9 @@ public struct SessionScript: Hashable, Sendable {
         public var pipelined: Bool
         /// Sent under TLS (` ~> `).
         public var tls: Bool
+        /// LMTP (RFC 2033): after a message, the replies after the first, one per further
+        /// recipient accepted, in the order of the RCPTs (``expectation`` is the first's).
+        public var deliveryExpectations: [Expectation] = []
 
         public init(kind: Kind, expectation: Expectation? = nil, line: Int, pipelined: Bool = false, tls: Bool = false) {
             self.kind = kind
@@ -96,6 +99,15 @@ public struct SessionScript: Hashable, Sendable {
 
     public func headerValue(_ name: String) -> String? {
         header.first(where: { $0.name == name })?.value
+    }
+
+    /// An LMTP session (RFC 2033): `# protocol: lmtp` in the header, or a greeting with LHLO
+    /// (a swaks transcript, a hand-written file).
+    public var isLMTP: Bool {
+        if headerValue("protocol")?.lowercased() == "lmtp" { return true }
+        return exchanges.contains { exchange in
+            if case .command(let text) = exchange.kind { text.split(separator: " ").first?.uppercased() == "LHLO" } else { false }
+        }
     }
 
     /// The variables the sent lines use (`${to}`), in order of first use.

@@ -62,7 +62,8 @@ public enum SessionScriptParser {
         guard items.contains(where: { if case .note = $0 { false } else { true } }) else {
             throw SessionScriptError(line: max(lines.count, 1), reason: .empty)
         }
-        return SessionScript(source: source, header: header, parameters: parameters, exchanges: pair(items))
+        let lmtp = header.contains { $0.name == "protocol" && $0.value.lowercased() == "lmtp" }
+        return SessionScript(source: source, header: header, parameters: parameters, exchanges: pair(items, lmtp: lmtp))
     }
 
     private static func parameter(_ text: String, line: Int) throws(SessionScriptError) -> SessionScript.Parameter {
@@ -205,9 +206,14 @@ public enum SessionScriptParser {
     }
 
     /// Turns lines into exchanges: each reply answers the oldest exchange still waiting.
-    static func pair(_ items: [Item]) -> [SessionScript.Exchange] {
+    /// LMTP (`lmtp`, or once an LHLO is sent): the end of a message gets one reply per
+    /// recipient accepted since MAIL, the first its ``SessionScript/Exchange/expectation``,
+    /// the others its ``SessionScript/Exchange/deliveryExpectations``.
+    static func pair(_ items: [Item], lmtp: Bool = false) -> [SessionScript.Exchange] {
         var exchanges: [SessionScript.Exchange] = []
         var waiting: [Int] = []
+        var lmtp = lmtp
+        var acceptedRecipients = 0
         var message: (lines: [String], line: Int, tls: Bool)?
         var chunk: (index: Int, remaining: Int)?
         var afterData: Int?
@@ -268,6 +274,7 @@ public enum SessionScriptParser {
                 }
                 add(.init(kind: .command(text), line: line, tls: tls))
                 if verb == "DATA" { afterData = exchanges.count - 1 }
+                if verb == "LHLO" { lmtp = true }
             case .reply(let lines, let pattern, let line):
                 if let partial = message {
                     // The reply came before the lone `.` (the connection dropped, or the file was cut).
@@ -278,7 +285,20 @@ public enum SessionScriptParser {
                 let expectation = Expectation(lines: lines, pattern: pattern, line: line)
                 if !waiting.isEmpty {
                     let index = waiting.removeFirst()
+                    if exchanges[index].expectation != nil {
+                        // LMTP: a further recipient's reply to the same message.
+                        exchanges[index].deliveryExpectations.append(expectation)
+                        continue
+                    }
                     exchanges[index].expectation = expectation
+                    if lmtp {
+                        Self.countRecipients(exchanges[index].kind, expectation: expectation, accepted: &acceptedRecipients)
+                        if Self.endsMessage(exchanges[index].kind) {
+                            // One reply per recipient accepted: the others answer the same message.
+                            if acceptedRecipients > 1 { waiting.insert(contentsOf: repeatElement(index, count: acceptedRecipients - 1), at: 0) }
+                            acceptedRecipients = 0
+                        }
+                    }
                     switch exchanges[index].kind {
                     case .command(let text) where text.split(separator: " ").first?.uppercased() == "AUTH":
                         saslOpen = expectation.admits(.authChallenge)
@@ -298,6 +318,25 @@ public enum SessionScriptParser {
             add(.init(kind: .message(partial.lines), line: partial.line, tls: partial.tls))
         }
         return exchanges
+    }
+
+    /// LMTP: MAIL starts the count of recipients accepted; each RCPT with a 2xx adds one.
+    private static func countRecipients(_ kind: SessionScript.Exchange.Kind, expectation: Expectation, accepted: inout Int) {
+        guard case .command(let text) = kind else { return }
+        switch text.split(separator: " ").first?.uppercased() {
+        case "MAIL": accepted = 0
+        case "RCPT": if expectation.recordedCode?.replyClass == .positiveCompletion || expectation.pattern?.matches(.ok) == true { accepted += 1 }
+        default: break
+        }
+    }
+
+    /// The end of a message: its lines after DATA, or a `BDAT … LAST` chunk.
+    private static func endsMessage(_ kind: SessionScript.Exchange.Kind) -> Bool {
+        switch kind {
+        case .message: return true
+        case .chunk(let command, _): return command.uppercased().hasSuffix(" LAST")
+        default: return false
+        }
     }
 }
 

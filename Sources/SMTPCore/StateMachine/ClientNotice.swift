@@ -68,6 +68,10 @@ public enum ClientNotice: Hashable, Sendable {
     case closedByServer
     /// smtpsh closed the connection.
     case closedLocally
+    /// LMTP: the reply after the message is for this recipient (RFC 2033, 4.2).
+    case deliveryFor(recipient: String)
+    /// LMTP: every recipient of the message got its reply: how many were delivered.
+    case deliveriesCounted(delivered: Int, of: Int)
 
     public enum Severity: Hashable, Sendable {
         case note
@@ -83,8 +87,10 @@ public enum ClientNotice: Hashable, Sendable {
         case .replyTimedOut, .replyNeverEnds, .serverNotReading, .connectionLost:
             .error
         case .greetingTimeoutTLSHint, .chunkFollows, .messageMoreLines, .chunkMoreLines, .tlsStarting, .sendEHLOAgain, .closedByServer,
-            .closedLocally:
+            .closedLocally, .deliveryFor:
             .note
+        case .deliveriesCounted(let delivered, let total):
+            delivered == total ? .note : .warning
         }
     }
 
@@ -116,6 +122,8 @@ public enum ClientNotice: Hashable, Sendable {
         case .sendEHLOAgain: "send-ehlo-again"
         case .closedByServer: "closed-by-server"
         case .closedLocally: "closed-locally"
+        case .deliveryFor: "lmtp-delivery-for"
+        case .deliveriesCounted: "lmtp-deliveries-counted"
         }
     }
 }

@@ -54,18 +54,34 @@ extension ClientStateMachine {
         var ticket: Int?
         if solicited {
             awaitingReplies -= 1
-            if !sentTimes.isEmpty { sentTimes.removeFirst() }
+            let sent = sentTimes.isEmpty ? now : sentTimes.removeFirst()
             if !inFlight.isEmpty { ticket = inFlight.removeFirst() }
+            if outcome.furtherDeliveries > 0 {
+                // LMTP: the message's other replies are awaited now; its ticket names the
+                // last of them (the deliveries are read from the session).
+                let more = outcome.furtherDeliveries
+                awaitingReplies += more
+                sentTimes.insert(contentsOf: Array(repeating: sent, count: more), at: 0)
+                inFlight.insert(contentsOf: Array(repeating: nil, count: more - 1) + [ticket], at: 0)
+                ticket = nil
+            }
         }
         if case .greeting? = answered { greeting = reply }
         // What is wrong with the reply itself goes with it (said before its explanation).
         var notices = reply.violations.map(ClientNotice.violation)
+        if case .delivery(let recipient)? = outcome.answered {
+            notices.append(.deliveryFor(recipient: recipient.description))
+        }
         if outcome.answered == nil {
             notices.append(.unsolicitedReply)
         } else if outcome.classification == .unexpected, let answered {
             notices.append(.unexpectedCode(reply.code, answering: answered))
         }
         actions.append(.emit(.reply(reply, outcome: outcome, tls: tls, latency: latency, notices: notices)))
+        if case .delivery? = outcome.answered, !session.pending.contains(where: { if case .delivery = $0 { true } else { false } }) {
+            let deliveries = session.deliveries
+            actions.append(.emit(.notice(.deliveriesCounted(delivered: deliveries.count(where: \.delivered), of: deliveries.count))))
+        }
         if !reply.replyClass.isPositive && negativeReplies.count < 1000 { negativeReplies.append(reply) }
         // DATA or AUTH refused: what was typed for them must not go out as commands.
         var answeredAuth = false
@@ -79,7 +95,7 @@ extension ClientStateMachine {
                 answeredAuth = command.knownVerb == .auth
             case .saslResponse:
                 answeredAuth = true
-            case .greeting, .endOfData:
+            case .greeting, .endOfData, .delivery:
                 break
             }
         }
@@ -109,7 +125,7 @@ extension ClientStateMachine {
         if configuration.startTLS, let name = configuration.ehloName, !session.isTLS, case .greeting? = answered,
             reply.code.replyClass == .positiveCompletion
         {
-            enqueueAutomatic("EHLO " + name, into: &actions)
+            enqueueAutomatic(configuration.helloVerb + " " + name, into: &actions)
             enqueueAutomatic("STARTTLS", into: &actions)
         }
         if session.phase == .closed && !isClosed && !queue.isEmpty {
@@ -154,7 +170,7 @@ extension ClientStateMachine {
         session.tlsEstablished()
         if afterStartTLS, configuration.startTLS, let name = configuration.ehloName {
             // Before anything typed meanwhile: the session starts over with EHLO.
-            enqueueAutomatic("EHLO " + name, first: true, into: &actions)
+            enqueueAutomatic(configuration.helloVerb + " " + name, first: true, into: &actions)
         } else if afterStartTLS, configuration.remindEHLOAfterTLS {
             actions.append(.emit(.notice(.sendEHLOAgain)))
         }

@@ -30,7 +30,12 @@ public struct ClientStateMachine: Sendable {
         public var showSecrets = false
         /// TLS from the first byte (`--tls`).
         public var implicitTLS = false
+        /// LMTP (RFC 2033, `--lmtp`): LHLO instead of EHLO, one reply per recipient after a message.
+        public var lmtp = false
         public init() {}
+
+        /// The greeting smtpsh sends itself: `EHLO`, or `LHLO` for LMTP.
+        public var helloVerb: String { lmtp ? "LHLO" : "EHLO" }
     }
 
     public enum LineKind: Hashable, Sendable {
@@ -166,7 +171,7 @@ public struct ClientStateMachine: Sendable {
 
     public init(configuration: Configuration, now: UInt64) {
         self.configuration = configuration
-        session = SessionStateMachine(implicitTLS: configuration.implicitTLS)
+        session = SessionStateMachine(implicitTLS: configuration.implicitTLS, lmtp: configuration.lmtp)
         sentTimes = [now]
         lastActivity = now
     }

@@ -61,7 +61,7 @@ public struct ExpectedReplies: Hashable, Sendable {
 
     public static func `for`(_ command: Command) -> ExpectedReplies {
         switch command.knownVerb {
-        case .ehlo, .helo: .hello
+        case .ehlo, .lhlo, .helo: .hello
         case .mail: .mail
         case .rcpt: .rcpt
         case .data: .data

@@ -72,12 +72,15 @@ public struct SessionStateMachine: Sendable {
         case endOfData
         /// A line sent in answer to a 334 challenge.
         case saslResponse
+        /// LMTP (RFC 2033, 4.2): after the final dot (or `BDAT … LAST`), one reply per
+        /// recipient accepted, in the order of their RCPTs: this one's.
+        case delivery(Path)
 
         public var expectedReplies: ExpectedReplies {
             switch self {
             case .greeting: .greeting
             case .command(let command): .for(command)
-            case .endOfData: .endOfData
+            case .endOfData, .delivery: .endOfData
             case .saslResponse: .auth
             }
         }
@@ -89,7 +92,7 @@ public struct SessionStateMachine: Sendable {
         var hopedForReply: ReplyCode {
             switch self {
             case .greeting: .serviceReady
-            case .endOfData: .ok
+            case .endOfData, .delivery: .ok
             case .saslResponse: .authChallenge
             case .command(let command):
                 switch command.knownVerb {
@@ -135,8 +138,26 @@ public struct SessionStateMachine: Sendable {
     /// counted but did not keep (past its per-reply limit).
     private var extensionsBeyondKeptLines: [Capability] = []
 
-    public init(implicitTLS: Bool = false) {
+    /// LMTP (RFC 2033): LHLO greets, and the end of a message gets one reply per recipient.
+    public let lmtp: Bool
+    /// The recipients accepted in the mail transaction now open, in the order of their RCPTs.
+    public private(set) var acceptedRecipients: [Path] = []
+    /// LMTP: what became of the last message for each of its recipients, so far (filled as
+    /// the replies after its final dot arrive).
+    public private(set) var deliveries: [Delivery] = []
+    private var lastMessageDelivered = false
+
+    /// One recipient's reply after an LMTP message (RFC 2033, 4.2).
+    public struct Delivery: Hashable, Sendable {
+        public var recipient: Path
+        public var reply: Reply
+        public var delivered: Bool
+        public var code: ReplyCode { reply.code }
+    }
+
+    public init(implicitTLS: Bool = false, lmtp: Bool = false) {
         self.isTLS = implicitTLS
+        self.lmtp = lmtp
     }
 
     // MARK: - What the client sends
@@ -226,7 +247,7 @@ public struct SessionStateMachine: Sendable {
     public mutating func replyLineReceived(_ line: ReplyLine, keptLinesPerReply: Int = ReplyParser.Limits.default.maximumLinesPerReply) {
         linesOfCurrentReply += 1
         guard linesOfCurrentReply > keptLinesPerReply, case .command(let command)? = pending.first,
-            command.knownVerb == .ehlo, let capability = Capability(line: line.textString),
+            command.knownVerb?.isExtendedHello == true, let capability = Capability(line: line.textString),
             Self.extensionsActedOn.contains(capability.keyword),
             !extensionsBeyondKeptLines.contains(where: { $0.keyword == capability.keyword })
         else { return }
@@ -240,6 +261,9 @@ public struct SessionStateMachine: Sendable {
         public var classification: ExpectedReplies.Classification
         public var phaseBefore: Phase
         public var phaseAfter: Phase
+        /// LMTP: the replies still to come for the message this reply is the first for (one
+        /// per accepted recipient after the first); 0 otherwise.
+        public var furtherDeliveries = 0
 
         /// `true` when the reply is the one the command hoped for (success or the intermediate step).
         public var isPositive: Bool { classification == .success || classification == .intermediate }
@@ -266,11 +290,38 @@ public struct SessionStateMachine: Sendable {
                 phaseAfter: phase
             )
         }
-        let answered = pending.removeFirst()
+        var answered = pending.removeFirst()
+        var further = 0
+        if lmtp, let recipients = deliveriesAwaited(for: answered) {
+            // The first of one reply per recipient (RFC 2033, 4.2): the others are awaited
+            // next, before anything pipelined behind the message.
+            answered = .delivery(recipients[0])
+            pending.insert(contentsOf: recipients.dropFirst().map(Pending.delivery), at: 0)
+            further = recipients.count - 1
+            deliveries = []
+            lastMessageDelivered = false
+        }
         let classification = answered.expectedReplies.classify(code)
         apply(code, classification: classification, to: answered, reply: reply, beyondKeptLines: beyondKeptLines)
         if code == .serviceNotAvailable { connectionClosed() }
-        return Outcome(answered: answered, classification: classification, phaseBefore: before, phaseAfter: phase)
+        var outcome = Outcome(answered: answered, classification: classification, phaseBefore: before, phaseAfter: phase)
+        outcome.furtherDeliveries = further
+        return outcome
+    }
+
+    /// LMTP: the recipients a reply to the end of a message (the final dot, or `BDAT … LAST`
+    /// once its chunk was sent) answers for, one reply each; `nil` for any other reply, and
+    /// when no recipient was accepted (then the server answers once, as SMTP does).
+    private func deliveriesAwaited(for answered: Pending) -> [Path]? {
+        guard !acceptedRecipients.isEmpty else { return nil }
+        switch answered {
+        case .endOfData where phase == .data:
+            return acceptedRecipients
+        case .command(let command) where command.knownVerb == .bdat && command.isLastChunk && phase.inMailTransaction:
+            return acceptedRecipients
+        default:
+            return nil
+        }
     }
 
     private mutating func apply(
@@ -286,13 +337,24 @@ public struct SessionStateMachine: Sendable {
             if code == .serviceReady || code.replyClass == .permanentNegative { phase = .greeted }
         case .endOfData:
             if phase == .data { phase = greeting == nil ? .greeted : .ready }
+            acceptedRecipients = []
             if success { messagesAccepted += 1 }
+        case .delivery(let recipient):
+            // The first reply ends the message; the session is ready again for the next.
+            if phase == .data || phase.inMailTransaction { phase = greeting == nil ? .greeted : .ready }
+            acceptedRecipients = []
+            if let reply { deliveries.append(Delivery(recipient: recipient, reply: reply, delivered: success)) }
+            if success && !lastMessageDelivered {
+                lastMessageDelivered = true
+                messagesAccepted += 1
+            }
         case .saslResponse:
             finishAuth(code)
         case .command(let command):
             switch command.knownVerb {
-            case .ehlo:
+            case .ehlo, .lhlo:
                 if success {
+                    acceptedRecipients = []
                     greeting = .ehlo
                     capabilities = reply.flatMap { ServerCapabilities(ehloReply: $0) }
                     for capability in beyondKeptLines where capabilities?.supports(capability.keyword) == false {
@@ -302,14 +364,19 @@ public struct SessionStateMachine: Sendable {
                 }
             case .helo:
                 if success {
+                    acceptedRecipients = []
                     greeting = .helo
                     capabilities = nil
                     phase = .ready
                 }
             case .mail:
-                if success { phase = .mailTransaction }
+                if success {
+                    phase = .mailTransaction
+                    acceptedRecipients = []
+                }
             case .rcpt:
                 if success {
+                    if case .rcpt(let path, _) = command, phase.inMailTransaction { acceptedRecipients.append(path) }
                     switch phase {
                     case .mailTransaction: phase = .recipientsAccepted(1)
                     case .recipientsAccepted(let count): phase = .recipientsAccepted(count + 1)
@@ -321,10 +388,14 @@ public struct SessionStateMachine: Sendable {
             case .bdat:
                 if success && command.isLastChunk {
                     phase = .ready
+                    acceptedRecipients = []
                     messagesAccepted += 1
                 }
             case .rset:
-                if success { phase = greeting == nil ? .greeted : .ready }
+                if success {
+                    phase = greeting == nil ? .greeted : .ready
+                    acceptedRecipients = []
+                }
             case .quit:
                 if code == .serviceClosing { connectionClosed() }
             case .startTLS:
@@ -442,7 +513,7 @@ public struct SessionStateMachine: Sendable {
                 }
             }
             if !isTLS { advice.append(.credentialsInClear) }
-        case .ehlo, .helo, .rset, .noop, .quit, .vrfy, .expn, .help, .raw:
+        case .ehlo, .lhlo, .helo, .rset, .noop, .quit, .vrfy, .expn, .help, .raw:
             break
         }
         return advice
@@ -491,7 +562,7 @@ public struct SessionStateMachine: Sendable {
     }
 
     /// The verbs a typo is compared with: RFC 5321's, and the extensions' a user types.
-    static let typoCandidates = ["EHLO", "HELO", "MAIL", "RCPT", "DATA", "BDAT", "RSET", "NOOP", "QUIT", "VRFY", "EXPN", "HELP", "STARTTLS", "AUTH"]
+    static let typoCandidates = ["EHLO", "LHLO", "HELO", "MAIL", "RCPT", "DATA", "BDAT", "RSET", "NOOP", "QUIT", "VRFY", "EXPN", "HELP", "STARTTLS", "AUTH"]
 
     private func parameterAdvice(_ parameters: [MailParameter]) -> [SequenceAdvice] {
         guard let capabilities else {

@@ -417,7 +417,7 @@ final class LessonGuide: @unchecked Sendable {
         switch pending {
         case .greeting: "greeting"
         case .command(let command): command.verb.uppercased()
-        case .endOfData: "."
+        case .endOfData, .delivery: "."
         case .saslResponse: "AUTH"
         }
     }

@@ -51,6 +51,11 @@ extension ClientNotice {
         case .sendEHLOAgain: CatalogMessage("tls-ehlo-again")
         case .closedByServer: CatalogMessage("session-closed-by-server")
         case .closedLocally: CatalogMessage("session-closed-locally")
+        case .deliveryFor(let recipient): CatalogMessage("lmtp-delivery-for", ["recipient": VisibleText.escape(recipient)])
+        case .deliveriesCounted(let delivered, let total):
+            CatalogMessage(delivered == total ? "lmtp-all-delivered" : "lmtp-not-all-delivered", [
+                "delivered": String(delivered), "count": String(total), "refused": String(total - delivered),
+            ])
         }
     }
 }
@@ -76,6 +81,7 @@ enum PendingName {
         case .greeting?: Words["pending-greeting"]
         case .command(let command)?: command.verb
         case .endOfData?: Words["pending-end-of-data"]
+        case .delivery(let recipient)?: Words["pending-delivery", ["recipient": VisibleText.escape(recipient.description)]]
         case .saslResponse?: Words["pending-auth-response"]
         }
     }
@@ -105,12 +111,13 @@ extension ConnectError {
         case .dnsFailure(let host, let error): CatalogMessage("connect-dns-failure", ["host": host, "reason": error.message.text])
         case .resolverFailure(let host, let reason): CatalogMessage("connect-dns-failure", ["host": host, "reason": reason])
         case .nullMX(let domain): CatalogMessage("connect-null-mx", ["domain": domain])
-        case .refused(let address): CatalogMessage("connect-refused", ["address": address])
+        case .refused(let address): CatalogMessage(address.hasPrefix("unix:") ? "connect-refused-unix" : "connect-refused", ["address": address])
         case .unreachable(let address, let reason): CatalogMessage("connect-unreachable", ["address": address, "reason": reason])
         case .timedOut(let address, let seconds): CatalogMessage("connect-timed-out", ["address": address, "seconds": ConnectWords.seconds(seconds)])
         case .connectFailed(let address, let reason): CatalogMessage("connect-failed", ["address": address, "reason": reason])
         case .tlsSetup(let problem): problem.message
         case .allFailed(let errors): errors.last?.message ?? CatalogMessage("connect-no-address")
+        case .proxyUnreachable, .proxyFailed: proxyMessage ?? CatalogMessage("connect-no-address")
         }
     }
 
@@ -144,6 +151,9 @@ extension AddressError {
         case .notAHost(let host): CatalogMessage("address-not-a-host", ["host": host])
         case .badPort(let port): CatalogMessage("address-bad-port", ["port": port])
         case .dnsServer(let text): CatalogMessage("address-dns-server", ["text": text])
+        case .portWithUnixSocket(let text, let port): CatalogMessage("address-unix-port", ["text": text, "port": port])
+        case .unixPathTooLong(let path, let limit):
+            CatalogMessage("address-unix-path-too-long", ["path": VisibleText.escape(path), "limit": String(limit)])
         }
     }
 

@@ -25,11 +25,15 @@ final class TranscriptPresenter: SessionObserver, @unchecked Sendable {
     let echoSentLines: Bool
     /// After a reply's explanation: a lesson's words (`smtpsh learn`).
     let lesson: LessonGuide?
+    /// `--quiet`: errors are written here (standard error) as they happen; the rest of the
+    /// transcript is not shown.
+    let errorOutput: (@Sendable (String) -> Void)?
 
     init(
         renderer: Renderer, explainer: SessionExplainer, sinks: TranscriptSinks, echoSentLines: Bool, lesson: LessonGuide? = nil,
-        output: @escaping @Sendable (String) -> Void
+        errorOutput: (@Sendable (String) -> Void)? = nil, output: @escaping @Sendable (String) -> Void
     ) {
+        self.errorOutput = errorOutput
         self.renderer = renderer
         self.explainer = explainer
         self.sinks = sinks
@@ -87,7 +91,12 @@ final class TranscriptPresenter: SessionObserver, @unchecked Sendable {
         return switch remark.severity {
         case .note: renderer.note(remark.text)
         case .warning: renderer.warning(remark.text)
-        case .error: renderer.error(remark.text)
+        case .error: error(renderer.error(remark.text))
         }
+    }
+
+    private func error(_ line: String) -> String {
+        errorOutput?(line)
+        return line
     }
 }
