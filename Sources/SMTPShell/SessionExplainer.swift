@@ -109,8 +109,8 @@ final class SessionExplainer: @unchecked Sendable {
             switch line.kind {
             case .messageLine:
                 messageLines += 1
-                // As sent: a line starting with a dot gets a second one; CRLF ends each line.
-                messageOctets += UInt64(text.utf8.count + 2 + (text.hasPrefix(".") && text != "." ? 1 : 0))
+                // As sent: the line is already dot-stuffed (``ClientStateMachine/SentLine``); CRLF ends it.
+                messageOctets += UInt64(text.utf8.count + 2)
             case .command:
                 if text.uppercased().hasPrefix("DATA") {
                     messageLines = 0
@@ -157,6 +157,7 @@ final class SessionExplainer: @unchecked Sendable {
         var keywordsChange: (added: [String], removed: [String])?
         var alreadyExplained: Set<String> = []
         var deferred = false
+        var ehloCapabilities: ServerCapabilities?
         var recognised: ServerRecognition?
         var searching = false
         var mode = ExplainMode.off
@@ -187,6 +188,7 @@ final class SessionExplainer: @unchecked Sendable {
                 break
             }
             if isEHLO, let capabilities = ServerCapabilities(ehloReply: reply) {
+                ehloCapabilities = capabilities
                 if case .limit(let octets)? = capabilities.size { self.context.sizeLimit = octets } else { self.context.sizeLimit = nil }
                 context.sizeLimit = self.context.sizeLimit
                 let keywords = Self.ehloKeywords(capabilities)
@@ -250,7 +252,7 @@ final class SessionExplainer: @unchecked Sendable {
                 let text = changes.isEmpty ? Words["ehlo-unchanged"] : Words["ehlo-changed", ["changes": changes.joined(separator: ", ")]]
                 explained.lines.append(renderer.explanation("      " + text))
             }
-            guard let capabilities = ServerCapabilities(ehloReply: reply) else { return explained }
+            guard let capabilities = ehloCapabilities else { return explained }
             let fresh = capabilities.capabilities.filter { capability in
                 Self.keywords(of: capability, mechanisms: capabilities.authMechanisms).contains { !alreadyExplained.contains($0) }
             }
