@@ -78,12 +78,6 @@ final class SessionExplainer: @unchecked Sendable {
         self.columns = columns
     }
 
-    convenience init(
-        enabled: Bool, languages: [Language], renderer: Renderer, columns: @escaping @Sendable () -> Int, compactEHLO: Bool = false
-    ) {
-        self.init(mode: enabled ? .full : .off, languages: languages, renderer: renderer, columns: columns, compactEHLO: compactEHLO)
-    }
-
     var mode: ExplainMode {
         get { lock.withLock { _ in modeValue } }
         set { lock.withLock { _ in modeValue = newValue } }
@@ -98,9 +92,6 @@ final class SessionExplainer: @unchecked Sendable {
         get { lock.withLock { _ in languagesValue } }
         set { lock.withLock { _ in languagesValue = newValue.isEmpty ? [.en] : newValue } }
     }
-
-    /// The server recognised so far, if any.
-    var recognisedServer: ServerRecognition? { lock.withLock { _ in server } }
 
     /// Follows what the session sends: the size of the message (its lines after DATA).
     func observe(_ line: ClientStateMachine.SentLine) {
@@ -130,12 +121,6 @@ final class SessionExplainer: @unchecked Sendable {
         var explanation: Explanation?
         /// The server, when this reply gave it away (said once, before the explanation).
         var recognised: ServerRecognition?
-    }
-
-    /// The lines under a reply just received (none when explanations are off).
-    func lines(for reply: Reply, outcome: SessionStateMachine.Outcome) -> [String] {
-        let explained = explain(reply, outcome: outcome, forJSON: false)
-        return (explained.recognised.map { [renderer.note(server(described: $0))] } ?? []) + explained.lines
     }
 
     /// How the server recognised is said (`server: Postfix (greeting "ESMTP Postfix")`).
