@@ -36,7 +36,7 @@ let package = Package(
         // The reply catalogue: every reply explained in English, French and Japanese, from the
         // data files in Sources/SMTPCatalog/Data (Docs/catalog.md). The CatalogEmbedder plugin
         // compiles those files into the binary as string literals: nothing is read at run time.
-        .target(name: "SMTPCatalog", dependencies: ["SMTPCore", "CatalogFormat"], plugins: ["CatalogEmbedder"]),
+        .target(name: "SMTPCatalog", dependencies: ["SMTPCore", "CatalogFormat", "TextWidth"], plugins: ["CatalogEmbedder"]),
 
         // The syntax of the catalogue's data files (Docs/catalog.md): the parser, and the
         // types it needs. Shared by the catalogue and the build tool that indexes the files.
@@ -95,7 +95,11 @@ let package = Package(
 
         // The interactive line editor: libedit, with server lines printed above the prompt
         // from any thread. No SwiftNIO. See Docs/line-editor.md.
-        .target(name: "LineEditor", dependencies: ["CLibEdit"]),
+        .target(name: "LineEditor", dependencies: ["CLibEdit", "TextWidth"]),
+
+        // How many columns a character takes on a terminal (glibc's wcwidth, as a table):
+        // the one width rule of the line editor and the catalogue's wrapping.
+        .target(name: "TextWidth"),
 
         // Everything the `smtpsh` command does, as a library the tests can call.
         .target(
@@ -141,7 +145,10 @@ let package = Package(
             ],
             exclude: ["Clients"]
         ),
-        .testTarget(name: "SMTPCatalogTests", dependencies: ["SMTPCatalog", "CatalogFormat", "SMTPCore"]),
+        // Fixtures/vendor-replies.tsv is read from the source tree by its path (the corpus test).
+        .testTarget(
+            name: "SMTPCatalogTests", dependencies: ["SMTPCatalog", "CatalogFormat", "SMTPCore"],
+            exclude: ["Fixtures/vendor-replies.tsv"]),
         // ClientStateMachine against the practice server's ServerSession, back to back in memory.
         .testTarget(name: "SMTPClientTests", dependencies: ["SMTPClient", "SMTPCore", "SMTPPracticeServer"]),
         // Servers/*.py: real servers others wrote (aiosmtpd), started by the tests.

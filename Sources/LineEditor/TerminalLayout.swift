@@ -1,3 +1,5 @@
+import TextWidth
+
 /// The arithmetic of a prompt and an input line on a terminal: how many columns each
 /// character takes, and on which row and column libedit has put the cursor. Pure: the
 /// line editor uses it to erase a (possibly wrapped) prompt and line before printing
@@ -30,25 +32,10 @@ public enum TerminalLayout {
 
     // MARK: - Character widths
 
-    /// `wcwidth` as glibc has it in a UTF-8 locale, without depending on the process's
-    /// locale: 0 for combining marks and format characters, 2 for East Asian Wide and
-    /// Fullwidth characters (CJK, kana, Hangul, most emoji), -1 for control characters,
-    /// surrogates and unassigned code points, 1 otherwise.
+    /// `wcwidth` as glibc has it in a UTF-8 locale (`TextWidth.CharacterWidth`, the one
+    /// width rule of the project): -1 when the character cannot be printed.
     public static func scalarWidth(_ scalar: Unicode.Scalar) -> Int {
-        let value = scalar.value
-        if value == 0 { return 0 }
-        if value < 0x20 || (0x7F...0x9F).contains(value) { return -1 }
-        if value < 0x300 {
-            return 1  // Latin: nothing narrower or wider before the combining diacritics.
-        }
-        if contains(CharacterWidthTable.zeroWidth, value) { return 0 }
-        if contains(CharacterWidthTable.doubleWidth, value) { return 2 }
-        switch scalar.properties.generalCategory {
-        case .control, .surrogate, .unassigned, .lineSeparator, .paragraphSeparator:
-            return -1
-        default:
-            return 1
-        }
+        CharacterWidth.of(scalar)
     }
 
     /// Columns `text` takes when libedit draws it in the input line, starting at column 0
@@ -217,23 +204,6 @@ public enum TerminalLayout {
             }
             return index + 1
         }
-    }
-
-    private static func contains(_ ranges: [ClosedRange<UInt32>], _ value: UInt32) -> Bool {
-        var low = 0
-        var high = ranges.count - 1
-        while low <= high {
-            let middle = (low + high) / 2
-            let range = ranges[middle]
-            if value < range.lowerBound {
-                high = middle - 1
-            } else if value > range.upperBound {
-                low = middle + 1
-            } else {
-                return true
-            }
-        }
-        return false
     }
 }
 

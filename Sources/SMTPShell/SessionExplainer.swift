@@ -47,7 +47,8 @@ final class SessionExplainer: @unchecked Sendable {
     private var languagesValue: [Language]
     private var server: ServerRecognition?
     private var context = ExplainContext()
-    /// Message lines sent since the last DATA, and their octets (CRLF included).
+    /// Message lines sent since the last DATA, and the message's size as RFC 1870 counts it:
+    /// its octets with each line's CRLF, without the dots added by dot-stuffing.
     private var messageLines = 0
     private var messageOctets: UInt64 = 0
     private var last: (reply: Reply, isEHLO: Bool, context: ExplainContext)?
@@ -100,8 +101,11 @@ final class SessionExplainer: @unchecked Sendable {
             switch line.kind {
             case .messageLine:
                 messageLines += 1
-                // As sent: the line is already dot-stuffed (``ClientStateMachine/SentLine``); CRLF ends it.
-                messageOctets += UInt64(text.utf8.count + 2)
+                // The line is shown as sent, dot-stuffed (``ClientStateMachine/SentLine``): a line
+                // that starts with a dot got one more, which SIZE does not count (RFC 1870,
+                // section 3). The lone dot that ends the data is taken off at the reply.
+                let stuffed = text.utf8.first == UInt8(ascii: ".") && text.utf8.count > 1 ? 1 : 0
+                messageOctets += UInt64(text.utf8.count - stuffed + 2)
             case .command:
                 if text.uppercased().hasPrefix("DATA") {
                     messageLines = 0

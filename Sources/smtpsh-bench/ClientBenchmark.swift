@@ -6,6 +6,9 @@ import Glibc
 
 /// `smtpsh-bench client`: smtpsh against swaks and curl, in the same run, against the same
 /// practice server; and smtpsh's peak memory while it receives a 100,000-line reply.
+/// With `--baseline PATH` (an smtpsh built from an earlier commit), that binary's one
+/// transaction, `send` and `explain 550` are timed in the same round robin, so that "no
+/// slower than before" is a comparison within one run, not against a figure from another day.
 enum ClientBenchmark {
     struct Tool {
         var name: String
@@ -29,6 +32,7 @@ enum ClientBenchmark {
         try message.write(toFile: messageFile, atomically: true, encoding: .utf8)
         let script = "EHLO bench.example\nMAIL FROM:<a@example.org>\nRCPT TO:<b@example.org>\nDATA\nSubject: bench\n\nhello\n.\nQUIT\n"
         // smtpsh as a user runs it (every reply explained), and terse as swaks and curl are.
+        let explain550 = Tool(name: "smtpsh explain 550", command: [smtpsh, "explain", "550"], stdin: "")
         var tools = [
             Tool(name: "smtpsh", command: [smtpsh, "127.0.0.1", String(port), "--color", "never"], stdin: script),
             Tool(
@@ -48,6 +52,20 @@ enum ClientBenchmark {
         if let curl = which("curl") {
             tools.append(Tool(name: "curl", command: [curl, "-s", "smtp://127.0.0.1:\(port)", "--mail-from", "a@example.org", "--mail-rcpt", "b@example.org", "--upload-file", messageFile], stdin: ""))
         }
+        tools.append(explain550)
+        let baseline = try pathOption("--baseline", in: arguments)
+        if let baseline {
+            guard FileManager.default.isExecutableFile(atPath: baseline) else {
+                throw BenchmarkError(description: "--baseline: \(baseline) is not an executable")
+            }
+            tools.append(Tool(name: "baseline smtpsh", command: [baseline, "127.0.0.1", String(port), "--color", "never"], stdin: script))
+            tools.append(
+                Tool(
+                    name: "baseline smtpsh send",
+                    command: [baseline, "send", "127.0.0.1", String(port), "--from", "a@example.org", "--to", "b@example.org", "--color", "never"],
+                    stdin: ""))
+            tools.append(Tool(name: "baseline explain 550", command: [baseline, "explain", "550"], stdin: ""))
+        }
         // Round robin, so that a slower moment of the machine weighs on every tool alike.
         var times: [String: [Double]] = [:]
         for _ in 0..<runs {
@@ -61,13 +79,19 @@ enum ClientBenchmark {
         for tool in tools {
             let measured = times[tool.name] ?? []
             medians[tool.name] = median(measured)
-            let label = tool.name + String(repeating: " ", count: max(20 - tool.name.count, 1))
+            let label = tool.name + String(repeating: " ", count: max(22 - tool.name.count, 1))
             print("  " + label + String(format: "%8.1f ms  (min %.1f, max %.1f)", median(measured), measured.min()!, measured.max()!))
         }
         for name in ["smtpsh", "smtpsh --no-explain", "smtpsh send"] {
             guard let ours = medians[name] else { continue }
             if let swaks = medians["swaks"] { print(String(format: "  %@ is %.1fx faster than swaks (target: at least 5x)", name as NSString, swaks / ours)) }
             if let curl = medians["curl"] { print(String(format: "  %@ takes %.2fx curl's time (target: at most 1.00)", name as NSString, ours / curl)) }
+        }
+        if baseline != nil {
+            for (name, before) in [("smtpsh", "baseline smtpsh"), ("smtpsh send", "baseline smtpsh send"), ("smtpsh explain 550", "baseline explain 550")] {
+                guard let ours = medians[name], let theirs = medians[before] else { continue }
+                print(String(format: "  %@ takes %.2fx the baseline's time (%.1f ms against %.1f ms)", name as NSString, ours / theirs, ours, theirs))
+            }
         }
 
         // Start to the greeting shown.

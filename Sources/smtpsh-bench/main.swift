@@ -2,7 +2,7 @@
 //
 //     swift build -c release
 //     .build/release/smtpsh-bench parser [--lines N] [--runs R]
-//     .build/release/smtpsh-bench client [--runs R]
+//     .build/release/smtpsh-bench client [--runs R] [--baseline PATH-TO-AN-EARLIER-SMTPSH]
 //     .build/release/smtpsh-bench catalog [--runs R] [--replies N]
 //
 // See Docs/benchmarks.md.
@@ -25,6 +25,14 @@ func option(_ name: String, in arguments: [String], default value: Int) throws -
         throw BenchmarkError(description: "\(name) needs a positive number")
     }
     return parsed
+}
+
+func pathOption(_ name: String, in arguments: [String]) throws -> String? {
+    guard let index = arguments.firstIndex(of: name) else { return nil }
+    guard index + 1 < arguments.count, !arguments[index + 1].isEmpty else {
+        throw BenchmarkError(description: "\(name) needs a path")
+    }
+    return arguments[index + 1]
 }
 
 /// A synthetic server stream: EHLO replies (multi-line), single-line replies with enhanced

@@ -6,7 +6,6 @@
 #if canImport(Glibc)
     import Glibc
 #endif
-import Dispatch
 import SMTPCatalog
 import SMTPClient
 import SMTPCore
@@ -178,72 +177,5 @@ struct MacroDefaults: Sendable {
     static func expandHome(_ path: String) -> String {
         guard path.hasPrefix("~/"), let home = Environment.value("HOME") else { return path }
         return home + path.dropFirst()
-    }
-}
-
-/// `to=bob@example.org subject="Hello there" quit`: a macro call's arguments.
-enum MacroArguments {
-    /// Splits on spaces outside double quotes; `key` alone means `key=yes`.
-    static func parse(_ text: String?) -> [(key: String, value: String)] {
-        guard let text else { return [] }
-        var words: [String] = []
-        var current = ""
-        var quoted = false
-        var started = false
-        for character in text {
-            if character == "\"" {
-                quoted.toggle()
-                started = true
-            } else if character == " " && !quoted {
-                if started { words.append(current) }
-                current = ""
-                started = false
-            } else {
-                current.append(character)
-                started = true
-            }
-        }
-        if started { words.append(current) }
-        return words.map { word in
-            // Keys as written: macro names and parameters are case-sensitive (settings are not).
-            guard let equals = word.firstIndex(of: "=") else { return (word, "yes") }
-            return (String(word[..<equals]), String(word[word.index(after: equals)...]))
-        }
-    }
-}
-
-/// User macros: `NAME.smtp` files in the macro directories, in the session format
-/// (Docs/session-format.md) with `${parameters}`.
-enum MacroLibrary {
-    struct Entry {
-        var name: String
-        var path: String
-        var description: String?
-    }
-
-    static func entries(in directories: [String]) -> [Entry] {
-        var entries: [Entry] = []
-        for directory in directories {
-            guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { continue }
-            for file in names.sorted() where file.hasSuffix(".smtp") {
-                let name = String(file.dropLast(5))
-                guard !entries.contains(where: { $0.name == name }) else { continue }
-                let path = directory + "/" + file
-                var description: String?
-                if let data = BoundedRead.contents(of: path, limit: 4096) {
-                    for line in TextLines.split(Array(data)).prefix(20) where line.lowercased().hasPrefix("# description:") {
-                        description = line.dropFirst("# description:".count).trimmingSpaces
-                    }
-                }
-                entries.append(Entry(name: name, path: path, description: description))
-            }
-        }
-        return entries
-    }
-
-    /// A macro by name, or a file by path.
-    static func find(_ name: String, in directories: [String]) -> String? {
-        if name.contains("/") { return name }
-        return entries(in: directories).first(where: { $0.name == name })?.path
     }
 }
