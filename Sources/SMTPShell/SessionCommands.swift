@@ -19,7 +19,7 @@ struct SessionCommands {
     func perform(_ command: LocalCommand) -> Bool? {
         switch command {
         case .help(let verb):
-            for line in VerbHelp.text(for: verb, columns: Environment.columns) { show(renderer.note(line)) }
+            for line in VerbHelp.text(for: verb, columns: Environment.columns, languages: explainer.languages) { show(renderer.note(line)) }
         case .state:
             for line in StateReport.lines(session.state, queued: session.queuedLineCount, target: target) {
                 show(renderer.note(line))

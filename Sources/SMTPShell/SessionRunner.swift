@@ -61,7 +61,10 @@ struct SessionRunner {
         // --quiet: the transcript is not shown (errors are, on standard error), and one line ends it.
         let quiet = options.quiet && !interactive
         let color = options.color.enabled(isTerminal: isatty(STDOUT_FILENO) == 1, environment: Environment.variables)
-        let renderer = Renderer(color: color, large: options.large)
+        // At a terminal, smtpsh's own long lines are wrapped between words (not by the terminal).
+        let columns: @Sendable () -> Int = { Environment.columns }
+        let wrapColumns = interactive && isatty(STDOUT_FILENO) == 1 ? columns : nil
+        let renderer = Renderer(color: color, large: options.large, wrapColumns: wrapColumns)
 
         // Until the prompt exists, lines go straight to stdout; then through the line editor.
         let sink = OutputSink()
@@ -101,7 +104,7 @@ struct SessionRunner {
         let errorOutput = quiet ? toStandardError : nil
         session.addObserver(TranscriptPresenter(
             renderer: renderer, explainer: explainer, sinks: sinks, echoSentLines: !interactive, lesson: lesson,
-            errorOutput: errorOutput) { line in sink.write(line) })
+            errorOutput: errorOutput, decodesAuth: options.showSecrets) { line in sink.write(line) })
         let replies = ReplyWatcher()
         if quiet { session.addObserver(replies) }
         let say: @Sendable (CatalogMessage) -> Void = { message in

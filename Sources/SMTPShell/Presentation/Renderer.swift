@@ -41,9 +41,16 @@ struct Renderer: Sendable {
     /// For a projector (`--large`): nothing dimmed, everything in bold.
     public var large: Bool
 
-    public init(color: Bool, large: Bool = false) {
+    /// At a terminal, the width that notes, warnings and errors are wrapped to (the terminal
+    /// would cut a word in two), with each following line under the text, not the marker.
+    /// `nil` (a pipe or a file): one line per message, as scripts and `grep` expect. The
+    /// server's lines are never wrapped: they are shown as they came.
+    public var wrapColumns: (@Sendable () -> Int)?
+
+    public init(color: Bool, large: Bool = false, wrapColumns: (@Sendable () -> Int)? = nil) {
         self.color = color
         self.large = large
+        self.wrapColumns = wrapColumns
     }
 
     private func paint(_ text: String, _ codes: ANSI...) -> String {
@@ -91,15 +98,27 @@ struct Renderer: Sendable {
     }
 
     public func note(_ text: String) -> String {
-        paint("=== " + text, .dim)
+        wrapped(text).map { paint("=== " + $0, .dim) }.joined(separator: "\n")
     }
 
     public func warning(_ text: String) -> String {
-        paint("*** ", .dim) + paint(text, .yellow)
+        wrapped(text).map { paint("*** ", .dim) + paint($0, .yellow) }.joined(separator: "\n")
     }
 
     public func error(_ text: String) -> String {
-        paint("*** ", .dim) + paint(text, .red, .bold)
+        wrapped(text).map { paint("*** ", .dim) + paint($0, .red, .bold) }.joined(separator: "\n")
+    }
+
+    /// The text of a marked line, cut into lines that fit beside the 4-column marker at a
+    /// terminal (``wrapColumns``); as it is otherwise, or when it fits.
+    func wrapped(_ text: String) -> [String] {
+        guard let columns = wrapColumns?(), columns >= 24 else { return [text] }
+        let width = columns - 4
+        guard DisplayWidth.of(text) > width, !text.contains("\n") else { return [text] }
+        // An indented line (`:state`'s extensions, a certificate's fields) keeps its indent.
+        let indent = String(text.prefix { $0 == " " })
+        guard width - indent.count >= 20 else { return [text] }
+        return TextWrapper.wrap(String(text.dropFirst(indent.count)), width: width - indent.count).map { indent + $0 }
     }
 
     /// Text of less weight (a mark beside a typed line), dimmed.

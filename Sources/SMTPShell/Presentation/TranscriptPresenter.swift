@@ -28,12 +28,18 @@ final class TranscriptPresenter: SessionObserver, @unchecked Sendable {
     /// `--quiet`: errors are written here (standard error) as they happen; the rest of the
     /// transcript is not shown.
     let errorOutput: (@Sendable (String) -> Void)?
+    /// `--show-secrets`: what the base64 of an AUTH line says is shown under it.
+    let decodesAuth: Bool
+    /// A lesson's words after STARTTLS's 220, held until the handshake's report is shown.
+    /// Touched only on the session's event loop, in order (as every call here is).
+    private var afterHandshake: [String] = []
 
     init(
         renderer: Renderer, explainer: SessionExplainer, sinks: TranscriptSinks, echoSentLines: Bool, lesson: LessonGuide? = nil,
-        errorOutput: (@Sendable (String) -> Void)? = nil, output: @escaping @Sendable (String) -> Void
+        errorOutput: (@Sendable (String) -> Void)? = nil, decodesAuth: Bool = false, output: @escaping @Sendable (String) -> Void
     ) {
         self.errorOutput = errorOutput
+        self.decodesAuth = decodesAuth
         self.renderer = renderer
         self.explainer = explainer
         self.sinks = sinks
@@ -57,6 +63,9 @@ final class TranscriptPresenter: SessionObserver, @unchecked Sendable {
                 if !line.beyondShown && (echoSentLines || line.waited || line.automatic) {
                     lines.append(renderer.sent(line.text, tls: line.tls))
                 }
+                if decodesAuth, let decoded = Self.decodedAuthPayload(line) {
+                    lines.append(say(Remark(.note, id: "session-sasl-decoded", parameters: ["text": decoded], text: Words["session-sasl-decoded", ["text": decoded]])))
+                }
             case .receivedLine(let line, let tls, let latency):
                 sinks.received(line, tls: tls)
                 lines.append(renderer.received(line, tls: tls, latency: latency))
@@ -69,20 +78,52 @@ final class TranscriptPresenter: SessionObserver, @unchecked Sendable {
                     lines.append(say(Remark(.note, id: "server-recognised", parameters: ["server": server.vendor], text: explainer.server(described: server))))
                 }
                 lines += explained.lines
-                lines += lesson?.lines(for: reply, outcome: outcome) ?? []
+                let lessonLines = lesson?.lines(for: reply, outcome: outcome) ?? []
+                if outcome.phaseAfter == .tlsNegotiating && outcome.phaseBefore != .tlsNegotiating {
+                    // STARTTLS's 220: the lesson's next step comes after the handshake's report,
+                    // not between the 220 and it (the teacher's P29).
+                    afterHandshake += lessonLines
+                } else {
+                    lines += lessonLines
+                }
             case .notice(let notice):
                 lines.append(say(notice.remark))
             case .tlsEstablished(let report):
                 let text = TLSReportText.lines(report)
                 sinks.tls(report, lines: text)
                 lines += text.map(renderer.note)
+                lines += afterHandshake
+                afterHandshake = []
             case .tlsFailed(let failure):
                 lines.append(say(Remark(.error, id: "tls-failed", parameters: failure.message.parameters, text: failure.message.text)))
                 for line in TLSReportText.refusal(failure) { lines.append(say(Remark(.note, id: "tls-refusal", parameters: [:], text: line))) }
+                lines += afterHandshake
+                afterHandshake = []
             case .remark(let remark):
                 lines.append(say(remark))
             }
         }
+    }
+
+    /// With `--show-secrets`, what the base64 of an AUTH line says (`AUTH PLAIN AHN0…` →
+    /// `\0student\0practice`): the lesson that base64 hides nothing, shown. `nil` when the line
+    /// is redacted (the default), is not base64, or is no AUTH payload.
+    static func decodedAuthPayload(_ line: ClientStateMachine.SentLine) -> String? {
+        let payload: Substring
+        switch line.kind {
+        case .saslResponse:
+            payload = Substring(line.text)
+        case .command:
+            let words = line.text.split(separator: " ", omittingEmptySubsequences: true)
+            guard words.count == 3, words[0].uppercased() == "AUTH" else { return nil }
+            payload = words[2]
+        case .messageLine:
+            return nil
+        }
+        guard payload != Substring(Redaction.mask), payload != "=", let bytes = Base64.decode(Array(payload.utf8)), !bytes.isEmpty else {
+            return nil
+        }
+        return VisibleText.escape(bytes)
     }
 
     /// Records a remark and returns its line for the screen.
