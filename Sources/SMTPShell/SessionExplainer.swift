@@ -113,6 +113,15 @@ final class SessionExplainer: @unchecked Sendable {
         }
     }
 
+    /// Message lines sent but not seen one by one (``SessionMemory`` keeps the first few of
+    /// each message and counts the others): their number and octets, CRLF included.
+    func observeMessageLines(_ count: Int, octets: UInt64) {
+        lock.withLock { _ in
+            messageLines += count
+            messageOctets += octets
+        }
+    }
+
     /// What is said of a reply just received.
     struct Explained {
         /// The lines under it (none when explanations are off).
