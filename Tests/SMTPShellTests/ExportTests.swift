@@ -463,6 +463,23 @@ import Testing
         #expect(!ticket.contains("QUIT"))
     }
 
+    /// What :export keeps in memory never holds a secret, even when the screen showed it
+    /// (--show-secrets: the lines sent come with it).
+    @Test func theMemoryOfASessionHoldsNoSecret() {
+        var memory = SessionMemory()
+        let plain = Base64.encode(Array("\0student\0\(Self.secret)".utf8))
+        for (text, kind) in [
+            ("AUTH PLAIN " + plain, ClientStateMachine.LineKind.command), ("AUTH LOGIN", .command),
+            (Base64.encode(Array("student".utf8)), .saslResponse), (Base64.encode(Array(Self.secret.utf8)), .saslResponse),
+        ] {
+            memory.sent(.init(text: text, kind: kind, tls: true, automatic: false, waited: false))
+        }
+        let kept = memory.events.map { event -> String in
+            if case .sent(_, let text, _) = event { text } else { "" }
+        }
+        #expect(kept == ["AUTH PLAIN ********", "AUTH LOGIN", "********", "********"], "\(kept)")
+    }
+
     /// What :export keeps in memory is bounded: past the limit, nothing more, and the export says so.
     @Test func theMemoryOfASessionIsBounded() {
         var memory = SessionMemory()
