@@ -38,9 +38,9 @@ enum ExplainSession {
         var server = false
         var seenLine = false
         var inHeader = true
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: true) {
-            let line = Substring(raw).drop(while: { $0 == " " || $0 == "\t" })
-            let trimmed = line.hasSuffix("\r") ? line.dropLast() : line
+        // "\r\n" is one Character: a CRLF line ends there too.
+        for raw in text.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
+            let trimmed = Substring(raw).drop(while: { $0 == " " || $0 == "\t" })
             if trimmed.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
             if inHeader, trimmed.hasPrefix("#") {
                 if trimmed.lowercased().hasPrefix("# smtpsh session") { return true }

@@ -189,6 +189,19 @@ import Testing
         #expect(!result.stdout.contains("what is this"))
     }
 
+    /// Copied from a Windows terminal (CRLF) from a hostile server: still a session, and what
+    /// the server sent stays text (no escape reaches the terminal).
+    @Test func aCRLFPasteFromAHostileServer() throws {
+        let paste = "220 mx.\u{1B}[31mevil ESMTP Postfix\r\nEHLO x\r\n250-mx.\u{1B}]0;title\u{07}\r\n250 SIZE 1000\r\n"
+            + "MAIL FROM:<a@b>\r\n550 5.7.1 <\u{1B}[2Ja@b>: Sender address rejected: Access denied\r\n"
+        #expect(ExplainSession.isSession(paste))
+        let result = try Self.explain([], stdin: paste)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(!result.stdout.contains("\u{1B}") && !result.stdout.contains("\u{07}"))
+        #expect(Self.inOrder(["220 mx.\\x1B[31mevil ESMTP Postfix", "EHLO x", "MAIL FROM:<a@b>"], in: result.stdout), "\(result.stdout)")
+        #expect(!Self.explanation(under: "550 5.7.1 <\\x1B[2Ja@b>: Sender address rejected: Access denied", in: result.stdout).isEmpty)
+    }
+
     /// What is not a session is read as before: a bounce, a log, reply lines alone.
     @Test func bouncesLogsAndRepliesAreNotSessions() throws {
         let notSessions = [
