@@ -31,6 +31,7 @@ struct ExplainCommand {
             "smtpsh explain 'SIZE 35882577' '334 VXNlcm5hbWU6'",
             "smtpsh explain 550 --lang en,ja",
             "smtpsh explain --json < /var/log/mail.log",
+            "smtpsh explain session.smtp",
             "smtpsh explain --list --lang fr > antiseche.txt",
         ],
         arguments: [ArgumentSpec(name: "code|line", help: "argument-explain-input", repeatable: true)],
@@ -87,14 +88,32 @@ struct ExplainCommand {
         var output = ExplainOutput(json: json, languages: languages, columns: columns, catalog: catalog)
 
         if inputs.isEmpty, isatty(STDIN_FILENO) == 0 {
-            let explained = Self.streamStandardInput(catalog: catalog, options: options, context: context, output: &output)
+            // A session (a recording, a paste) is read whole; anything else a line at a time.
+            let head = Self.readStandardInput(upTo: ExplainSession.head)
+            if ExplainSession.isSession(String(decoding: head, as: UTF8.self)) {
+                var bytes = head
+                bytes += Self.readStandardInput(upTo: ExportCommand.limit + 1 - head.count)
+                guard bytes.count <= ExportCommand.limit else {
+                    throw ShellError("script-too-big", ["file": "-"], status: .usage)
+                }
+                return try ExplainSession.run(bytes, name: "-", languages: languages, output: &output)
+            }
+            let explained = Self.streamStandardInput(head: head, catalog: catalog, options: options, context: context, output: &output)
             output.flush()
             guard explained > 0 else {
                 throw ShellError(catalog.message("explain-nothing", in: messageLanguage), status: .usage)
             }
             return .success
         }
+        if inputs.count == 1, inputs[0].contains("\n"), ExplainSession.isSession(inputs[0]) {
+            return try ExplainSession.run(Array(inputs[0].utf8), name: "-", languages: languages, output: &output)
+        }
         let items = Self.items(for: inputs, catalog: catalog, options: options, context: context)
+        if inputs.count == 1, items.allSatisfy({ if case .notUnderstood = $0 { true } else { false } }),
+            let data = BoundedRead.contents(of: inputs[0], limit: ExportCommand.limit + 1)
+        {
+            return try explainFile(inputs[0], Array(data), options: options, context: context, output: &output)
+        }
         guard !items.isEmpty else {
             throw ShellError(text: catalog.message("explain-nothing", in: messageLanguage), status: .usage)
         }
@@ -113,6 +132,43 @@ struct ExplainCommand {
             Console.err("smtpsh: " + catalog.message("explain-unknown-input", in: messageLanguage, ["input": shown]))
         }
         return unknown.isEmpty ? .success : .usage
+    }
+
+    /// `smtpsh explain FILE`: a session in it is annotated (``ExplainSession``); anything else
+    /// (a log, a bounce) is read as standard input is, the lines that hold no reply skipped.
+    func explainFile(
+        _ file: String, _ bytes: [UInt8], options: ExplainOptions, context: ExplainContext, output: inout ExplainOutput
+    ) throws(ShellError) -> ExitStatus {
+        guard bytes.count <= ExportCommand.limit else {
+            throw ShellError("script-too-big", ["file": VisibleTextShort.of(file)], status: .usage)
+        }
+        if ExplainSession.isSession(String(decoding: bytes.prefix(ExplainSession.head), as: UTF8.self)) {
+            return try ExplainSession.run(bytes, name: file, languages: languages, output: &output)
+        }
+        var explained = 0
+        for item in Catalog.shared.explain(input: String(decoding: bytes, as: UTF8.self), options: options, context: context, skippingOther: true) {
+            if case .explained(let input, let explanation) = item {
+                output.add(input: input, explanation)
+                explained += 1
+            }
+        }
+        output.flush()
+        guard explained > 0 else { throw ShellError("explain-nothing", status: .usage) }
+        return .success
+    }
+
+    /// Up to `count` octets of standard input (fewer at its end).
+    static func readStandardInput(upTo count: Int) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while bytes.count < count {
+            let want = min(buffer.count, count - bytes.count)
+            let got = buffer.withUnsafeMutableBytes { Glibc.read(STDIN_FILENO, $0.baseAddress, want) }
+            if got < 0 && errno == EINTR { continue }
+            guard got > 0 else { break }
+            bytes += buffer[0..<got]
+        }
+        return bytes
     }
 
     /// The inputs, each explained on its own; when one is not understood and they read as
@@ -137,7 +193,7 @@ struct ExplainCommand {
     /// (`said:`, `reject:`, Exim's `SMTP error from`) are not even read further. Returns how
     /// many replies (and codes) were explained.
     static func streamStandardInput(
-        catalog: Catalog, options: ExplainOptions, context: ExplainContext, output: inout ExplainOutput
+        head: [UInt8] = [], catalog: Catalog, options: ExplainOptions, context: ExplainContext, output: inout ExplainOutput
     ) -> Int {
         var reader = PastedTextReader()
         var explainer = Catalog.InputExplainer(catalog: catalog, options: options, context: context, skippingOther: true)
@@ -162,8 +218,18 @@ struct ExplainCommand {
             for item in reader.read(text) { explainer.explain(item, into: &items) }
             emit()
         }
+        // What was read already to tell a session from a log comes first.
+        var unread = head
         while true {
-            let count = buffer.withUnsafeMutableBytes { Glibc.read(STDIN_FILENO, $0.baseAddress, $0.count) }
+            let count: Int
+            if !unread.isEmpty {
+                count = unread.count
+                if buffer.count < count { buffer = [UInt8](repeating: 0, count: count) }
+                buffer.replaceSubrange(0..<count, with: unread)
+                unread = []
+            } else {
+                count = buffer.withUnsafeMutableBytes { Glibc.read(STDIN_FILENO, $0.baseAddress, $0.count) }
+            }
             if count < 0 && errno == EINTR { continue }
             guard count > 0 else { break }
             buffer.withUnsafeBufferPointer { bytes in
@@ -258,7 +324,9 @@ struct ExplainOutput {
         buffer.reserveCapacity(1 << 16)
     }
 
-    mutating func add(input: String, _ explanation: Explanation) {
+    /// A reply and its explanation; with `event`, its JSON object says `"event":"reply"` first
+    /// (a session's replies among its sent lines, ``sent(_:)``).
+    mutating func add(input: String, _ explanation: Explanation, event: Bool = false) {
         if json {
             let code: JSONValue
             let enhanced: JSONValue
@@ -279,7 +347,8 @@ struct ExplainOutput {
                 code = .number(250)
                 enhanced = .null
             }
-            JSONValue.object([("input", .string(input)), ("code", code), ("enhanced", enhanced)]).write(into: &buffer)
+            let fields: [(String, JSONValue)] = [("input", .string(input)), ("code", code), ("enhanced", enhanced)]
+            JSONValue.object((event ? [("event", .string("reply"))] : []) + fields).write(into: &buffer)
             buffer.removeLast()
             buffer.append(UInt8(ascii: ","))
             TranscriptSinks.writeExplanationFields(explanation, languages: languages, into: &buffer)
@@ -293,6 +362,46 @@ struct ExplainOutput {
             lines += ExplainCommand.render(input: input, explanation, languages: languages, columns: columns, catalog: catalog)
             append(lines.joined(separator: "\n") + "\n")
         }
+        count += 1
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
+    // MARK: A session (ExplainSession)
+
+    /// A line of the session as it came in (text only: `--json` has the events).
+    mutating func passThrough(_ line: String) {
+        guard !json else { return }
+        append(line + "\n")
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
+    /// What the client sent, as `--json` events of a session have it (without the time):
+    /// `{"event":"sent","tls":false,"kind":"command","text":"EHLO x"}`, one per line.
+    mutating func sent(_ sent: SessionTimeline.Sent) {
+        guard json else { return }
+        for line in sent.lines {
+            JSONValue.object([
+                ("event", .string("sent")), ("tls", .bool(sent.tls)), ("kind", .string(sent.kind.rawValue)), ("text", .string(line)),
+            ]).write(into: &buffer)
+            buffer.append(10)
+        }
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
+    /// A reply of the session: the server when it recognised it, then its explanation (for
+    /// the command it answered), indented under it; in `--json`, the reply's object.
+    mutating func annotate(_ reply: SessionTimeline.ReplyEntry) {
+        guard let explanation = reply.explanation else { return }
+        if json {
+            add(input: reply.lines.joined(separator: "\n"), explanation, event: true)
+            return
+        }
+        var lines: [String] = []
+        if let server = reply.recognised { lines.append("=== " + server.description(in: languages[0], catalog: catalog)) }
+        lines += ExplanationRenderer(
+            columns: columns, indent: 4, languages: languages, catalog: catalog, classification: !reply.code.replyClass.isPositive, source: true
+        ).render(explanation)
+        append(lines.joined(separator: "\n") + "\n")
         count += 1
         if buffer.count >= 1 << 16 { flush() }
     }

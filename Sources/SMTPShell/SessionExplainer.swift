@@ -101,11 +101,8 @@ final class SessionExplainer: @unchecked Sendable {
             switch line.kind {
             case .messageLine:
                 messageLines += 1
-                // The line is shown as sent, dot-stuffed (``ClientStateMachine/SentLine``): a line
-                // that starts with a dot got one more, which SIZE does not count (RFC 1870,
-                // section 3). The lone dot that ends the data is taken off at the reply.
-                let stuffed = text.utf8.first == UInt8(ascii: ".") && text.utf8.count > 1 ? 1 : 0
-                messageOctets += UInt64(text.utf8.count - stuffed + 2)
+                // The lone dot that ends the data is taken off at the reply.
+                messageOctets += Self.sizeOctets(ofSentMessageLine: text)
             case .command:
                 if text.uppercased().hasPrefix("DATA") {
                     messageLines = 0
@@ -114,6 +111,23 @@ final class SessionExplainer: @unchecked Sendable {
             case .saslResponse:
                 break
             }
+        }
+    }
+
+    /// What a message line sent adds to the message's size as SIZE counts it (RFC 1870,
+    /// section 3): its octets and CRLF, without the dot that dot-stuffing added (the line is
+    /// given as sent, ``ClientStateMachine/SentLine``: one that starts with a dot got one more).
+    static func sizeOctets(ofSentMessageLine text: String) -> UInt64 {
+        let stuffed = text.utf8.first == UInt8(ascii: ".") && text.utf8.count > 1 ? 1 : 0
+        return UInt64(text.utf8.count - stuffed + 2)
+    }
+
+    /// Message lines sent but not seen one by one (``SessionMemory`` keeps the first few of
+    /// each message and counts the others): their number and size (``sizeOctets(ofSentMessageLine:)``).
+    func observeMessageLines(_ count: Int, octets: UInt64) {
+        lock.withLock { _ in
+            messageLines += count
+            messageOctets += octets
         }
     }
 

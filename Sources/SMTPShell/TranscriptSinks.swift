@@ -22,6 +22,16 @@ final class TranscriptSinks: @unchecked Sendable {
     private var json: TranscriptFile?
     /// Set once the connection is up (for the header of a recording started later).
     private var context = RecordingContext()
+    /// The session so far, for `:export` when nothing above writes it down.
+    private var memory = SessionMemory()
+
+    init() {
+        memory.facts.started = Self.isoTime(Int64(Date().timeIntervalSince1970))
+        memory.facts.version = SMTPShellVersion.current
+    }
+
+    /// What ``SessionMemory`` kept of the session so far.
+    var sessionSoFar: SessionMemory { lock.withLock { _ in memory } }
 
     struct RecordingContext {
         var server = ""
@@ -36,6 +46,8 @@ final class TranscriptSinks: @unchecked Sendable {
             context.server = server
             context.tls = tls
             context.protocolName = protocolName
+            memory.facts.server = server
+            memory.facts.tlsMode = tls
         }
     }
 
@@ -116,6 +128,7 @@ final class TranscriptSinks: @unchecked Sendable {
     /// A remark outside the session's events (connection progress), or one of them.
     func record(_ remark: Remark) {
         lock.withLock { _ in
+            memory.note(remark)
             write(
                 recording: (remark.severity == .note ? "=== " : "*** ") + VisibleText.escape(remark.text),
                 json: json == nil ? nil : Self.json(remark))
@@ -126,6 +139,7 @@ final class TranscriptSinks: @unchecked Sendable {
     /// screen leaves out.
     func sent(_ line: ClientStateMachine.SentLine) {
         lock.withLock { _ in
+            memory.sent(line)
             write(recording: (line.tls ? " ~> " : " -> ") + Self.recordable(line.text), json: json == nil ? nil : Self.json(line))
         }
     }
@@ -138,10 +152,11 @@ final class TranscriptSinks: @unchecked Sendable {
         }
     }
 
-    /// A whole reply (`--json` only: its lines are in the recording already), with the
+    /// A whole reply (kept in memory and in `--json`: its lines are in the recording already), with the
     /// session's explanation of it (for the command it answers), else one by its codes.
     func reply(_ reply: Reply, tls: Bool, latency: Double?, explanation: Explanation? = nil, languages: [Language] = [.en]) {
         lock.withLock { _ in
+            memory.reply(reply, tls: tls, latency: latency)
             guard json != nil else { return }
             write(recording: nil, json: Self.json(reply, tls: tls, latency: latency, explanation: explanation, languages: languages))
         }
@@ -150,6 +165,7 @@ final class TranscriptSinks: @unchecked Sendable {
     /// The TLS handshake's report: its lines in the recording, its facts in `--json`.
     func tls(_ report: TLSReport, lines: [String]) {
         lock.withLock { _ in
+            memory.tls(report)
             for line in lines { write(recording: "=== " + VisibleText.escape(line), json: nil) }
             write(recording: nil, json: json == nil ? nil : Self.json(report, lines: lines))
         }

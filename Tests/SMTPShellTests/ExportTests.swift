@@ -382,7 +382,7 @@ import Testing
     }
 
     /// `:export` at the prompt (here a script): from the recording being written, by the
-    /// file's ending; without a recording it says so and the script ends with 9.
+    /// file's ending.
     @Test func exportAtThePrompt() async throws {
         let recording = Self.temporary("prompt.smtp")
         let page = Self.temporary("prompt.html")
@@ -399,11 +399,115 @@ import Testing
             #expect(parsed.items.contains { $0.text.contains("250 2.1.0 Sender <a@example.org> OK") })
             #expect(!parsed.items.contains { $0.text.contains("QUIT") })
             #expect(try String(contentsOf: evidence, encoding: .utf8).contains(" -> MAIL FROM:<a@example.org>"))
-
-            let without = try BinaryRunner.run(["127.0.0.1", String(port)], stdin: Data("EHLO me.example\n:export x.html\nQUIT\n".utf8))
-            #expect(without.status == 9, "\(without.stdout)")
-            #expect(without.stdout.contains("nothing to export: start with :record FILE"), "\(without.stdout)")
         }
+    }
+
+    /// `:export` with nothing written down: from what smtpsh kept in memory. STARTTLS, AUTH
+    /// LOGIN, then an AUTH PLAIN typed with its initial response, the secret shown on screen
+    /// (--show-secrets), a message of 21
+    /// lines, a refused recipient: the exports have it all, latencies and TLS facts included,
+    /// each message's first lines and its count, and not the secret in any form.
+    @Test func exportAtThePromptWithoutARecording() async throws {
+        let directory = Self.temporary("memory")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (material, pem) = try HostileCertificates.make(
+            commonName: "practice.localhost", names: ["practice.localhost"], addresses: [[127, 0, 0, 1]], in: directory)
+        let page = directory.appendingPathComponent("s.html")
+        let markdown = directory.appendingPathComponent("s.md")
+        let evidence = directory.appendingPathComponent("ticket.txt")
+        try await PipedSessionTests.withServer({
+            $0.configuration.password = Self.secret
+            $0.tlsMaterial = material
+            $0.configuration.rules.append(try! ScenarioRule(parsing: "RCPT 2: 550 5.1.1 no such user here"))
+        }) { port, _ in
+            let body = ["Subject: memory", ""] + (1...18).map { "line \($0) of the body" } + ["."]
+            let script = (["EHLO me.example", ":auth login student", "AUTH PLAIN " + Base64.encode(Array("\0student\0\(Self.secret)".utf8)),
+                "MAIL FROM:<alice@example.org>",
+                "RCPT TO:<bob@example.org>", "RCPT TO:<carol@example.org>", "DATA"] + body
+                + [":export \(page.path)", ":export \(markdown.path)", ":export \(evidence.path)", "QUIT"]).joined(separator: "\n") + "\n"
+            let result = try BinaryRunner.run(
+                ["127.0.0.1", String(port), "--starttls", "--show-secrets", "--ca", pem.path], stdin: Data(script.utf8),
+                environment: ["SMTPSH_PASSWORD": Self.secret])
+            // The screen shows the secret (--show-secrets): what is kept for :export does not.
+            #expect(result.stdout.contains(Base64.encode(Array(Self.secret.utf8))), "\(result.stdout)")
+            #expect(result.stdout.contains("=== session exported to \(evidence.path) (from what smtpsh kept in memory"), "\(result.stdout)")
+            #expect(!result.stdout.contains("nothing to export"))
+        }
+        let texts = try [page, markdown, evidence].map { try String(contentsOf: $0, encoding: .utf8) }
+        for (file, text) in zip([page, markdown, evidence], texts) {
+            for trace in Self.traces { #expect(!text.contains(trace), "\(trace) in \(file.lastPathComponent)") }
+            #expect(text.contains("550 5.1.1 no such user here"), "\(file.lastPathComponent)")
+        }
+        let parsed = try Self.parseHTML(page)
+        #expect(parsed.errors.isEmpty, "\(parsed.errors)")
+        #expect(parsed.items.contains { $0.text.contains("message, lines: 21") }, "\(parsed.items)")
+        let ticket = texts[2]
+        #expect(ticket.contains("Command: :export \(evidence.path)"), "\(ticket)")
+        #expect(ticket.contains(" ~> AUTH PLAIN ********\n"), "\(ticket)")
+        #expect(ticket.contains(" ~> AUTH LOGIN\n<~  334 VXNlcm5hbWU6"), "\(ticket)")
+        #expect(ticket.contains(" ~> ********\n"))
+        // The first 6 lines of the message, the count of the others, the lone dot.
+        #expect(ticket.contains(" ~> line 4 of the body\n=== lines not shown: 14\n ~> .\n"), "\(ticket)")
+        #expect(!ticket.contains("line 5 of the body"))
+        // Latencies and the handshake's facts, which a recording does not keep.
+        #expect(!ticket.contains("Latencies: not in this file"))
+        #expect(ticket.contains("<~  250 2.1.5 Recipient <bob@example.org> OK  ("), "\(ticket)")
+        #expect(ticket.contains("=== TLS starts here: TLS 1."), "\(ticket)")
+        // The server recognised is said once, not once by the session and again by the export.
+        #expect(ticket.components(separatedBy: "=== server: smtpsh serve").count == 2, "\(ticket)")
+        // From the greeting on, in order; the QUIT typed after :export is not in it.
+        let greeting = try #require(ticket.range(of: "<-  220 "))
+        let refusal = try #require(ticket.range(of: "<~  550 5.1.1 no such user here"))
+        #expect(greeting.lowerBound < refusal.lowerBound)
+        #expect(!ticket.contains("QUIT"))
+    }
+
+    /// What :export keeps in memory never holds a secret, even when the screen showed it
+    /// (--show-secrets: the lines sent come with it).
+    @Test func theMemoryOfASessionHoldsNoSecret() {
+        var memory = SessionMemory()
+        let plain = Base64.encode(Array("\0student\0\(Self.secret)".utf8))
+        for (text, kind) in [
+            ("AUTH PLAIN " + plain, ClientStateMachine.LineKind.command), ("AUTH LOGIN", .command),
+            (Base64.encode(Array("student".utf8)), .saslResponse), (Base64.encode(Array(Self.secret.utf8)), .saslResponse),
+        ] {
+            memory.sent(.init(text: text, kind: kind, tls: true, automatic: false, waited: false))
+        }
+        let kept = memory.events.map { event -> String in
+            if case .sent(_, let text, _) = event { text } else { "" }
+        }
+        #expect(kept == ["AUTH PLAIN ********", "AUTH LOGIN", "********", "********"], "\(kept)")
+    }
+
+    /// What :export keeps in memory is bounded: past the limit, nothing more, and the export says so.
+    @Test func theMemoryOfASessionIsBounded() {
+        var memory = SessionMemory()
+        let line = String(repeating: "x", count: 200)
+        for _ in 0..<(SessionMemory.limit / 200 + 10) {
+            memory.sent(.init(text: "NOOP " + line, kind: .command, tls: false, automatic: false, waited: false))
+        }
+        #expect(memory.cut)
+        #expect(memory.octets <= SessionMemory.limit)
+        // A message: its first lines and the final dot are kept, the others counted.
+        var message = SessionMemory()
+        message.sent(.init(text: "DATA", kind: .command, tls: false, automatic: false, waited: false))
+        for index in 0..<100_000 {
+            message.sent(.init(text: "line \(index)", kind: .messageLine, tls: false, automatic: false, waited: false))
+        }
+        message.sent(.init(text: ".", kind: .messageLine, tls: false, automatic: false, waited: false))
+        guard case .message(let lines, let omitted, _, _)? = message.events.last else {
+            Issue.record("no message kept")
+            return
+        }
+        #expect(lines.count == SessionTimeline.shownMessageLines + 1 && lines.last == ".")
+        #expect(omitted == 100_000 - SessionTimeline.shownMessageLines)
+        let timeline = memory.timeline(languages: [.en])
+        guard case .note(let text, let warning)? = timeline.entries.last else {
+            Issue.record("no note at the end")
+            return
+        }
+        #expect(warning && text.contains("the rest of the session is not in this export"))
     }
 
     @Test func pseudonymsAreStable() {

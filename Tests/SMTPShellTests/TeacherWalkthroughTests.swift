@@ -10,14 +10,19 @@ import Testing
 
     @Test("P24: --show-secrets decodes AUTH PLAIN's payload and each AUTH LOGIN answer under the line sent")
     func showSecretsDecodes() async throws {
+        let recording = FileManager.default.temporaryDirectory.appendingPathComponent("smtpsh-decoded-\(UUID().uuidString).smtp")
+        defer { try? FileManager.default.removeItem(at: recording) }
         try await PipedSessionTests.withServer({ $0.configuration.password = "practice" }) { port, _ in
             let input = "EHLO me.example\nAUTH PLAIN \(Self.plain)\nQUIT\n"
             let result = try BinaryRunner.run(
-                ["127.0.0.1", String(port), "--no-explain", "--show-secrets", "--color", "never"], stdin: Data(input.utf8),
+                ["127.0.0.1", String(port), "--no-explain", "--show-secrets", "--color", "never", "--record", recording.path], stdin: Data(input.utf8),
                 environment: ["COLUMNS": "300"])
             #expect(result.stdout.contains(" -> AUTH PLAIN \(Self.plain)"), "\(result.stdout)")
             #expect(result.stdout.contains("=== decoded from base64: \\0student\\0practice (base64 is an encoding, not encryption"), "\(result.stdout)")
             #expect(result.stdout.contains("<-  235"), "\(result.stdout)")
+            // The decoded text is for the screen: the recording has the line as sent, not it.
+            let recorded = try String(contentsOf: recording, encoding: .utf8)
+            #expect(recorded.contains("AUTH PLAIN \(Self.plain)") && !recorded.contains("decoded from base64"), "\(recorded)")
         }
         try await PipedSessionTests.withServer({ $0.configuration.password = "Pa55-word" }) { port, _ in
             let result = try BinaryRunner.run(

@@ -21,6 +21,13 @@ public enum Redaction {
         return "\(words[0]) \(words[1]) \(mask)"
     }
 
+    /// A command line read back from a file or kept for later (a transcript, an export):
+    /// an AUTH with its initial response redacted (``authLine(_:)``), any other as it is.
+    public static func commandLine(_ line: String) -> String {
+        guard let verb = line.split(separator: " ", maxSplits: 1).first, verb.uppercased() == "AUTH" else { return line }
+        return authLine(line)
+    }
+
     /// Whether `text` is the mask (a secret that was redacted).
     public static func isMask(_ text: some StringProtocol) -> Bool { text == mask }
 }

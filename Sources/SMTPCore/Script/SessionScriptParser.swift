@@ -6,7 +6,9 @@
 ///   `<** ` / `<~* ` a negative reply, `=== ` / `*** ` notes, `#` comments and header);
 /// - a session pasted from a telnet window: a line that starts with a reply code is the
 ///   server's, any other line the client's, and after DATA's 354 every line is the message's
-///   until the lone `.` (telnet's own lines, `Trying …`, `Connected to …`, are skipped).
+///   until the lone `.` (telnet's own lines, `Trying …`, `Connected to …`, are skipped); in a
+///   paste whose first line starts with `S:`, `C:`, `<<<` or `>>>`, that prefix says who sent
+///   each line.
 ///
 /// Then every reply is paired with what the client sent, in order, as the server answers:
 /// commands sent before the previous reply came were pipelined.
@@ -146,8 +148,27 @@ public enum SessionScriptParser {
         return items
     }
 
-    /// The lines telnet itself prints.
-    private static let telnetOwnLines = ["Trying ", "Connected to ", "Escape character is", "Connection closed", "Connection to ", "telnet ", "$ ", "% ", "> telnet", "```"]
+    /// The lines telnet itself prints (and a shell prompt, a code fence).
+    public static let telnetOwnLines = ["Trying ", "Connected to ", "Escape character is", "Connection closed", "Connection to ", "telnet ", "$ ", "% ", "> telnet", "```"]
+
+    /// Who sent a line of a paste that says so by a prefix, and the line without it:
+    /// `S: 250 OK` and `C: EHLO x` (the RFCs' examples), `<<< 250 OK` and `>>> EHLO x`.
+    /// `nil` for a line without one of these prefixes.
+    public static func directionPrefix(_ line: Substring) -> (server: Bool, text: Substring)? {
+        for (prefix, server) in [("S:", true), ("C:", false), ("<<<", true), (">>>", false)] where line.hasPrefix(prefix) {
+            var text = line.dropFirst(prefix.count)
+            if text.first == " " { text = text.dropFirst() }
+            return (server, text)
+        }
+        return nil
+    }
+
+    /// A line that starts with a reply code: 2 to 5, two digits, then a space, a `-` or the end.
+    public static func isReplyLine(_ line: some StringProtocol) -> Bool {
+        let bytes = Array(line.utf8.prefix(4))
+        return bytes.count >= 3 && (50...53).contains(bytes[0]) && bytes[1...2].allSatisfy({ (48...57).contains($0) })
+            && (bytes.count == 3 || bytes[3] == 32 || bytes[3] == UInt8(ascii: "-"))
+    }
 
     private static func telnetItems(_ lines: ArraySlice<String>, firstLine: Int) -> [Item] {
         var items: [Item] = []
@@ -155,26 +176,36 @@ public enum SessionScriptParser {
         var groupLine = 0
         var inBody = false
         var dataSent = false
+        // Prefixes count in a paste whose first line has one (a message line may start with `S:`).
+        let prefixedPaste = lines.first(where: { !$0.allSatisfy { $0 == " " || $0 == "\t" } })
+            .map { directionPrefix(Substring($0)) != nil } ?? false
         for (offset, rawLine) in lines.enumerated() {
             let number = firstLine + offset
             var line = rawLine
             // Spaces at the end of a pasted line are the paste's, not the session's.
             while line.last == " " || line.last == "\t" { line.removeLast() }
             if line.hasPrefix("```") { continue }
-            if inBody {
+            // `S:`/`C:`, `<<<`/`>>>`: the prefix says who sent the line.
+            let prefixed = prefixedPaste ? directionPrefix(Substring(line)) : nil
+            if let prefixed { line = String(prefixed.text) }
+            if inBody && prefixed?.server != true {
                 items.append(.sent(line, tls: false, line: number))
                 if line == "." { inBody = false }
                 continue
             }
+            inBody = false
             if line.isEmpty { continue }
-            if telnetOwnLines.contains(where: { line.hasPrefix($0) }) {
+            if prefixed == nil, telnetOwnLines.contains(where: { line.hasPrefix($0) }) {
                 items.append(.note(line))
                 continue
             }
             let bytes = Array(line.utf8)
-            let isReply = bytes.count >= 3 && (50...53).contains(bytes[0]) && bytes[1...2].allSatisfy({ (48...57).contains($0) })
-                && (bytes.count == 3 || bytes[3] == 32 || bytes[3] == UInt8(ascii: "-"))
-            if isReply {
+            if prefixed?.server == true, !isReplyLine(line) {
+                // The server sent something that is not a reply.
+                items.append(.note(line))
+                continue
+            }
+            if prefixed?.server != false, isReplyLine(line) {
                 if group.isEmpty { groupLine = number }
                 group.append(line)
                 if bytes.count == 3 || bytes[3] != UInt8(ascii: "-") {

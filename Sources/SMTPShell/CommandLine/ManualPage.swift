@@ -168,6 +168,8 @@ enum CompletionScripts {
     static let choicesOrFiles: [String: [String]] = [
         "scenario": BuiltInScenarios.all.map(\.name)
     ]
+    /// Commands whose arguments are files (`smtpsh explain` also takes codes: files come too).
+    static let fileArguments: Set<String> = ["replay", "export", "explain"]
     /// Options whose value is a file.
     static let fileOptions: Set<String> = ["ca", "tls-cert", "tls-key", "password-file", "record", "json", "body", "data", "cert", "key", "maildir"]
 
@@ -211,7 +213,7 @@ enum CompletionScripts {
                 esac
                 if [[ "$cur" == -* ]]; then
                     COMPREPLY=($(compgen -W "$options" -- "$cur"))
-                elif [[ "$command" == replay ]]; then
+                elif [[ " \(fileArguments.sorted().joined(separator: " ")) " == *" $command "* ]]; then
                     COMPREPLY=($(compgen -f -- "$cur"))
                 elif [[ $cword -eq 1 ]]; then
                     COMPREPLY=($(compgen -W "\(commands.map(\.name).joined(separator: " ")) help" -- "$cur") $(compgen -A hostname -- "$cur"))
@@ -261,7 +263,7 @@ enum CompletionScripts {
                 let repeated = option.repeatable ? "*" : ""
                 out += "        '\(repeated)\(name)[\(help)]\(action)' \\\n"
             }
-            if command.name == "replay" {
+            if fileArguments.contains(command.name) {
                 out += "        '*:file:_files'\n"
             } else if command.name == "connect" {
                 out += "        '1: :{_describe command commands; _hosts}' '2:port: '\n"
@@ -307,7 +309,7 @@ enum CompletionScripts {
                 out += line + "\n"
             }
         }
-        out += "complete -c smtpsh -n '__fish_seen_subcommand_from replay' -F\n"
+        out += "complete -c smtpsh -n '__fish_seen_subcommand_from \(fileArguments.sorted().joined(separator: " "))' -F\n"
         return out
     }
 

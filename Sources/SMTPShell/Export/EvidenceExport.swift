@@ -16,8 +16,8 @@ import SMTPCore
 struct EvidenceExport {
     let words: ExportWords
     let pseudonymise: Bool
-    /// The export's command line, said in the file.
-    let arguments: [String]
+    /// The export's command line, said in the file (`smtpsh export …`, or `:export FILE` at the prompt).
+    let command: [String]
     var columns = 100
     /// The time of the export (seconds since 1970); now by default.
     var now: Int64 = Int64(Date().timeIntervalSince1970)
@@ -33,10 +33,11 @@ struct EvidenceExport {
                 transcript.append("=== " + words.tlsBoundary(facts))
             case .sent(let sent):
                 let marker = sent.tls ? " ~> " : " -> "
-                if sent.kind == .message && sent.lines.count > SessionTimeline.shownMessageLines {
+                // The first lines and the last (the lone dot); the others are counted.
+                let hidden = sent.lineCount - SessionTimeline.shownMessageLines - 1
+                if sent.kind == .message && hidden > 0 {
                     transcript += sent.lines.prefix(SessionTimeline.shownMessageLines).map { marker + $0 }
-                    transcript.append(
-                        "=== " + words["export-message-folded", ["count": String(sent.lines.count - SessionTimeline.shownMessageLines)]])
+                    transcript.append("=== " + words["export-message-folded", ["count": String(hidden)]])
                     if let last = sent.lines.last { transcript.append(marker + last) }
                 } else {
                     transcript += sent.lines.map { marker + $0 }
@@ -78,7 +79,7 @@ struct EvidenceExport {
         lines.append(words["export-evidence-made", ["time": UTCTime(secondsSince1970: now).isoTime]])
         lines.append(words["export-evidence-version", ["version": SMTPShellVersion.current]])
         if let version = timeline.facts.version { lines.append(words["export-evidence-recorded-by", ["version": version]]) }
-        lines.append(words["export-evidence-command", ["command": hide((["smtpsh", "export"] + arguments).joined(separator: " "))]])
+        lines.append(words["export-evidence-command", ["command": hide(command.joined(separator: " "))]])
         lines.append(words["export-evidence-file", ["file": hide(file), "source": timeline.facts.source]])
         lines.append("")
         for row in words.summary(timeline) {

@@ -73,7 +73,7 @@ struct ExportCommand {
         if let markdown { try Self.write(MarkdownExport(words: words).render(timeline, file: name), to: markdown) }
         if let html { try Self.write(HTMLExport(words: words).render(timeline, file: name), to: html) }
         if let evidence {
-            let export = EvidenceExport(words: words, pseudonymise: pseudonymise, arguments: arguments)
+            let export = EvidenceExport(words: words, pseudonymise: pseudonymise, command: ["smtpsh", "export"] + arguments)
             try Self.write(export.render(timeline, file: name), to: evidence)
         }
         return .success

@@ -85,7 +85,7 @@ struct ExportWords {
         if let facts {
             parts += [facts.version, facts.cipher].compactMap { $0 }
         }
-        return parts.joined(separator: ", ")
+        return parts.joined(separator: listSeparator)
     }
 
     /// What the TLS boundary says: `TLS starts here: TLSv1.3, …, certificate for CN=…`.
@@ -95,7 +95,13 @@ struct ExportWords {
         if let subject = facts.subject { details.append(self["export-tls-subject", ["subject": subject]]) }
         if let issuer = facts.issuer { details.append(self["export-tls-issuer", ["issuer": issuer]]) }
         if let verification = facts.verification { details.append(self["export-tls-verification", ["verification": verification]]) }
-        return self["export-tls-boundary-facts", ["facts": details.joined(separator: ", ")]]
+        return self["export-tls-boundary-facts", ["facts": details.joined(separator: listSeparator)]]
+    }
+
+    /// Between the items of a list: `, ` in English and French, `、` in Japanese.
+    var listSeparator: String {
+        let separator = self["list-separator"]
+        return separator + DisplayWidth.space(after: separator)
     }
 
     /// Each part of an explanation in `language`: its label, its meaning, the cause and the hint.

@@ -93,10 +93,10 @@ struct HTMLExport {
             out += "</span>"
             if sent.kind == .message {
                 let shown = sent.lines.prefix(SessionTimeline.shownMessageLines)
-                out += "<span class=\"label\">" + Self.escape(words["export-message", ["count": String(sent.lines.count)]]) + "</span>"
+                out += "<span class=\"label\">" + Self.escape(words["export-message", ["count": String(sent.lineCount)]]) + "</span>"
                 out += "<pre>" + shown.map(Self.escape).joined(separator: "\n") + "</pre>"
-                if sent.lines.count > shown.count {
-                    out += "<details class=\"more\"><summary>" + Self.escape(words["export-message-folded", ["count": String(sent.lines.count - shown.count)]])
+                if sent.lineCount > shown.count {
+                    out += "<details class=\"more\"><summary>" + Self.escape(words["export-message-folded", ["count": String(sent.lineCount - shown.count)]])
                     out += "</summary><pre>" + sent.lines.dropFirst(shown.count).map(Self.escape).joined(separator: "\n") + "</pre></details>"
                 }
             } else {

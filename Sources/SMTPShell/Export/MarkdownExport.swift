@@ -46,10 +46,10 @@ struct MarkdownExport {
             return ["- " + who + ": " + Self.code(sent.lines.first ?? "") + pipelined]
         }
         let shown = sent.lines.prefix(SessionTimeline.shownMessageLines)
-        var out = ["- " + who + ": " + Self.escape(words["export-message", ["count": String(sent.lines.count)]])]
+        var out = ["- " + who + ": " + Self.escape(words["export-message", ["count": String(sent.lineCount)]])]
         out += Self.fenced(Array(shown), indent: "  ")
-        if sent.lines.count > shown.count {
-            out.append("  _" + Self.escape(words["export-message-folded", ["count": String(sent.lines.count - shown.count)]]) + "_")
+        if sent.lineCount > shown.count {
+            out.append("  _" + Self.escape(words["export-message-folded", ["count": String(sent.lineCount - shown.count)]]) + "_")
         }
         return out
     }

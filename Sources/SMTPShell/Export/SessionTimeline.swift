@@ -23,7 +23,7 @@ struct SessionTimeline {
         var version: String?
         /// `none`, `starttls`, `implicit` (a recording's header).
         var tlsMode: String?
-        /// The file's shape: `smtpsh`, `swaks`, `telnet`, `json`.
+        /// The file's shape: `smtpsh`, `swaks`, `telnet`, `json`; `session` for what `:export` kept in memory.
         var source: String
     }
 
@@ -44,6 +44,14 @@ struct SessionTimeline {
         var tls: Bool
         /// Sent before the reply to the command before it (PIPELINING).
         var pipelined = false
+        /// The input's line where it starts (a file read back), for `smtpsh explain`.
+        var line: Int?
+        /// Lines of a message not kept (the session at the prompt keeps the first few of each,
+        /// ``SessionMemory``): they count, but are not in ``lines``.
+        var omitted = 0
+
+        /// How many lines were sent, those not kept included.
+        var lineCount: Int { lines.count + omitted }
     }
 
     struct ReplyEntry {
@@ -60,6 +68,8 @@ struct SessionTimeline {
         var explanation: Explanation?
         /// The server, when this reply gave it away.
         var recognised: ServerRecognition?
+        /// The input's line where it starts (a file read back), for `smtpsh explain`.
+        var line: Int?
     }
 
     struct TLSFacts {
@@ -120,7 +130,7 @@ enum ExportReadError: Error {
 /// as the server answers (the same rule as Docs/session-format.md), and explains each reply
 /// as the session did (``SessionExplainer``: the command answered, the server recognised).
 struct TimelineBuilder {
-    private(set) var facts = SessionTimeline.Facts(source: "smtpsh")
+    var facts = SessionTimeline.Facts(source: "smtpsh")
     private var entries: [SessionTimeline.Entry] = []
     private var waiting: [(pending: SessionStateMachine.Pending, shown: String)] = []
     private var greeted = false
@@ -146,15 +156,23 @@ struct TimelineBuilder {
         if on { entries.append(.tlsStarted(tlsFacts)) }
     }
 
-    /// A command (or BDAT and its chunk), a whole message (its last line the lone dot), a SASL answer.
-    mutating func sent(_ kind: SessionTimeline.Sent.Kind, lines: [String], tls: Bool) {
+    /// TLS started here, with what the handshake report said.
+    mutating func tlsStarted(_ facts: SessionTimeline.TLSFacts?) {
+        underTLS = true
+        entries.append(.tlsStarted(facts))
+    }
+
+    /// A command (or BDAT and its chunk), a whole message (its last line the lone dot), a SASL
+    /// answer; from the input's `line`. A message may come with lines not kept (`omitted`,
+    /// `omittedOctets`: the session at the prompt keeps only the first few).
+    mutating func sent(
+        _ kind: SessionTimeline.Sent.Kind, lines: [String], tls: Bool, line: Int? = nil, omitted: Int = 0, omittedOctets: UInt64 = 0
+    ) {
         self.tls(tls)
         var lines = lines
         switch kind {
         case .command:
-            if let first = lines.first, first.split(separator: " ").first?.uppercased() == "AUTH" {
-                lines[0] = Redaction.authLine(first)
-            }
+            if let first = lines.first { lines[0] = Redaction.commandLine(first) }
             let text = lines.first ?? ""
             let command = (try? CommandParser.parse(text)) ?? .raw(Array(text.utf8))
             explainer.observe(ClientStateMachine.SentLine(text: text, kind: .command, tls: tls, automatic: false, waited: false))
@@ -166,6 +184,7 @@ struct TimelineBuilder {
             for line in lines {
                 explainer.observe(ClientStateMachine.SentLine(text: line, kind: .messageLine, tls: tls, automatic: false, waited: false))
             }
+            if omitted > 0 { explainer.observeMessageLines(omitted, octets: omittedOctets) }
             if lines.last == "." { waiting.append((.endOfData, ".")) }
         }
         let pipelined = kind == .command && waiting.count > 1
@@ -174,15 +193,16 @@ struct TimelineBuilder {
             case .sent(var previous) = entries[index], previous.kind == .message, previous.lines.last != "."
         {
             previous.lines += lines
+            previous.omitted += omitted
             entries[index] = .sent(previous)
             return
         }
-        entries.append(.sent(SessionTimeline.Sent(kind: kind, lines: lines, tls: tls, pipelined: pipelined)))
+        entries.append(.sent(SessionTimeline.Sent(kind: kind, lines: lines, tls: tls, pipelined: pipelined, line: line, omitted: omitted)))
         lastSentIndex = entries.count - 1
     }
 
-    /// A whole reply, its lines as the file has them.
-    mutating func reply(_ lines: [String], tls: Bool, latency: Double?) {
+    /// A whole reply, its lines as the file has them, from the input's `line`.
+    mutating func reply(_ lines: [String], tls: Bool, latency: Double?, line: Int? = nil) {
         guard !lines.isEmpty else { return }
         self.tls(tls)
         var parser = ReplyParser()
@@ -208,7 +228,7 @@ struct TimelineBuilder {
             .reply(
                 SessionTimeline.ReplyEntry(
                     lines: lines, code: reply.code, tls: tls, latency: latency, answered: isGreeting ? nil : answered?.shown,
-                    isGreeting: isGreeting, explanation: explained.explanation, recognised: explained.recognised)))
+                    isGreeting: isGreeting, explanation: explained.explanation, recognised: explained.recognised, line: line)))
     }
 
     // MARK: A session file
@@ -230,7 +250,7 @@ struct TimelineBuilder {
         let raw = TextLines.split(bytes)
         enum Event {
             case exchange(SessionScript.Exchange)
-            case reply([String], tls: Bool)
+            case reply([String], tls: Bool, line: Int)
             case note(String, warning: Bool)
         }
         var events: [(line: Int, order: Int, event: Event)] = []
@@ -249,22 +269,23 @@ struct TimelineBuilder {
             if let expectation = exchange.expectation, !expectation.lines.isEmpty {
                 let marker = raw.indices.contains(expectation.line - 1) ? raw[expectation.line - 1].drop(while: { $0 == " " }) : ""
                 let tls = marker.hasPrefix("<~") || (exchange.tls && !marker.hasPrefix("<-") && !marker.hasPrefix("<**"))
-                events.append((expectation.line, 2, .reply(expectation.lines, tls: tls)))
+                events.append((expectation.line, 2, .reply(expectation.lines, tls: tls, line: expectation.line)))
             }
         }
         events.sort { ($0.line, $0.order) < ($1.line, $1.order) }
         for item in events {
             switch item.event {
             case .note(let text, let warning): note(text, warning: warning)
-            case .reply(let lines, let tls): reply(lines, tls: tls, latency: nil)
+            case .reply(let lines, let tls, let line): reply(lines, tls: tls, latency: nil, line: line)
             case .exchange(let exchange):
+                let line = exchange.line
                 switch exchange.kind {
-                case .command(let text): sent(.command, lines: [text], tls: exchange.tls)
-                case .message(let lines): sent(.message, lines: lines, tls: exchange.tls)
+                case .command(let text): sent(.command, lines: [text], tls: exchange.tls, line: line)
+                case .message(let lines): sent(.message, lines: lines, tls: exchange.tls, line: line)
                 case .chunk(let command, let lines):
-                    sent(.command, lines: [command], tls: exchange.tls)
-                    if !lines.isEmpty { sent(.message, lines: lines, tls: exchange.tls) }
-                case .saslResponse(let text): sent(.sasl, lines: [text], tls: exchange.tls)
+                    sent(.command, lines: [command], tls: exchange.tls, line: line)
+                    if !lines.isEmpty { sent(.message, lines: lines, tls: exchange.tls, line: line + 1) }
+                case .saslResponse(let text): sent(.sasl, lines: [text], tls: exchange.tls, line: line)
                 case .greeting, .unsolicited: break
                 }
             }
@@ -347,12 +368,10 @@ struct TimelineBuilder {
             case "reply":
                 reply((event.lines ?? []).map(VisibleText.escape), tls: tls, latency: event.latency_ms)
             case "tls":
-                underTLS = true
-                entries.append(
-                    .tlsStarted(
-                        SessionTimeline.TLSFacts(
-                            version: event.version, cipher: event.cipher, subject: event.subject, issuer: event.issuer,
-                            verification: event.verification)))
+                tlsStarted(
+                    SessionTimeline.TLSFacts(
+                        version: event.version, cipher: event.cipher, subject: event.subject, issuer: event.issuer,
+                        verification: event.verification))
             case "note", "warning", "error":
                 if facts.server == nil, event.id == "connect-trying", let address = event.parameters?["address"] { facts.server = address }
                 note(event.text?.joined ?? "", warning: event.event != "note")

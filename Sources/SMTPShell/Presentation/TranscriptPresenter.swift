@@ -64,7 +64,8 @@ final class TranscriptPresenter: SessionObserver, @unchecked Sendable {
                     lines.append(renderer.sent(line.text, tls: line.tls))
                 }
                 if decodesAuth, let decoded = Self.decodedAuthPayload(line) {
-                    lines.append(say(Remark(.note, id: "session-sasl-decoded", parameters: ["text": decoded], text: Words["session-sasl-decoded", ["text": decoded]])))
+                    // On the screen only: not recorded, not in --json, not kept for :export.
+                    lines.append(renderer.note(Words["session-sasl-decoded", ["text": decoded]]))
                 }
             case .receivedLine(let line, let tls, let latency):
                 sinks.received(line, tls: tls)

@@ -108,6 +108,36 @@ import Testing
         #expect(script.exchanges.allSatisfy { !$0.pipelined })
     }
 
+    /// `S:`/`C:` (the RFCs' examples) and `<<<`/`>>>`: the prefix says who sent the line, a
+    /// message line that starts with a code included; a server line that is no reply is a note.
+    @Test(arguments: [("S: ", "C: "), ("<<< ", ">>> "), ("S:", "C:")])
+    func aPasteWithPrefixes(prefixes: (server: String, client: String)) throws {
+        let (s, c) = prefixes
+        let script = try Self.parse("""
+            \(s)220 mx.example.org ESMTP
+            \(c)EHLO me.example
+            \(s)250-mx.example.org
+            \(s)250 PIPELINING
+            \(c)DATA
+            \(s)354 go ahead
+            \(c)250 apples
+            \(c)
+            \(c).
+            \(s)250 2.0.0 Ok: queued
+            \(s)not a reply
+            \(c)QUIT
+            \(s)221 Bye
+            """)
+        #expect(script.source == .telnet)
+        #expect(script.exchanges.map(\.kind) == [
+            .greeting, .command("EHLO me.example"), .command("DATA"), .message(["250 apples", "", "."]), .command("QUIT"),
+        ])
+        #expect(script.exchanges.map { $0.expectation?.lines.count } == [1, 2, 1, 1, 1])
+        // Without a prefix on its first line, a paste is read by the shape of its lines only.
+        let bare = try Self.parse("220 mx ESMTP\nDATA\n354 go ahead\nS: hello\n.\n250 ok\n")
+        #expect(bare.exchanges.map(\.kind) == [.greeting, .command("DATA"), .message(["S: hello", "."])])
+    }
+
     /// Pasted from a web page: code fences, spaces at the ends, a body line that looks like a reply.
     @Test func aPasteWithFencesAndTrailingSpaces() throws {
         let script = try Self.parse("""

@@ -170,6 +170,19 @@ final class PostfixServer {
         (try? String(contentsOf: directory.appendingPathComponent("maillog"), encoding: .utf8)) ?? ""
     }
 
+    /// The mail log once it contains `text`, or as it is after `timeout` seconds: Postfix logs
+    /// a delivery after the client has its 250 (the queue manager and the transport run
+    /// after smtpd), later still on a busy machine.
+    func mailLog(waitingFor text: String, timeout: Double = 20) -> String {
+        let deadline = Date().addingTimeInterval(timeout)
+        var log = mailLog()
+        while !log.contains(text) && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.1)
+            log = mailLog()
+        }
+        return log
+    }
+
     /// Stops the instance (its master and every daemon) and removes its directory.
     func stop() {
         guard running else { return }
