@@ -632,7 +632,7 @@ public struct ServerSession: Sendable {
     private var maximumMessageSize: UInt64 { sessionTriggers.maximumSize ?? configuration.maximumMessageSize }
 
     private func ehloReply(clientName: String) -> Reply {
-        var lines = [String(style.reply(.ehloFirstLine, host: host, arg: clientName).textLines[0])]
+        var lines = [String(reply(.ehloFirstLine, arg: clientName).textLines[0])]
         lines += ["PIPELINING", "SIZE \(maximumMessageSize)", "8BITMIME", "SMTPUTF8"]
         lines += ["ENHANCEDSTATUSCODES", "DSN", "CHUNKING"]
         if configuration.tlsAvailable && !tls { lines.append("STARTTLS") }

@@ -115,6 +115,21 @@ import Testing
         ])
     }
 
+    /// The EHLO reply's first line names the client's address where the vendor's does.
+    @Test func theEHLOReplyNamesTheClient() {
+        for (style, first) in [
+            (ReplyStyle.microsoft, "250-practice.localhost Hello [127.0.0.1]"),
+            (.google, "250-practice.localhost at your service, [127.0.0.1]"),
+            (.exim, "250-practice.localhost Hello client.example.org [127.0.0.1]"),
+        ] {
+            var configuration = PracticeServerConfiguration()
+            configuration.style = style
+            var session = ServerSession(configuration: configuration, messageIDs: { "1" }, randomToken: { "1" })
+            _ = session.greet()
+            #expect(ServerSessionTests.replies(session.receive(Array("EHLO client.example.org\r\n".utf8))).first == first)
+        }
+    }
+
     /// The appliance's triggers take its own lines (`#` codes), as its other replies do.
     @Test func applianceTriggersTakeItsLines() {
         var session = Self.session(.appliance)
