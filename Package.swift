@@ -53,6 +53,8 @@ let package = Package(
             name: "SMTPPracticeServer",
             dependencies: [
                 "SMTPCore",
+                // A vendor persona's replies are its catalogue lines (`--persona postfix`).
+                "SMTPCatalog",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -139,6 +141,7 @@ let package = Package(
             name: "SMTPPracticeServerTests",
             dependencies: [
                 "SMTPPracticeServer",
+                "SMTPCatalog",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

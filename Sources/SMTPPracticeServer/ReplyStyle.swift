@@ -25,29 +25,56 @@ public enum ReplyKind: String, Hashable, Sendable, CaseIterable {
 }
 
 /// How the server words its replies: a standard ESMTP server (enhanced status codes, wording
-/// close to Postfix), or the security appliance of the seed documents (`#`-prefixed codes,
-/// its own terse texts, `250 sender <…> ok`).
+/// close to Postfix, but its own: `smtpsh serve` is recognised by its greeting), the security
+/// appliance of the seed documents (`#`-prefixed codes, its own terse texts, `250 sender <…>
+/// ok`), or a vendor persona (`--persona postfix|exim|microsoft|google|yahoo`) whose replies
+/// are that vendor's catalogue lines (``Persona``).
 ///
 /// Templates use `{host}` (the server's name), `{arg}` (the command's argument, or the
-/// client's name), `{id}` (the message id) and `{size}`.
+/// client's name), `{id}` (the message id, or the session's trace id), `{size}`, `{client}`
+/// (the client's address), `{sender}` (the transaction's sender) and `{date}` (now, as in a
+/// mail header).
 public enum ReplyStyle: String, Hashable, Sendable, CaseIterable {
     case standard
     case appliance
+    case postfix, exim, microsoft, google, yahoo
 
     public func template(_ kind: ReplyKind) -> String {
         switch self {
         case .standard: Self.standardTemplates[kind]!
         case .appliance: Self.applianceTemplates[kind] ?? Self.standardTemplates[kind]!
+        case .postfix: Self.postfixTemplates[kind] ?? Self.standardTemplates[kind]!
+        case .exim: Self.eximTemplates[kind] ?? Self.standardTemplates[kind]!
+        case .microsoft: Self.microsoftTemplates[kind] ?? Self.standardTemplates[kind]!
+        case .google: Self.googleTemplates[kind] ?? Self.standardTemplates[kind]!
+        case .yahoo: Self.yahooTemplates[kind] ?? Self.standardTemplates[kind]!
         }
     }
 
-    public func reply(_ kind: ReplyKind, host: String, arg: String = "", id: String = "", size: String = "") -> Reply {
-        Self.render(template(kind), host: host, arg: arg, id: id, size: size)
+    /// Whether the persona takes its words from the vendor catalogue (not the standard style
+    /// nor the appliance's).
+    public var isVendorPersona: Bool { self != .standard && self != .appliance }
+
+    // Each persona's templates, made from the catalogue the first time the persona speaks.
+    private static let postfixTemplates = Persona.postfix.templates()
+    private static let eximTemplates = Persona.exim.templates()
+    private static let microsoftTemplates = Persona.microsoft.templates()
+    private static let googleTemplates = Persona.google.templates()
+    private static let yahooTemplates = Persona.yahoo.templates()
+
+    public func reply(
+        _ kind: ReplyKind, host: String, arg: String = "", id: String = "", size: String = "", client: String = "",
+        sender: String = ""
+    ) -> Reply {
+        Self.render(template(kind), host: host, arg: arg, id: id, size: size, client: client, sender: sender)
     }
 
     /// Renders `CODE text` (lines separated by `\n`, each taking the code) into a reply.
     /// `arg` comes from the client: it is made safe before it is echoed (see ``safeEcho(_:)``).
-    static func render(_ template: String, host: String, arg: String = "", id: String = "", size: String = "") -> Reply {
+    static func render(
+        _ template: String, host: String, arg: String = "", id: String = "", size: String = "", client: String = "",
+        sender: String = ""
+    ) -> Reply {
         // A hand-written substitution: this runs for every reply the server sends.
         var text = ""
         var rest = Substring(template)
@@ -65,6 +92,15 @@ public enum ReplyStyle: String, Hashable, Sendable, CaseIterable {
                 rest = tail.dropFirst(4)
             } else if tail.hasPrefix("{size}") {
                 text += size
+                rest = tail.dropFirst(6)
+            } else if tail.hasPrefix("{client}") {
+                text += client
+                rest = tail.dropFirst(8)
+            } else if tail.hasPrefix("{sender}") {
+                text += safeEcho(sender)
+                rest = tail.dropFirst(8)
+            } else if tail.hasPrefix("{date}") {
+                text += UTCTime(secondsSince1970: Int64(Date().timeIntervalSince1970.rounded(.down))).rfc5322
                 rest = tail.dropFirst(6)
             } else {
                 text += "{"
@@ -187,5 +223,7 @@ public enum ReplyStyle: String, Hashable, Sendable, CaseIterable {
         .bareLineFeedInData: "554 message body contains illegal bare CR/LF characters.",
         .idleTimeout: "421 {host} Service not available, closing transaction channel",
         .tooManyBadCommands: "421 Exceeded bad SMTP command limit, disconnecting",
+        .tooManyConnections: "421 #4.4.5 Too many connections from your host",
+        .tooManyMessages: "421 #4.x.2 Too many messages to this session",
     ]
 }

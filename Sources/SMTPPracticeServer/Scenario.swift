@@ -254,7 +254,7 @@ public struct ScenarioRule: Hashable, Sendable, CustomStringConvertible {
 /// ```
 /// name: queue-full
 /// description: Every recipient is refused: the appliance's queue is full.
-/// style: appliance
+/// persona: appliance
 /// hostname: my_esa.local
 /// max-recipients: 50
 /// on RCPT: 452 #4.3.1 queue full
@@ -318,9 +318,11 @@ public struct Scenario: Hashable, Sendable {
                 case "hostname":
                     guard !value.isEmpty, !value.contains(" ") else { throw ScenarioError("hostname must be one word") }
                     hostname = value
-                case "style":
+                case "style", "persona":
+                    // `style: appliance` was the only way before personas; both keys take any persona.
                     guard let parsed = ReplyStyle(rawValue: value.lowercased()) else {
-                        throw ScenarioError("style must be standard or appliance, found '\(value)'")
+                        let names = ReplyStyle.allCases.map(\.rawValue).joined(separator: ", ")
+                        throw ScenarioError("\(key) must be one of \(names), found '\(value)'")
                     }
                     style = parsed
                 case _ where Self.settingKeys.contains(key):
@@ -340,7 +342,7 @@ public struct Scenario: Hashable, Sendable {
     public var fileText: String {
         var lines = ["name: \(name)"]
         if !description.isEmpty { lines.append("description: \(description)") }
-        if let style { lines.append("style: \(style.rawValue)") }
+        if let style { lines.append("persona: \(style.rawValue)") }
         if let hostname { lines.append("hostname: \(hostname)") }
         for key in settings.keys.sorted() { lines.append("\(key): \(settings[key]!)") }
         lines += rules.map(\.description)

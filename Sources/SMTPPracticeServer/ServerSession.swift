@@ -105,6 +105,17 @@ public struct ServerSession: Sendable {
         self.clientAddress = clientAddress
         self.messageIDs = messageIDs
         self.randomToken = randomToken
+        trace = configuration.style.isVendorPersona ? Self.traceID(randomToken()) : ""
+    }
+
+    /// A random token written as a vendor's trace id: letters and digits, as Gmail's.
+    static func traceID(_ token: String) -> String {
+        let letters = Array("abcdefghijklmnopqrstuvwxyz")
+        var id = ""
+        for (index, digit) in token.utf8.enumerated() {
+            id.append(index % 3 == 0 ? letters[Int(digit) % letters.count] : Character(UnicodeScalar(digit)))
+        }
+        return id
     }
 
     public var isClosed: Bool {
@@ -124,8 +135,12 @@ public struct ServerSession: Sendable {
     private var host: String { configuration.hostname }
 
     private func reply(_ kind: ReplyKind, arg: String = "", id: String = "", size: String = "") -> Reply {
-        style.reply(kind, host: host, arg: arg, id: id, size: size)
+        style.reply(kind, host: host, arg: arg, id: id.isEmpty ? trace : id, size: size, client: clientAddress)
     }
+
+    /// A vendor persona's id for this session, where its replies carry one (Gmail's `… - gsmtp`);
+    /// empty in the standard style.
+    private let trace: String
 
     // MARK: - Events
 
@@ -427,7 +442,7 @@ public struct ServerSession: Sendable {
 
         case .mail(let path, let parameters):
             guard clientName != nil else { return [.send(reply(.heloFirst))] }
-            if configuration.requireAuth && authenticatedUser == nil { return [.send(reply(.authRequired))] }
+            if configuration.requireAuth && authenticatedUser == nil { return [.send(reply(.authRequired, arg: path.mailbox))] }
             guard transaction == nil else { return [.send(reply(.nestedMail))] }
             if let limit = configuration.messagesPerConnection, messagesAccepted >= limit {
                 mode = .closed
@@ -478,10 +493,17 @@ public struct ServerSession: Sendable {
                 case .greylisted(let remaining) = shared.greylist.check(
                     client: clientAddress, sender: current.sender.mailbox, recipient: path.mailbox, delay: delay)
             {
-                return [.note("greylisted: accepted from \(remaining.rounded(.up).formatted) s on"), .send(reply(.greylisted, arg: path.mailbox))]
+                return [
+                    .note("greylisted: accepted from \(remaining.rounded(.up).formatted) s on"),
+                    .send(style.reply(.greylisted, host: host, arg: path.mailbox, id: trace, client: clientAddress, sender: current.sender.mailbox)),
+                ]
             }
             if let limit = configuration.recipientRate, !shared.recipients.admit(clientAddress, limit: limit) {
-                return [.note("over \(limit) recipients from \(clientAddress)"), .send(reply(.recipientRateExceeded, arg: clientAddress))]
+                // `{size}` and `{id}`: the limit and its period, for a vendor that says them (Exim's ratelimit).
+                return [
+                    .note("over \(limit) recipients from \(clientAddress)"),
+                    .send(reply(.recipientRateExceeded, arg: clientAddress, id: "\(limit.period.formatted)s", size: String(limit.count))),
+                ]
             }
             current.recipients.append(path)
             current.triggers = current.triggers.merged(with: chosen.keeping([.data, .dot]))
@@ -610,7 +632,7 @@ public struct ServerSession: Sendable {
     private var maximumMessageSize: UInt64 { sessionTriggers.maximumSize ?? configuration.maximumMessageSize }
 
     private func ehloReply(clientName: String) -> Reply {
-        var lines = [String(style.reply(.ehloFirstLine, host: host, arg: clientName).textLines[0])]
+        var lines = [String(reply(.ehloFirstLine, arg: clientName).textLines[0])]
         lines += ["PIPELINING", "SIZE \(maximumMessageSize)", "8BITMIME", "SMTPUTF8"]
         lines += ["ENHANCEDSTATUSCODES", "DSN", "CHUNKING"]
         if configuration.tlsAvailable && !tls { lines.append("STARTTLS") }
@@ -672,7 +694,7 @@ public struct ServerSession: Sendable {
         }
         if configuration.rejectBareLineFeed && bareLineFeeds > 0 {
             actions.append(.note("the message has \(bareLineFeeds) bare CR or LF line ends"))
-            if style == .standard {
+            if style != .appliance {
                 mode = .closed
                 return actions + [.send(reply(.bareLineFeedInData)), .close]
             }
@@ -869,7 +891,7 @@ public struct ServerSession: Sendable {
         case .reply(let code, let enhanced, let close):
             var actions: [Action] = [
                 .note("trigger: \(stage.rawValue)\(code) chosen by the client"),
-                .send(ClientTriggers.reply(code: code, enhanced: enhanced, stage: stage, subject: subject)),
+                .send(triggerReply(code: code, enhanced: enhanced, stage: stage, subject: subject)),
             ]
             if close {
                 mode = .closed
@@ -882,6 +904,21 @@ public struct ServerSession: Sendable {
         case .delay:
             return []
         }
+    }
+
+    /// The reply a client's trigger asks for: a vendor persona's line with that code (and
+    /// enhanced code) when its catalogue has one, else the trigger's own text.
+    private func triggerReply(code: Int, enhanced: String?, stage: ClientTriggers.Stage, subject: String) -> Reply {
+        if let persona = Persona.of(style),
+            let template = persona.triggerTemplate(code: code, enhanced: enhanced, stage: stage, subject: "{arg}")
+        {
+            return reply(template: template, arg: subject)
+        }
+        return ClientTriggers.reply(code: code, enhanced: enhanced, stage: stage, subject: subject)
+    }
+
+    private func reply(template: String, arg: String) -> Reply {
+        ReplyStyle.render(template, host: host, arg: arg, id: trace, client: clientAddress)
     }
 
     /// `actions` after a pause, when there is one.

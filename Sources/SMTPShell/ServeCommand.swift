@@ -37,12 +37,16 @@ struct ServeCommand {
             "smtpsh serve --max-connections 5/60 --recipient-rate 20/60",
             "smtpsh serve --cert-problem expired --ca-out ca.pem   # then: smtpsh 127.0.0.1:2525 --starttls --tls-verify --ca ca.pem",
             "smtpsh serve --triggers                       # RCPT TO:<rcpt550_5.1.1@example.org> gets 550 5.1.1",
+            "smtpsh serve --persona google --triggers      # every reply worded as Gmail words it",
+            "smtpsh serve --list-personas",
         ],
         options: [
             .value("port", "port", help: "option-port"),
             .value("tls-port", "port", help: "option-tls-port"),
             .value("listen", "address", help: "option-listen"),
             .value("hostname", "name", help: "option-hostname"),
+            .value("persona", "persona", help: "option-persona"),
+            .flag("list-personas", help: "option-list-personas"),
             .value("style", "style", help: "option-style"),
             .value("scenario", "name|file", help: "option-scenario", repeatable: true),
             .value("on", "rule", help: "option-on", repeatable: true),
@@ -87,7 +91,9 @@ struct ServeCommand {
     var tlsPort: Int?
     var listen: String?
     var hostname: String?
+    /// `--persona` (or its older name `--style`).
     var style: String?
+    var listPersonas = false
     var scenario: [String] = []
     var rules: [String] = []
     var listScenarios = false
@@ -134,7 +140,10 @@ struct ServeCommand {
         tlsPort = try parsed.integer("tls-port", in: 0...65535)
         listen = parsed.value("listen")
         hostname = parsed.value("hostname")
-        style = try parsed.choice("style", from: ReplyStyle.allCases.map(\.rawValue))
+        let personas = ReplyStyle.allCases.map(\.rawValue)
+        style = try parsed.choice("persona", from: personas)
+        if style == nil { style = try parsed.choice("style", from: personas) }
+        listPersonas = parsed.flag("list-personas")
         scenario = parsed.all("scenario")
         rules = parsed.all("on")
         listScenarios = parsed.flag("list-scenarios")
@@ -192,6 +201,10 @@ struct ServeCommand {
             Console.out(Self.scenarioTable())
             return .success
         }
+        if listPersonas {
+            Console.out(Self.personaTable())
+            return .success
+        }
         if helpTriggers {
             Console.out(Self.triggerGrammar())
             return .success
@@ -218,7 +231,7 @@ struct ServeCommand {
         if let tlsPort = listening.tlsPort { banner += " and \(host):\(tlsPort) (implicit TLS)" }
         if let path = listening.unixSocket { banner += " and unix:\(path) (\(name))" }
         Console.out(banner)
-        Console.out("  account: \(options.configuration.user) / \(password == nil && ProcessInfo.processInfo.environment["SMTPSH_PRACTICE_PASSWORD"] == nil ? options.configuration.password : "(as given)")   style: \(options.configuration.style.rawValue)   \(listening.certificate)")
+        Console.out("  account: \(options.configuration.user) / \(password == nil && ProcessInfo.processInfo.environment["SMTPSH_PRACTICE_PASSWORD"] == nil ? options.configuration.password : "(as given)")   persona: \(options.configuration.style.rawValue)   \(listening.certificate)")
         for rule in options.configuration.rules { Console.out("  rule: \(rule)") }
         Self.warnAboutRules(options.configuration)
         if !options.configuration.accounts.isEmpty {
@@ -491,6 +504,20 @@ struct ServeCommand {
             "  swaks --server 127.0.0.1:2525 --to rcpt451@example.org",
             "", Words["triggers-docs"],
         ]
+        return lines.joined(separator: "\n")
+    }
+
+    /// `--list-personas`: each persona and what it answers like, in the user's language.
+    static func personaTable() -> String {
+        let columns = max(Environment.columns, 40)
+        let width = ReplyStyle.allCases.map { DisplayWidth.of($0.rawValue) }.max() ?? 10
+        var lines = TextWrapper.wrap(Words["personas-intro"], width: columns) + [""]
+        for persona in ReplyStyle.allCases {
+            let text = TextWrapper.wrap(Words["persona-" + persona.rawValue], width: max(columns - width - 4, 20))
+            for (index, line) in text.enumerated() {
+                lines.append("  \(DisplayWidth.padded(index == 0 ? persona.rawValue : "", to: width))  \(line)")
+            }
+        }
         return lines.joined(separator: "\n")
     }
 

@@ -161,7 +161,8 @@ enum CompletionScripts {
         "lang": ["en", "fr", "ja", "en,fr", "en,ja"],
         "auth": ["plain", "login", "cram-md5", "xoauth2", "oauthbearer"],
         "quit-after": SendCommand.quitAfterStages,
-        "style": ["standard", "appliance"],
+        "persona": ReplyStyle.allCases.map(\.rawValue),
+        "style": ReplyStyle.allCases.map(\.rawValue),
         "lesson": ["1", "2", "3", "4", "5", "6"],
     ]
     /// Options whose value is a name of a list or a file (`--scenario queue-full`, `--scenario my.scenario`).
