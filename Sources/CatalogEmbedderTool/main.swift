@@ -67,12 +67,12 @@ for file in files {
 }
 source += "    ]\n\n"
 
-// Every entry as the parser reads it at start-up, checked and written as one string
-// (CatalogIndex): nothing is parsed when smtpsh starts.
+// Every entry as the parser reads it, its key checked, written as one string sorted by key
+// (CatalogIndex): nothing is parsed when smtpsh starts, and a lookup halves its way there.
 var entries: [CatalogParser.ParsedEntry] = []
+let sources = files.map { CatalogSource(name: $0.name, text: $0.text) }
 for (position, file) in files.enumerated() {
-    let (parsed, _) = CatalogParser.parse(
-        CatalogSource(name: file.name, text: file.text), sourceIndex: position, mode: .keysAndMatches)
+    let (parsed, _) = CatalogParser.parse(sources[position], sourceIndex: position, mode: .keysAndMatches)
     for entry in parsed {
         // smtpsh reads these keys without checking them again (CatalogValidator.index).
         guard CatalogKey(entry.keyText) != nil else {
@@ -84,10 +84,10 @@ for (position, file) in files.enumerated() {
     entries += parsed
 }
 do {
-    let index = try CatalogIndex.encode(entries)
+    let index = try CatalogIndex.encode(entries, sources: sources)
     source += """
-            /// The entries of ``embeddedSources`` as `CatalogParser` reads them at start-up
-            /// (`.keysAndMatches`), read when smtpsh was built (`CatalogIndex`).
+            /// The entries of ``embeddedSources`` as `CatalogParser` reads them (`.keysAndMatches`),
+            /// by key, and their `match:` lines by code, read when smtpsh was built (`CatalogIndex`).
             package static let embeddedIndex = \(literal(index))
         }
 

@@ -168,10 +168,9 @@ extension Catalog {
             let label = "“" + Placeholders.sanitised(decoded) + "”"
             // Only the `auth-challenge.*` keys are read (not every key of the catalogue).
             let prefix = "auth-challenge."
-            if let stored = stored.first(where: { entry in
-                entry.keyText.utf8.starts(with: prefix.utf8) && entry.keyText.dropFirst(prefix.count).lowercased() == wanted
-            }), let entry = self[stored.keyText] {
-
+            if let found = store.entries(withPrefix: prefix).first(where: {
+                $0.stored.keyText.dropFirst(prefix.count).lowercased() == wanted
+            }), let entry = self[found.stored.keyText] {
                 parts.append(part(entry, role: .authChallenge, label: label))
                 known = true
             } else {

@@ -65,7 +65,7 @@ final class ServerTable: Sendable {
             if let cached { return cached }
             var made: [Rule] = []
             // Only the `server.*` keys are read (not every key of the catalogue).
-            for stored in catalog.stored where stored.keyText.hasPrefix("server.") {
+            for (_, stored) in catalog.store.entries(withPrefix: "server.") {
                 guard case .server(let vendor) = stored.key.kind, let entry = catalog[stored.keyText] else { continue }
                 made.append(Rule(
                     vendor: vendor, name: entry.property("name") ?? vendor,

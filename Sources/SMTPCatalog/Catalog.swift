@@ -10,20 +10,19 @@ import SMTPCore
 /// ```
 ///
 /// The data is the `.catalog` files of `Sources/SMTPCatalog/Data`, compiled into the binary
-/// by the CatalogEmbedder build plugin (Docs/catalog.md). ``shared`` reads them the first
-/// time it is used, in under a millisecond (Docs/benchmarks.md): the keys and the `match:`
-/// lines; an entry's texts are read when it is looked up.
+/// by the CatalogEmbedder build plugin (Docs/catalog.md), with an index of their keys and
+/// `match:` lines that the build wrote. ``shared`` reads nothing when it is made: a lookup
+/// searches the index by halving, and an entry's texts are read when it is looked up.
 public struct Catalog: Sendable {
     /// Problems found in the data. Empty for the embedded catalogue: a test makes sure.
     public let diagnostics: [CatalogDiagnostic]
 
-    /// The files, and the entries with their texts located in them (decoded when used).
+    /// The files, and where the entries' texts are in them (decoded when used).
     let sources: [CatalogSource]
-    let stored: [CatalogValidator.StoredEntry]
-    let index: [String: Int]
+    let store: EntryStore
     /// Appliance patterns by reply code, most specific first.
     let patterns: PatternTable
-    /// Entries decoded so far, by position in ``stored``.
+    /// Entries decoded so far, by their position in ``store``.
     let decoded = DecodedEntries()
     /// The codes' parts of explanations made so far.
     let codePartsCache = CodePartsCache()
@@ -31,13 +30,17 @@ public struct Catalog: Sendable {
     let servers = ServerTable()
 
     /// The catalogue built into smtpsh. Nothing is parsed at start-up: the build indexed the
-    /// files (``embeddedEntries``, written by catalog-embedder), and the checks are not run
+    /// files (``embeddedIndex``, written by catalog-embedder), and the checks are not run
     /// again here: the test suite runs them over the same data (`Catalog(sources: embeddedSources)`)
     /// and makes sure the index is what the parser reads.
-    public static let shared = Catalog(sources: embeddedSources, parsed: embeddedEntries)
+    public static let shared = Catalog(index: embeddedTable, only: nil)
 
-    /// The entries of the embedded files, from the index the build wrote (``embeddedIndex``).
-    package static let embeddedEntries = CatalogIndex.decode(embeddedIndex, sources: embeddedSources)
+    /// The build's index over the embedded files.
+    package static let embeddedTable = CatalogIndex.Table(embeddedIndex, sources: embeddedSources)
+
+    /// Every entry of the embedded files as the index has it, in the files' order (for tests
+    /// and the benchmark: this reads the whole index).
+    package static var embeddedEntries: [CatalogParser.ParsedEntry] { embeddedTable.all().map(\.entry) }
 
     /// The files of smtpsh's own words (`message.*` entries only), loaded apart from the
     /// replies' meanings: a session says "Trying 192.0.2.1:25..." before any reply needs
@@ -48,9 +51,8 @@ public struct Catalog: Sendable {
 
     /// smtpsh's own words (``Words`` reads them here).
     public static let words = Catalog(
-        sources: embeddedSources,
-        parsed: embeddedEntries.filter { wordFiles.contains(embeddedSources[$0.body.source].name) }
-    )
+        index: embeddedTable,
+        only: Set(embeddedSources.indices.filter { wordFiles.contains(embeddedSources[$0].name) }))
 
     /// Parses and checks catalogue files. Never fails: problems are in ``diagnostics`` and
     /// the entries that could be read are usable. With `checks: false`, lines that cannot be
@@ -74,6 +76,15 @@ public struct Catalog: Sendable {
         self.init(sources: sources, result: CatalogValidator.index(parsed, sources: sources), diagnostics: [])
     }
 
+    /// The entries of a build's index, searched where they lie; with `only`, those of these
+    /// files (their positions in the index's sources).
+    package init(index: CatalogIndex.Table, only: Set<Int>?) {
+        self.sources = index.sources
+        self.store = .index(index, sources: only)
+        self.diagnostics = []
+        self.patterns = PatternTable(index: index, only: only)
+    }
+
     private init(
         sources: [CatalogSource], parsed: [CatalogParser.ParsedEntry], diagnostics: [CatalogDiagnostic], checks: Bool
     ) {
@@ -83,31 +94,25 @@ public struct Catalog: Sendable {
 
     private init(sources: [CatalogSource], result: CatalogValidator.Result, diagnostics: [CatalogDiagnostic]) {
         self.sources = sources
-        self.stored = result.entries
+        self.store = EntryStore(result.entries)
         self.diagnostics = (diagnostics + result.diagnostics).sorted {
             ($0.location.file, $0.location.line) < ($1.location.file, $1.location.line)
         }
-        var index: [String: Int] = [:]
-        index.reserveCapacity(result.entries.count)
-        for (position, entry) in result.entries.enumerated() where index[entry.keyText] == nil {
-            index[entry.keyText] = position
-        }
-        self.index = index
         self.patterns = PatternTable(patterns: result.patterns, pending: result.pendingPatterns, sources: sources)
     }
 
     /// Every entry, in the order of the files (sorted by name) and of the entries in them.
     /// (Decodes every text: for listings and checks, not for each reply.)
-    public var entries: [CatalogEntry] { stored.map { $0.entry(in: sources) } }
+    public var entries: [CatalogEntry] { store.all.map { $0.stored.entry(in: sources) } }
 
     /// The keys of every entry, in order, without decoding any text.
-    public var keys: [CatalogKey] { stored.map(\.key) }
+    public var keys: [CatalogKey] { store.all.map(\.stored.key) }
 
     /// The entry with this key (`basic.550`, `enhanced.1.1`, `ehlo.SIZE`…). Decoded the first
     /// time it is asked for, then kept: a session explains `250` again and again.
     public subscript(key: String) -> CatalogEntry? {
-        guard let position = index[key] else { return nil }
-        return decoded.entry(at: position) { stored[position].entry(in: sources) }
+        guard let found = store.find(key) else { return nil }
+        return decoded.entry(at: found.position) { found.stored.entry(in: sources) }
     }
 
     public subscript(key: CatalogKey) -> CatalogEntry? { self[key.rawValue] }

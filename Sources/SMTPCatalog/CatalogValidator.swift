@@ -73,14 +73,7 @@ enum CatalogValidator {
         for item in parsed {
             for field in item.fields where field.kind == .match {
                 // The code is the line's first three bytes; the rest is read when it is needed.
-                let code = sources[field.text.source].withUTF8 { bytes -> Int? in
-                    let range = field.text.range
-                    guard range.count >= 3, bytes[range.lowerBound..<range.lowerBound + 3].allSatisfy({ (48...57).contains($0) }),
-                        range.count == 3 || bytes[range.lowerBound + 3] == 32
-                    else { return nil }
-                    return bytes[range.lowerBound..<range.lowerBound + 3].reduce(0) { $0 * 10 + Int($1 - 48) }
-                }
-                guard let code else { continue }
+                guard let code = CatalogIndex.replyCode(of: field.text, in: sources) else { continue }
                 result.pendingPatterns.append(.init(code: code, text: field.text, keyText: item.keyText, order: result.pendingPatterns.count))
             }
             result.entries.append(StoredEntry(keyText: item.keyText, location: item.location, body: item.body))

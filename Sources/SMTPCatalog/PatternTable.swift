@@ -6,9 +6,9 @@ import Synchronization
 /// so that a reply is compared with the few patterns that can fit it, not with the hundred a
 /// code may have.
 ///
-/// The build indexed where each line is (`CatalogIndex`); a code's lines are read into
-/// ``ReplyPattern``s the first time a reply with that code is explained: a session sees a
-/// handful of codes, and nothing is compiled at start-up.
+/// The build indexed where each line is, by code (`CatalogIndex`); a code's lines are read
+/// into ``ReplyPattern``s the first time a reply with that code is explained: a session sees
+/// a handful of codes, and nothing is read or compiled at start-up.
 final class PatternTable: Sendable {
     /// A `match:` line not read yet.
     struct Pending: Sendable {
@@ -60,22 +60,54 @@ final class PatternTable: Sendable {
         }
     }
 
-    private let pending: [Int: [Pending]]
+    /// Where the lines not read yet are.
+    private enum Lines: Sendable {
+        case grouped([Int: [Pending]])
+        /// In the build's index; with a set, only the lines of those files.
+        case index(CatalogIndex.Table, only: Set<Int>?)
+
+        func lines(code: Int) -> [Pending] {
+            switch self {
+            case .grouped(let pending):
+                return pending[code] ?? []
+            case .index(let table, let only):
+                return table.patterns(code: code).filter { only?.contains($0.text.source) ?? true }.map {
+                    Pending(code: code, text: $0.text, keyText: $0.keyText, order: $0.order)
+                }
+            }
+        }
+
+        var codes: Set<Int> {
+            switch self {
+            case .grouped(let pending): return Set(pending.keys)
+            case .index(let table, _): return Set(table.codes())
+            }
+        }
+    }
+
+    private let pending: Lines
     private let sources: [CatalogSource]
     private let parsed: Mutex<[Int: Code]>
 
     /// From patterns read already (the checked catalogue) and lines to read when needed.
     init(patterns: [ReplyPattern], pending: [Pending], sources: [CatalogSource]) {
-        self.pending = Dictionary(grouping: pending, by: \.code)
+        self.pending = .grouped(Dictionary(grouping: pending, by: \.code))
         self.sources = sources
         self.parsed = Mutex(Dictionary(grouping: patterns, by: \.code).mapValues { Code(Self.mostSpecificFirst($0)) })
+    }
+
+    /// The lines of the build's index (with `only`, those of these files), read by code when needed.
+    init(index: CatalogIndex.Table, only: Set<Int>?) {
+        self.pending = .index(index, only: only)
+        self.sources = index.sources
+        self.parsed = Mutex([:])
     }
 
     /// A code's patterns, read when first asked for.
     func code(_ code: Int) -> Code {
         parsed.withLock { cache in
             if let known = cache[code] { return known }
-            let made = (pending[code] ?? []).compactMap { line -> ReplyPattern? in
+            let made = pending.lines(code: code).compactMap { line -> ReplyPattern? in
                 guard let key = CatalogKey(line.keyText) else { return nil }
                 return try? ReplyPattern(parsing: line.text.string(in: sources), key: key, order: line.order)
             }
@@ -90,7 +122,7 @@ final class PatternTable: Sendable {
 
     /// Every code's patterns (for listings and tests: reads every line).
     var all: [Int: [ReplyPattern]] {
-        let codes = Set(pending.keys).union(parsed.withLock { Set($0.keys) })
+        let codes = pending.codes.union(parsed.withLock { Set($0.keys) })
         return Dictionary(uniqueKeysWithValues: codes.map { ($0, patterns(for: $0)) }).filter { !$0.value.isEmpty }
     }
 
