@@ -521,30 +521,33 @@ struct ServeCommand {
         return lines.joined(separator: "\n")
     }
 
+    /// `--list-scenarios`: each built-in scenario, its rule and what it does, in the user's
+    /// language (`message.scenario-NAME`, `message.scenario-hint-NAME`); a rule and a reply
+    /// line are the server's words and stay as they are.
     static func scenarioTable() -> String {
-        var lines = [
-            "Built-in scenarios (smtpsh serve --scenario NAME). They reproduce a mail-security gateway: an",
-            "appliance that filters mail in front of an organisation's mail servers (Cisco's Email Security",
-            "Appliance is one). Its banner (220 my_esa.local ESMTP), its wording, and each reply line its",
-            "documentation lists, at the command where it comes.", "",
-        ]
-        let width = BuiltInScenarios.all.map { DisplayWidth.of($0.name) }.max() ?? 10
-        for scenario in BuiltInScenarios.all {
-            let name = DisplayWidth.padded(scenario.name, to: width)
+        let columns = max(Environment.columns, 40)
+        let width = (BuiltInScenarios.all + Lesson.scenarios).map { DisplayWidth.of($0.name) }.max() ?? 10
+        // A rule beside the name, the description and the hint under it, two columns further.
+        let under = String(repeating: " ", count: width + 6)
+        var lines = TextWrapper.wrap(Words["scenarios-intro"], width: columns) + [""]
+        func describe(_ scenario: Scenario) {
+            let description = Words["scenario-" + scenario.name]
             if let rule = scenario.rules.first {
-                lines.append("  \(name)  \(rule)")
-                lines.append("  \(String(repeating: " ", count: width))    \(scenario.description)")
+                lines.append("  \(DisplayWidth.padded(scenario.name, to: width))  \(rule)")
+                lines += TextWrapper.wrap(description, width: max(columns - width - 6, 20)).map { under + $0 }
             } else {
-                lines.append("  \(name)  \(scenario.description)")
+                let wrapped = TextWrapper.wrap(description, width: max(columns - width - 4, 20))
+                lines.append("  \(DisplayWidth.padded(scenario.name, to: width))  \(wrapped.first ?? "")")
+                lines += wrapped.dropFirst().map { String(repeating: " ", count: width + 4) + $0 }
             }
-            if let hint = scenario.hint {
-                lines.append("  \(String(repeating: " ", count: width))    to see it: \(hint)")
+            if scenario.hint != nil {
+                let hint = Words["scenarios-to-see-it", ["hint": Words["scenario-hint-" + scenario.name]]]
+                lines += TextWrapper.wrap(hint, width: max(columns - width - 6, 20)).map { under + $0 }
             }
         }
-        lines += ["", "For smtpsh learn --connect: the server a lesson needs, on a class's smtpsh serve.", ""]
-        for scenario in Lesson.scenarios {
-            lines.append("  \(DisplayWidth.padded(scenario.name, to: width))  \(scenario.description)")
-        }
+        BuiltInScenarios.all.forEach(describe)
+        lines += [""] + TextWrapper.wrap(Words["scenarios-lessons-heading"], width: columns) + [""]
+        Lesson.scenarios.forEach(describe)
         return lines.joined(separator: "\n")
     }
 }
