@@ -68,10 +68,6 @@ enum VerbHelp {
         }
         let wrapped = meanings.flatMap { TextWrapper.wrap($0, width: width - column) }
         let indent = String(repeating: " ", count: column)
-        return wrapped.enumerated().map { index, line in index == 0 ? "  " + pad(usage, column - 2) + line : indent + line }
-    }
-
-    private static func pad(_ text: String, _ width: Int) -> String {
-        text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
+        return wrapped.enumerated().map { index, line in index == 0 ? "  " + DisplayWidth.padded(usage + " ", to: column - 2) + line : indent + line }
     }
 }

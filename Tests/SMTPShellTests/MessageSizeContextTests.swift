@@ -9,7 +9,7 @@ import Testing
 @Suite(.serialized) struct MessageSizeContextTests {
     /// A server that advertises SIZE `limit`, accepts the envelope, reads the message and
     /// refuses it for size whatever its size; it records the size it read (un-stuffed).
-    static func sizeRefusingServer(limit: Int, measured: Mutex) throws -> RawServer {
+    static func sizeRefusingServer(limit: Int, measured: MeasuredSize) throws -> RawServer {
         try RawServer { connection in
             connection.send("220 size.test ESMTP\r\n")
             while let line = connection.readLine() {
@@ -37,7 +37,8 @@ import Testing
         }
     }
 
-    final class Mutex: @unchecked Sendable {
+    /// The size the test's server counted, set on its thread and read by the test.
+    final class MeasuredSize: @unchecked Sendable {
         private let lock = NSLock()
         private var value = -1
         func set(_ new: Int) { lock.lock(); value = new; lock.unlock() }
@@ -45,7 +46,7 @@ import Testing
     }
 
     static func session(limit: Int, body: [String]) throws -> (output: String, serverCounted: Int) {
-        let measured = Mutex()
+        let measured = MeasuredSize()
         let server = try sizeRefusingServer(limit: limit, measured: measured)
         defer { server.finish() }
         let input = (["EHLO client.example", "MAIL FROM:<a@example.org>", "RCPT TO:<b@example.org>", "DATA"] + body + [".", "QUIT"])

@@ -115,9 +115,8 @@ final class TranscriptPresenter: SessionObserver, @unchecked Sendable {
         case .saslResponse:
             payload = Substring(line.text)
         case .command:
-            let words = line.text.split(separator: " ", omittingEmptySubsequences: true)
-            guard words.count == 3, words[0].uppercased() == "AUTH" else { return nil }
-            payload = words[2]
+            guard let response = Redaction.initialResponse(ofAuthLine: line.text) else { return nil }
+            payload = response
         case .messageLine:
             return nil
         }
