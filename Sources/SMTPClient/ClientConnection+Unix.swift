@@ -10,6 +10,7 @@ extension ClientConnection {
         group: EventLoopGroup,
         tls: LazyClientTLS? = nil,
         implicitTLS: Bool = false,
+        proxyProtocol: ProxyProtocolHeader? = nil,
         progress: @escaping @Sendable (ConnectProgress) -> Void,
         events: @escaping @Sendable (ConnectionEvent) -> Void
     ) throws(ConnectError) -> ClientConnection {
@@ -19,6 +20,6 @@ extension ClientConnection {
         } catch {
             throw .connectFailed("unix:" + path, reason: "\(error)")
         }
-        return try connect(to: [address], timeout: timeout, group: group, host: "localhost", tls: tls, implicitTLS: implicitTLS, progress: progress, events: events)
+        return try connect(to: [address], timeout: timeout, group: group, host: "localhost", tls: tls, implicitTLS: implicitTLS, proxyProtocol: proxyProtocol, progress: progress, events: events)
     }
 }

@@ -39,6 +39,7 @@ public final class ClientConnection: Sendable {
         implicitTLS: Bool = false,
         limits: ReplyParser.Limits = .default,
         proxy: ProxyRoute? = nil,
+        proxyProtocol: ProxyProtocolHeader? = nil,
         progress: @escaping @Sendable (ConnectProgress) -> Void,
         events: @escaping @Sendable (ConnectionEvent) -> Void
     ) throws(ConnectError) -> ClientConnection {
@@ -50,6 +51,8 @@ public final class ClientConnection: Sendable {
             let started = DispatchTime.now().uptimeNanoseconds
             // Through a proxy: the outcome of its handshake, known from the start of the attempt.
             let proxyOpened = Mutex<EventLoopFuture<Void>?>(nil)
+            // `--proxy-protocol`: the header written, or why it could not be.
+            let headerWritten = Mutex<EventLoopFuture<String>?>(nil)
             let limit = TimeAmount.nanoseconds(Int64(max(timeout, 0.001) * 1e9))
             var bootstrap = ClientBootstrap(group: group)
                 .connectTimeout(.nanoseconds(Int64(max(timeout, 0.001) * 1e9)))
@@ -63,6 +66,12 @@ public final class ClientConnection: Sendable {
                             let handler = ProxyHandshakeHandler(route: proxy, eventLoop: channel.eventLoop, limit: limit)
                             proxyOpened.withLock { $0 = handler.opened }
                             try channel.pipeline.syncOperations.addHandler(handler)
+                        }
+                        // The PROXY header next: after the tunnel, before TLS and the commands.
+                        if let proxyProtocol {
+                            let writer = ProxyProtocolWriter(header: proxyProtocol, eventLoop: channel.eventLoop)
+                            headerWritten.withLock { $0 = writer.written }
+                            try channel.pipeline.syncOperations.addHandler(writer)
                         }
                         if let tls = firstTLS {
                             let verdict = VerdictBox()
@@ -80,6 +89,15 @@ public final class ClientConnection: Sendable {
                 progress(.connected(address, milliseconds: elapsed))
                 if let proxy, let opened = proxyOpened.withLock({ $0 }) {
                     try throughProxy(channel, route: proxy, opened: opened, progress: progress)
+                }
+                if let written = headerWritten.withLock({ $0 }) {
+                    do {
+                        progress(.proxyProtocolHeader(try written.wait()))
+                    } catch {
+                        channel.close(promise: nil)
+                        if let problem = error as? ProxyProtocolHeader.Problem { throw ConnectError.proxyProtocol(problem) }
+                        throw ConnectError.connectFailed(address.displayString, reason: "\(error)")
+                    }
                 }
                 return ClientConnection(channel: channel, remoteAddress: address, host: host, tls: tls, events: events)
             } catch let error as ConnectError {

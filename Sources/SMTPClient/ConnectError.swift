@@ -25,6 +25,8 @@ public enum ConnectError: Error, Hashable, Sendable {
     /// `--proxy`: the proxy did not open the way to the server (`target`): why, or `nil` when
     /// it did not answer in time.
     case proxyFailed(String, target: String, ProxyFailure?)
+    /// `--proxy-protocol`: the header could not name both ends (``ProxyProtocolHeader/Problem``).
+    case proxyProtocol(ProxyProtocolHeader.Problem)
 
     /// The kind that decides the exit status.
     public var primary: ConnectError {

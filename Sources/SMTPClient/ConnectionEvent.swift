@@ -34,4 +34,6 @@ public enum ConnectProgress: Sendable {
     case failed(SocketAddress, ConnectError)
     /// `--proxy`: the proxy opened the way to the server (`target`, by name).
     case throughProxy(String, target: String, milliseconds: Double)
+    /// `--proxy-protocol`: the header was sent; what it says, as v1 writes it.
+    case proxyProtocolHeader(String)
 }

@@ -68,6 +68,9 @@ struct ConnectionOptions: Sendable {
     /// `--proxy URL`: SOCKS5 or HTTP CONNECT (user and password from the URL, else
     /// `SMTPSH_PROXY_USER` and `SMTPSH_PROXY_PASSWORD`).
     var proxy: ProxyConfiguration?
+    /// `--proxy-protocol v1|v2` (with `--proxy-source`, `--proxy-destination`): the PROXY
+    /// protocol header sent before anything else.
+    var proxyProtocol: ProxyProtocolHeader?
 
     /// The port when none is given: 465 with `--tls`, 24 with `--lmtp` (as swaks and most
     /// LMTP listeners), else 25.
@@ -123,6 +126,9 @@ struct ConnectionOptions: Sendable {
         .flag("lmtp", help: "option-lmtp"),
         .flag("quiet", short: "q", help: "option-client-quiet"),
         .value("proxy", "url", help: "option-proxy"),
+        .value("proxy-protocol", "v1|v2", help: "option-proxy-protocol"),
+        .value("proxy-source", "address[:port]", help: "option-proxy-source"),
+        .value("proxy-destination", "address[:port]", help: "option-proxy-destination"),
     ]
 
     init() {}
@@ -179,6 +185,7 @@ struct ConnectionOptions: Sendable {
                 throw UsageError(error.message.text, command: parsed.spec.name)
             }
         }
+        proxyProtocol = try Self.proxyProtocol(parsed)
         if let record, record == json { throw UsageError(Words["usage-record-and-json"], command: parsed.spec.name) }
         credentials.user = parsed.value("user")
         credentials.passwordFile = parsed.value("password-file")
@@ -192,6 +199,37 @@ struct ConnectionOptions: Sendable {
         if let problem = ClientTLS.load(&tls, read: { BoundedRead.contents(of: $0, limit: 4 << 20).map(Array.init) }) {
             throw UsageError(problem.message.text, command: parsed.spec.name)
         }
+    }
+}
+
+extension ConnectionOptions {
+    /// `--proxy-protocol`, and the addresses it claims: IP literals, each with its port or
+    /// none (the connection's).
+    static func proxyProtocol(_ parsed: ParsedCommandLine) throws(UsageError) -> ProxyProtocolHeader? {
+        var claims: [ProxyProtocolHeader.Claim?] = []
+        for name in ["proxy-source", "proxy-destination"] {
+            guard let text = parsed.value(name) else {
+                claims.append(nil)
+                continue
+            }
+            guard let claim = ProxyProtocolHeader.Claim(parsing: text) else {
+                throw UsageError(Words["usage-proxy-claim-not-ip", ["option": "--" + name, "text": VisibleTextShort.of(text)]], command: parsed.spec.name)
+            }
+            claims.append(claim)
+        }
+        guard let version = try parsed.choice("proxy-protocol", from: ProxyProtocolHeader.Version.allCases.map(\.rawValue)) else {
+            if claims.contains(where: { $0 != nil }) {
+                throw UsageError(Words["usage-proxy-claim-needs-protocol"], command: parsed.spec.name)
+            }
+            return nil
+        }
+        let header = ProxyProtocolHeader(version: ProxyProtocolHeader.Version(rawValue: version.lowercased()) ?? .v1, source: claims[0], destination: claims[1])
+        if let source = header.source, let destination = header.destination, source.ip.contains(":") != destination.ip.contains(":") {
+            throw UsageError(
+                Words["proxy-protocol-mixed-families", ["source": source.description, "destination": destination.description]],
+                command: parsed.spec.name)
+        }
+        return header
     }
 }
 

@@ -70,6 +70,8 @@ extension ConnectError {
         case .timedOut: .timedOut
         case .tlsSetup: .tlsFailed
         case .proxyUnreachable, .proxyFailed: .proxyFailed
+        // What was claimed cannot be said: the command line's mistake, found once connected.
+        case .proxyProtocol: .usage
         }
     }
 }

@@ -22,7 +22,8 @@ extension SessionRunner {
                 if hosts.count > 1 { note(CatalogMessage("connect-mx-host", ["host": host])) }
                 return try ClientConnection.connect(
                     to: addresses, timeout: options.timeout, group: group, host: host, tls: tls, implicitTLS: options.implicitTLS,
-                    proxy: ProxyRoute(proxy: proxy, host: host, port: port), progress: progress, events: events)
+                    proxy: ProxyRoute(proxy: proxy, host: host, port: port), proxyProtocol: options.proxyProtocol,
+                    progress: progress, events: events)
             } catch {
                 // The proxy itself is out of reach: the next MX host would not fare better.
                 if case .proxyUnreachable = error.primary { throw error }

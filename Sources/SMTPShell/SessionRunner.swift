@@ -119,6 +119,8 @@ struct SessionRunner {
                 say(CatalogMessage("connect-connected", ["address": address.displayString, "time": Renderer.format(milliseconds: ms)]))
             case .throughProxy(let proxy, let target, let ms):
                 say(CatalogMessage("connect-through-proxy", ["proxy": proxy, "server": target, "time": Renderer.format(milliseconds: ms)]))
+            case .proxyProtocolHeader(let header):
+                say(CatalogMessage("connect-proxy-protocol", ["version": options.proxyProtocol?.version.rawValue ?? "", "header": header]))
             case .failed(_, let error):
                 let message = error.message
                 sinks.record(Remark(.warning, id: message.name, parameters: message.parameters, text: message.text))
@@ -223,7 +225,7 @@ extension SessionRunner {
         if let path = address.unixPath {
             return try ClientConnection.connect(
                 unixPath: path, timeout: options.timeout, group: group, tls: LazyClientTLS(options: options.tls),
-                implicitTLS: options.implicitTLS, progress: progress, events: events)
+                implicitTLS: options.implicitTLS, proxyProtocol: options.proxyProtocol, progress: progress, events: events)
         }
         var resolver: DNSResolver?
         if let server = options.dnsServer {
@@ -264,7 +266,7 @@ extension SessionRunner {
                 if hosts.count > 1 { note(CatalogMessage("connect-mx-host", ["host": host])) }
                 return try ClientConnection.connect(
                     to: addresses, timeout: options.timeout, group: group, host: host, tls: tls,
-                    implicitTLS: options.implicitTLS, progress: progress, events: events)
+                    implicitTLS: options.implicitTLS, proxyProtocol: options.proxyProtocol, progress: progress, events: events)
             } catch {
                 failures.append(error)
                 if hosts.count > 1 { note(CatalogMessage("connect-mx-failed", ["host": host, "error": error.text])) }

@@ -118,6 +118,9 @@ extension ConnectError {
         case .tlsSetup(let problem): problem.message
         case .allFailed(let errors): errors.last?.message ?? CatalogMessage("connect-no-address")
         case .proxyUnreachable, .proxyFailed: proxyMessage ?? CatalogMessage("connect-no-address")
+        case .proxyProtocol(.mixedFamilies(let source, let destination)):
+            CatalogMessage("proxy-protocol-mixed-families", ["source": source, "destination": destination])
+        case .proxyProtocol(.noAddress(let claimed)): CatalogMessage("proxy-protocol-no-address", ["claimed": claimed])
         }
     }
 
