@@ -36,6 +36,7 @@ struct SendCommand {
             .value("header", "name: value", help: "option-send-header", repeatable: true),
             .value("body", "file|-", help: "option-send-body"),
             .value("data", "file|-", help: "option-send-data"),
+            .value("attach", "file[;type=type]", help: "option-send-attach", repeatable: true),
             .value("auth", "mechanism", help: "option-send-auth"),
             .value("mail-param", "parameter", help: "option-send-mail-param", repeatable: true),
             .value("rcpt-param", "parameter", help: "option-send-rcpt-param", repeatable: true),
@@ -56,6 +57,7 @@ struct SendCommand {
     var headers: [String]
     var body: String?
     var data: String?
+    var attachments: [MultipartMessage.Attachment]
     var mechanism: SASLMechanism?
     var mailParameters: [String]
     var recipientParameters: [String]
@@ -89,6 +91,17 @@ struct SendCommand {
         body = parsed.value("body")
         data = parsed.value("data")
         if body != nil && data != nil { throw UsageError(Words["usage-send-body-and-data"], command: "send") }
+        attachments = []
+        for argument in parsed.all("attach") {
+            guard let attachment = MultipartMessage.Attachment(argument: argument) else {
+                throw UsageError(Words["usage-send-attach", ["text": VisibleTextShort.of(argument)]], command: "send")
+            }
+            guard access(attachment.path, R_OK) == 0 else {
+                throw UsageError(Words["usage-cannot-read", ["file": VisibleTextShort.of(attachment.path)]], command: "send")
+            }
+            attachments.append(attachment)
+        }
+        if !attachments.isEmpty && data != nil { throw UsageError(Words["usage-send-attach-and-data"], command: "send") }
         for file in [body, data].compactMap({ $0 }) where file != "-" && access(file, R_OK) != 0 {
             throw UsageError(Words["usage-cannot-read", ["file": VisibleTextShort.of(file)]], command: "send")
         }
@@ -109,6 +122,7 @@ struct SendCommand {
         }
         pipelining = parsed.flag("pipeline")
         chunking = parsed.flag("bdat")
+        if chunking && !attachments.isEmpty { throw UsageError(Words["usage-send-attach-and-bdat"], command: "send") }
         count = try parsed.integer("count", in: 1...1_000_000) ?? 1
     }
 
@@ -140,6 +154,7 @@ struct SendCommand {
             mailParameters: mailParameters, recipientParameters: recipientParameters, message: message, quitAfter: quitAfter,
             pipelining: pipelining, chunking: chunking, count: count)
         standard.dataFile = dataFile
+        standard.attachments = attachments
         var options = connection
         options.startTLS = false  // the standard session does it, step by step
         var runner = SessionRunner(address: address, options: options)

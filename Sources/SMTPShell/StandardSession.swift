@@ -68,6 +68,9 @@ struct StandardSession {
     var message: [String]
     /// `--data FILE|-`: the message streamed from the file instead (any size, bounded memory).
     var dataFile: String?
+    /// `--attach FILE`: the message sent as MIME multipart, ``message`` its text, each file
+    /// streamed in base64 after it (``MultipartMessage``).
+    var attachments: [MultipartMessage.Attachment] = []
     /// Stop after this stage (then QUIT).
     var quitAfter: Stage?
     /// `--pipeline`: MAIL, every RCPT and DATA (or BDAT) in one go when the server offers
@@ -291,12 +294,14 @@ struct StandardSession {
         if let stop = verify() { return stop }
         if let dataFile, encoded == nil {
             guard Self.stream(dataFile, on: session) else { return .ended }
+        } else if dataFile == nil, !attachments.isEmpty {
+            guard Self.stream(MultipartMessage(message: message, attachments: attachments), on: session) else { return .ended }
         }
         // The message, its dot and (pipelined) the next envelope leave in one write.
         session.holdWritesUntilReleased()
         if let encoded {
             session.submitMessageData(encoded)
-        } else if dataFile == nil {
+        } else if dataFile == nil && attachments.isEmpty {
             session.submit(lines: message, shown: true, content: true)
         }
         expect(session.submit(".", shown: true, track: true).ticket, .dot)
@@ -353,6 +358,20 @@ struct StandardSession {
             guard let chunk = input.read(upTo: 65_536), !chunk.isEmpty else { return nil }
             return chunk
         }
+    }
+
+    /// Streams a multipart message; a file that cannot be read stops it: the connection is
+    /// closed before the final dot, so that no partial message is delivered.
+    static func stream(_ multipart: MultipartMessage, on session: ClientSession) -> Bool {
+        var pieces = MultipartMessage.Pieces(multipart)
+        let streamed = session.streamMessage(shownLines: 40) { pieces.nextPiece() }
+        if let failed = pieces.failed {
+            session.warn("send-attachment-unreadable", ["file": VisibleTextShort.of(failed)])
+            session.close()
+            session.waitUntilClosed(limit: 2)
+            return false
+        }
+        return streamed
     }
 
     /// Pipelined, DATA may have been accepted (354) though a recipient was refused: the
