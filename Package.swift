@@ -31,12 +31,14 @@ let package = Package(
     targets: [
         // The SMTP protocol as RFC 5321 and its extensions name it: types, parsers, encoders,
         // the session state machine. No I/O, no SwiftNIO.
-        .target(name: "SMTPCore"),
+        .target(name: "SMTPCore", dependencies: ["Locking"]),
+        // The one lock (Locked), visible to ThreadSanitizer in Scripts/tsan's build.
+        .target(name: "Locking"),
 
         // The reply catalogue: every reply explained in English, French and Japanese, from the
         // data files in Sources/SMTPCatalog/Data (Docs/catalog.md). The CatalogEmbedder plugin
         // compiles those files into the binary as string literals: nothing is read at run time.
-        .target(name: "SMTPCatalog", dependencies: ["SMTPCore", "CatalogFormat", "TextWidth"], plugins: ["CatalogEmbedder"]),
+        .target(name: "SMTPCatalog", dependencies: ["SMTPCore", "CatalogFormat", "TextWidth", "Locking"], plugins: ["CatalogEmbedder"]),
 
         // The syntax of the catalogue's data files (Docs/catalog.md): the parser, and the
         // types it needs. Shared by the catalogue and the build tool that indexes the files.
@@ -53,6 +55,7 @@ let package = Package(
             name: "SMTPPracticeServer",
             dependencies: [
                 "SMTPCore",
+                "Locking",
                 // A vendor persona's replies are its catalogue lines (`--persona postfix`).
                 "SMTPCatalog",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -75,6 +78,7 @@ let package = Package(
             name: "SMTPClient",
             dependencies: [
                 "SMTPCore",
+                "Locking",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -97,7 +101,7 @@ let package = Package(
 
         // The interactive line editor: libedit, with server lines printed above the prompt
         // from any thread. No SwiftNIO. See Docs/line-editor.md.
-        .target(name: "LineEditor", dependencies: ["CLibEdit", "TextWidth"]),
+        .target(name: "LineEditor", dependencies: ["CLibEdit", "TextWidth", "Locking"]),
 
         // How many columns a character takes on a terminal (glibc's wcwidth, as a table):
         // the one width rule of the line editor and the catalogue's wrapping.
@@ -108,6 +112,7 @@ let package = Package(
             name: "SMTPShell",
             dependencies: [
                 "SMTPCore",
+                "Locking",
                 "SMTPCatalog",
                 "SMTPClient",
                 "SMTPPracticeServer",

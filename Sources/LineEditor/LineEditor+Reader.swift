@@ -4,7 +4,6 @@
     import Darwin
 #endif
 import CLibEdit
-import Synchronization
 
 /// The character reader libedit calls (`EL_GETCFN`), the commands bound to Ctrl-C and
 /// Tab, and the redraw that puts text above the prompt. All run on the editor thread,

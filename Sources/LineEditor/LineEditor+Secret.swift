@@ -4,7 +4,6 @@
     import Darwin
 #endif
 import CLibEdit
-import Synchronization
 
 extension LineEditor {
     /// Reads a line without echo (termios ECHO off; libedit is not involved), for a

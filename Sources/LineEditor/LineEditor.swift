@@ -1,3 +1,4 @@
+import Locking
 import Dispatch
 #if canImport(Glibc)
     import Glibc
@@ -5,7 +6,6 @@ import Dispatch
     import Darwin
 #endif
 import CLibEdit
-import Synchronization
 
 /// A line editor for a terminal on which another party talks at any moment: the user
 /// edits a line (emacs keys, history, Tab completion) while `print(_:)` shows server
@@ -82,7 +82,7 @@ public final class LineEditor: @unchecked Sendable {
     var signalForwarding: SignalForwarding?
 
     // Shared between threads, under `lock`.
-    let lock = Mutex(())
+    let lock = Locked(())
     var queuedOutput: [String] = [] {
         didSet { if queuedOutput.isEmpty { queuedOutputBytes = 0 } }
     }

@@ -1,5 +1,5 @@
+import Locking
 import SMTPCore
-import Synchronization
 
 /// Which server's software or provider is talking, and what gave it away.
 ///
@@ -58,7 +58,7 @@ final class ServerTable: Sendable {
         var ehlo: [String]
     }
 
-    private let rules = Mutex<[Rule]?>(nil)
+    private let rules = Locked<[Rule]?>(nil)
 
     func rules(_ catalog: Catalog) -> [Rule] {
         rules.withLock { cached in

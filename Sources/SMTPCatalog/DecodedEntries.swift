@@ -1,10 +1,10 @@
+import Locking
 import SMTPCore
-import Synchronization
 
 /// The catalogue's entries decoded so far (an entry's texts are read from the files' bytes
 /// the first time the entry is used).
 final class DecodedEntries: Sendable {
-    private let entries = Mutex<[Int: CatalogEntry]>([:])
+    private let entries = Locked<[Int: CatalogEntry]>([:])
 
     func entry(at position: Int, decode: () -> CatalogEntry) -> CatalogEntry {
         if let known = entries.withLock({ $0[position] }) { return known }
@@ -26,9 +26,9 @@ final class CodePartsCache: Sendable {
         var languages: [Language]
     }
 
-    private let table = Mutex<[Key: [Explanation.Part]]>([:])
+    private let table = Locked<[Key: [Explanation.Part]]>([:])
     /// A vendor entry's fields read as a classification, by key and reply class.
-    private let classifications = Mutex<[String: ReplyClassification?]>([:])
+    private let classifications = Locked<[String: ReplyClassification?]>([:])
 
     func classification(of entry: CatalogEntry, replyClass: Int) -> ReplyClassification? {
         let key = entry.key.rawValue + "/" + String(replyClass)

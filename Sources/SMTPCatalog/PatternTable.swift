@@ -1,5 +1,5 @@
+import Locking
 import CatalogFormat
-import Synchronization
 
 /// The `match:` lines of the appliance's and vendors' entries, by reply code, most specific
 /// first, and filed by their first literal word and its place (``ReplyPattern/indexWord``),
@@ -87,20 +87,20 @@ final class PatternTable: Sendable {
 
     private let pending: Lines
     private let sources: [CatalogSource]
-    private let parsed: Mutex<[Int: Code]>
+    private let parsed: Locked<[Int: Code]>
 
     /// From patterns read already (the checked catalogue) and lines to read when needed.
     init(patterns: [ReplyPattern], pending: [Pending], sources: [CatalogSource]) {
         self.pending = .grouped(Dictionary(grouping: pending, by: \.code))
         self.sources = sources
-        self.parsed = Mutex(Dictionary(grouping: patterns, by: \.code).mapValues { Code(Self.mostSpecificFirst($0)) })
+        self.parsed = Locked(Dictionary(grouping: patterns, by: \.code).mapValues { Code(Self.mostSpecificFirst($0)) })
     }
 
     /// The lines of the build's index (with `only`, those of these files), read by code when needed.
     init(index: CatalogIndex.Table, only: Set<Int>?) {
         self.pending = .index(index, only: only)
         self.sources = index.sources
-        self.parsed = Mutex([:])
+        self.parsed = Locked([:])
     }
 
     /// A code's patterns, read when first asked for.

@@ -1,10 +1,10 @@
+import Locking
 import Dispatch
 import NIOCore
 import NIOPosix
 import NIOSSL
 import NIOTLS
 import SMTPCore
-import Synchronization
 
 /// A TCP connection to an SMTP server: bytes out, parsed replies in. No protocol logic.
 public final class ClientConnection: Sendable {
@@ -50,9 +50,9 @@ public final class ClientConnection: Sendable {
             progress(.trying(address))
             let started = DispatchTime.now().uptimeNanoseconds
             // Through a proxy: the outcome of its handshake, known from the start of the attempt.
-            let proxyOpened = Mutex<EventLoopFuture<Void>?>(nil)
+            let proxyOpened = Locked<EventLoopFuture<Void>?>(nil)
             // `--proxy-protocol`: the header written, or why it could not be.
-            let headerWritten = Mutex<EventLoopFuture<String>?>(nil)
+            let headerWritten = Locked<EventLoopFuture<String>?>(nil)
             let limit = TimeAmount.nanoseconds(Int64(max(timeout, 0.001) * 1e9))
             var bootstrap = ClientBootstrap(group: group)
                 .connectTimeout(.nanoseconds(Int64(max(timeout, 0.001) * 1e9)))

@@ -1,6 +1,5 @@
 import SMTPCatalog
 import SMTPCore
-import Synchronization
 
 /// How a vendor persona words its replies (`smtpsh serve --persona postfix|exim|microsoft|
 /// google|yahoo`): each reply is a `match:` line of that vendor's catalogue entry

@@ -6,13 +6,13 @@
 #if canImport(Glibc)
     import Glibc
 #endif
+import Locking
 import Dispatch
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import NIOSSL
 import SMTPCore
-import Synchronization
 
 /// The practice server: a real ESMTP server on SwiftNIO that listens on loopback, speaks
 /// STARTTLS and implicit TLS, authenticates a practice account, stores messages, and can be
@@ -83,7 +83,7 @@ public final class PracticeServer: Sendable {
     private let group: MultiThreadedEventLoopGroup
     private let ownsGroup: Bool
     private let threadPool: NIOThreadPool
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let live = LiveConfiguration()
 
     private struct State {
@@ -249,7 +249,7 @@ public final class PracticeServer: Sendable {
 /// The configuration the server's sessions share, with a generation number that says when
 /// it changed.
 final class LiveConfiguration: Sendable {
-    private let box = Mutex((generation: 0, configuration: PracticeServerConfiguration()))
+    private let box = Locked((generation: 0, configuration: PracticeServerConfiguration()))
 
     var current: (generation: Int, configuration: PracticeServerConfiguration) { box.withLock { $0 } }
 

@@ -6,14 +6,14 @@
 #if canImport(Glibc)
     import Glibc
 #endif
+import Locking
 import Dispatch
 import SMTPCatalog
-import Synchronization
 
 /// Writes whole lines to stdout/stderr at once (no interleaving between threads).
 enum Console {
     /// Held while a line is written: lines from several threads never interleave.
-    private static let writing = Mutex(())
+    private static let writing = Locked(())
 
     static func out(_ line: String) {
         write(line + "\n", to: STDOUT_FILENO)

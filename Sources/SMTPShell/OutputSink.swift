@@ -6,14 +6,14 @@
 #if canImport(Glibc)
     import Glibc
 #endif
+import Locking
 import SMTPCatalog
 import SMTPClient
 import SMTPCore
-import Synchronization
 
 /// Where session output goes: stdout, or above the prompt once the line editor runs.
 final class OutputSink: Sendable {
-    private let target = Mutex<(@Sendable (String) -> Void)?>(nil)
+    private let target = Locked<(@Sendable (String) -> Void)?>(nil)
 
     func write(_ line: String) {
         if let target = target.withLock({ $0 }) {

@@ -6,10 +6,10 @@
 #if canImport(Glibc)
     import Glibc
 #endif
+import Locking
 import Dispatch
 import SMTPCatalog
 import SMTPPracticeServer
-import Synchronization
 
 /// The practice server that `smtpsh demo` and `smtpsh learn` start in-process, and what it
 /// did that the learner should hear about once the session is over: it hung up after a
@@ -26,7 +26,7 @@ final class PracticeRun: @unchecked Sendable {
             var storedMessages: [ReceivedMessage] = []
         }
 
-        let state = Mutex(State())
+        let state = Locked(State())
     }
 
     /// Starts the server on free loopback ports. `accepted` sees every message it stores.

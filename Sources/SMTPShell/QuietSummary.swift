@@ -1,7 +1,7 @@
+import Locking
 import SMTPCatalog
 import SMTPClient
 import SMTPCore
-import Synchronization
 
 /// `--quiet` (connect in a script, `send`, `replay`): nothing on the screen but errors (on
 /// standard error) and, at the end, one line on standard output that says how the session
@@ -63,7 +63,7 @@ final class ReplyWatcher: SessionObserver, Sendable {
         var count = 0
         var negatives = 0
     }
-    private let seen = Mutex(Seen())
+    private let seen = Locked(Seen())
 
     func session(_ events: [SessionEvent], state: SessionStateMachine) {
         seen.withLock { seen in

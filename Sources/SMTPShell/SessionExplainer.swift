@@ -6,11 +6,11 @@
 #if canImport(Glibc)
     import Glibc
 #endif
+import Locking
 import Dispatch
 import SMTPCatalog
 import SMTPClient
 import SMTPCore
-import Synchronization
 
 /// How much is explained under each reply: `--explain full|brief|off`, `:explain brief`, the
 /// configuration file's `explain = brief` (`--no-explain` is `off`).
@@ -42,7 +42,7 @@ enum ExplainMode: String, Sendable, CaseIterable {
 /// only that vendor's. The session's `--json` reply events carry the same explanation
 /// (``explain(_:outcome:forJSON:)``).
 final class SessionExplainer: @unchecked Sendable {
-    private let lock = Mutex(())
+    private let lock = Locked(())
     private var modeValue: ExplainMode
     private var languagesValue: [Language]
     private var server: ServerRecognition?

@@ -12,7 +12,6 @@ import NIOPosix
 import SMTPCatalog
 import SMTPClient
 import SMTPCore
-import Synchronization
 
 /// Connects to a server and runs a session: interactive at a terminal, or reading lines from
 /// standard input when it is not one.

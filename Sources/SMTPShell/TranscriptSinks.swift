@@ -6,18 +6,18 @@
 #if canImport(Glibc)
     import Glibc
 #endif
+import Locking
 import Dispatch
 import SMTPCatalog
 import SMTPClient
 import SMTPCore
-import Synchronization
 
 /// Where a session's transcript is written as it goes: the recording (`--record FILE`,
 /// `:record FILE`) and the JSON events (`--json FILE|-`). Each line is written with one
 /// write(2) the moment it happens: if smtpsh is killed, the file holds everything up to then.
 /// Secrets are already redacted in what the session reports (unless --show-secrets).
 final class TranscriptSinks: @unchecked Sendable {
-    private let lock = Mutex(())
+    private let lock = Locked(())
     private var recorder: TranscriptFile?
     private var json: TranscriptFile?
     /// Set once the connection is up (for the header of a recording started later).

@@ -6,12 +6,12 @@
 #if canImport(Glibc)
     import Glibc
 #endif
+import Locking
 import Dispatch
 import NIOCore
 import NIOSSL
 import SwiftASN1
 import X509
-import Synchronization
 import _CryptoExtras
 
 /// Builds the client side of TLS and checks the server's certificate with
@@ -210,7 +210,7 @@ final class VerdictBox: Sendable {
         var cipherName: String?
     }
 
-    private let verdict = Mutex(Verdict())
+    private let verdict = Locked(Verdict())
 
     func setCipher(_ name: String) {
         verdict.withLock { $0.cipherName = name }

@@ -6,18 +6,18 @@
 #if canImport(Glibc)
     import Glibc
 #endif
+import Locking
 import Dispatch
 import NIOCore
 import NIOSSL
 import SwiftASN1
 import X509
-import Synchronization
 
 /// The TLS set-up, made the first time TLS is needed (a session that never says STARTTLS
 /// does not pay for loading the trust roots).
 public final class LazyClientTLS: Sendable {
     public let options: ClientTLSOptions
-    private let made = Mutex<Result<ClientTLS, ConnectError>?>(nil)
+    private let made = Locked<Result<ClientTLS, ConnectError>?>(nil)
 
     public init(options: ClientTLSOptions) {
         self.options = options

@@ -3,11 +3,11 @@
 #else
     import Foundation
 #endif
+import Locking
 import SMTPCatalog
 import SMTPClient
 import SMTPCore
 import SMTPPracticeServer
-import Synchronization
 
 /// Follows the learner through one lesson: after each reply, says whether the step is done
 /// (and why it matters) and what comes next, or what went wrong, for the reason the reply
@@ -30,7 +30,7 @@ final class LessonGuide: @unchecked Sendable {
     /// Explanations are shown under each reply (the lesson may refer to them).
     let explanationsShown: Bool
 
-    private let lock = Mutex(())
+    private let lock = Locked(())
     private var index = 0
     /// Per step: mistakes made and hints asked for before it was done.
     private var mistakes: [Int]
