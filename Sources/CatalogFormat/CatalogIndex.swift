@@ -143,14 +143,11 @@ package enum CatalogIndex {
         package func entries(withPrefix prefix: String) -> [Located] {
             withReader { reader in
                 var found: [Located] = []
-                reader.position = reader.firstEntry(notBelow: prefix)
-                while reader.position < reader.entries.upperBound {
-                    let line = reader.position
-                    guard reader.compare(reader.field(), with: prefix, prefixOnly: true) == 0 else { break }
+                reader.eachLine(of: reader.entries, from: reader.firstEntry(notBelow: prefix)) { line, reader in
+                    guard reader.compare(reader.field(), with: prefix, prefixOnly: true) == 0 else { return false }
                     reader.position = line
                     if let entry = reader.entry(sources: sources) { found.append((line, entry)) }
-                    reader.position = line
-                    reader.skipLine()
+                    return true
                 }
                 return Self.inFileOrder(found)
             }
@@ -169,12 +166,9 @@ package enum CatalogIndex {
         package func all() -> [Located] {
             withReader { reader in
                 var found: [Located] = []
-                reader.position = reader.entries.lowerBound
-                while reader.position < reader.entries.upperBound {
-                    let line = reader.position
+                reader.eachLine(of: reader.entries, from: reader.entries.lowerBound) { line, reader in
                     if let entry = reader.entry(sources: sources) { found.append((line, entry)) }
-                    reader.position = line
-                    reader.skipLine()
+                    return true
                 }
                 return Self.inFileOrder(found)
             }
@@ -189,26 +183,13 @@ package enum CatalogIndex {
         /// The `match:` lines of this code, in the order of the files.
         package func patterns(code: Int) -> [Pattern] {
             withReader { reader in
-                // The first line whose code is not below `code`.
-                var lower = reader.patterns.lowerBound
-                var upper = reader.patterns.upperBound
-                while lower < upper {
-                    let line = reader.lineStart(before: lower + (upper - lower) / 2, from: lower)
-                    reader.position = line
-                    if let found = reader.number(), found < code {
-                        reader.skipLine()
-                        lower = reader.position
-                    } else {
-                        upper = line
-                    }
-                }
+                // From the first line whose code is not below `code`.
+                let first = reader.firstLine(of: reader.patterns) { reader in (reader.number() ?? Int.max) < code }
                 var found: [Pattern] = []
-                reader.position = lower
-                while reader.position < reader.patterns.upperBound, reader.codeAt(reader.position) == code {
-                    let line = reader.position
+                reader.eachLine(of: reader.patterns, from: first) { line, reader in
+                    guard reader.codeAt(line) == code else { return false }
                     if let pattern = reader.pattern(code: code, sources: sources) { found.append(pattern) }
-                    reader.position = line
-                    reader.skipLine()
+                    return true
                 }
                 return found
             }
@@ -218,12 +199,9 @@ package enum CatalogIndex {
         package func codes() -> [Int] {
             withReader { reader in
                 var codes: [Int] = []
-                reader.position = reader.patterns.lowerBound
-                while reader.position < reader.patterns.upperBound {
-                    let line = reader.position
+                reader.eachLine(of: reader.patterns, from: reader.patterns.lowerBound) { _, reader in
                     if let code = reader.number(), codes.last != code { codes.append(code) }
-                    reader.position = line
-                    reader.skipLine()
+                    return true
                 }
                 return codes
             }
@@ -301,12 +279,19 @@ package enum CatalogIndex {
         /// The start of the first entry's line whose key is not below `key` (the end of the
         /// section if there is none), by halving.
         mutating func firstEntry(notBelow key: String) -> Int {
-            var lower = entries.lowerBound
-            var upper = entries.upperBound
+            firstLine(of: entries) { reader in reader.compare(reader.field(), with: key) < 0 }
+        }
+
+        /// The start of the first line of `section` that is not `below` (the end of the
+        /// section if there is none), by halving: the section's lines are sorted, so those
+        /// `below` holds for come first. `below` reads the line from its start.
+        mutating func firstLine(of section: Range<Int>, where below: (inout Reader) -> Bool) -> Int {
+            var lower = section.lowerBound
+            var upper = section.upperBound
             while lower < upper {
                 let line = lineStart(before: lower + (upper - lower) / 2, from: lower)
                 position = line
-                if compare(field(), with: key) < 0 {
+                if below(&self) {
                     skipLine()
                     lower = position
                 } else {
@@ -314,6 +299,19 @@ package enum CatalogIndex {
                 }
             }
             return lower
+        }
+
+        /// Each line of `section` from `start` (a line start), given to `body` with the reader
+        /// at its start, until `body` returns false or the section ends.
+        mutating func eachLine(of section: Range<Int>, from start: Int, _ body: (Int, inout Reader) -> Bool) {
+            var line = start
+            while line < section.upperBound {
+                position = line
+                guard body(line, &self) else { return }
+                position = line
+                skipLine()
+                line = position
+            }
         }
 
         /// A tab, consumed; false at a line end.
