@@ -99,13 +99,8 @@ struct MultipartMessage {
         if name.utf8.allSatisfy({ (0x20..<0x7F).contains($0) && $0 != 0x22 && $0 != 0x5C }) {
             return "filename=\"\(name)\""
         }
-        var encoded = ""
-        for byte in name.utf8 {
-            let plain = (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
-                || "!#$&+-.^_`|~".utf8.contains(byte)
-            encoded += plain ? String(UnicodeScalar(byte)) : "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
-        }
-        return "filename*=utf-8''" + encoded
+        // RFC 2231's attribute characters stand as they are.
+        return "filename*=utf-8''" + PercentEncoding.encode(name, keeping: "!#$&+-.^_`|~")
     }
 
     /// `type/subtype`, with no parameters or spaces (what `;type=` accepts).
@@ -219,11 +214,5 @@ struct MultipartMessage {
             }
             return output
         }
-    }
-}
-
-extension String {
-    fileprivate func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }

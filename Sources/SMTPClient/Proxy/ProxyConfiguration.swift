@@ -1,3 +1,5 @@
+import SMTPCore
+
 /// `--proxy URL`: the proxy a connection goes through, and how to ask it.
 ///
 /// ```
@@ -95,17 +97,9 @@ public struct ProxyConfiguration: Hashable, Sendable, CustomStringConvertible {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// A user name as a URL carries it (RFC 3986: unreserved characters as they are).
     static func percentEncoded(_ text: String) -> String {
-        var result = ""
-        for byte in text.utf8 {
-            if (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || "-._~".utf8.contains(byte) {
-                result.unicodeScalars.append(Unicode.Scalar(byte))
-            } else {
-                let hex = String(byte, radix: 16, uppercase: true)
-                result += "%" + (hex.count == 1 ? "0" : "") + hex
-            }
-        }
-        return result
+        PercentEncoding.encode(text, keeping: "-._~")
     }
 }
 
