@@ -131,6 +131,14 @@ public final class ClientSession: Sendable {
         later { core in core.run { $0.releaseWrites(now: ClientSessionCore.now) } }
     }
 
+    /// Sends bytes exactly as they are (`:raw`, `send --raw-data`), at once, with a warning
+    /// that this is not SMTP (``ClientStateMachine/submitRaw(_:track:now:)``). With `track`,
+    /// the ticket names the first reply the bytes' CRLF lines call for (`nil` when none).
+    @discardableResult
+    public func submitRaw(_ bytes: [UInt8], track: Bool = false) -> ReplyTicket? {
+        onLoop { core in core.run { $0.submitRaw(bytes, track: track, now: ClientSessionCore.now) } }
+    }
+
     /// Starts an AUTH exchange smtpsh leads: the AUTH line now, then the answer to each 334.
     /// The ticket names the reply that ends the exchange (235, 535…), not the challenges.
     @discardableResult

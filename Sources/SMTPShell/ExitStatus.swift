@@ -41,6 +41,8 @@ public enum ExitStatus: Int32, Sendable {
     case replayDifferent = 20
     /// `--proxy`: the proxy could not be reached, or did not open the way to the server.
     case proxyFailed = 21
+    /// `smtpsh send --xclient`: XCLIENT refused (not authorised, a bad attribute).
+    case xclientRefused = 22
     /// A script's local command (`:auth` without a secret, `:send` refused, `:run` that
     /// stopped…) could not do its job.
     case localCommandFailed = 9

@@ -83,7 +83,7 @@ struct InteractiveSession {
                     editor.print(renderer.warning(Words["session-connection-closed-leave"]))
                     continue
                 }
-                if session.inputMode == .command, let local = LocalCommandLine(line) {
+                if let local = LocalCommandLine(line, in: session.inputMode) {
                     if case .quit = local.command {
                         quit(editor)
                         break loop
@@ -241,6 +241,7 @@ extension InteractiveSession {
     static func mayHoldSecret(_ line: String) -> Bool {
         let lower = line.lowercased()
         return ["password=", "passwd=", "secret=", "token=", "pass="].contains { lower.contains($0) }
+            || (lower.hasPrefix(":raw") && lower.contains("auth"))
     }
 }
 

@@ -24,13 +24,17 @@ enum LocalCommand: Equatable {
     case record(String?)
     /// `:export FILE`: the session so far as HTML, Markdown or an evidence file (by FILE's ending).
     case export(String?)
+    /// `:raw TEXT`: TEXT's bytes exactly, `\r \n \t \0 \\ \xHH` escaped, no line end added.
+    case raw(String?)
+    /// `:xclient NAME=… ADDR=…` (Postfix's XCLIENT); alone, what the server offers.
+    case xclient(String?)
     case clear
     case quit
     case unknown(String)
 
     static let names = [
         ":help", ":state", ":explain", ":lang", ":starttls", ":tls", ":auth", ":send", ":hello", ":envelope", ":data", ":set",
-        ":macros", ":run", ":record", ":export", ":clear", ":quit",
+        ":macros", ":run", ":record", ":export", ":raw", ":xclient", ":clear", ":quit",
     ]
 
     /// `:help`'s table: usage, and the message that says what it does.
@@ -53,6 +57,8 @@ enum LocalCommand: Equatable {
         (":run NAME [name=value…]", "local-run"),
         (":record FILE|off", "local-record"),
         (":export FILE", "local-export"),
+        (":raw TEXT\\r\\n", "local-raw"),
+        (":xclient NAME=… ADDR=…", "local-xclient"),
         (":clear", "local-clear"),
         (":quit", "local-quit"),
         ("::text", "local-escape"),

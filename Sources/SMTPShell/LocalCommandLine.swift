@@ -30,9 +30,27 @@ struct LocalCommandLine {
         case "run": command = .run(given)
         case "record", "rec": command = .record(given)
         case "export": command = .export(given)
+        case "raw":
+            // Every byte counts: only the one space after `:raw` is taken off.
+            let rest = line.dropFirst(4)
+            command = .raw(rest.isEmpty ? nil : String(rest.hasPrefix(" ") ? rest.dropFirst() : rest))
+        case "xclient": command = .xclient(given)
         case "clear": command = .clear
         case "quit", "q", "exit": command = .quit
         default: command = .unknown(line)
+        }
+    }
+
+    /// The local command a line typed in `mode` is: any in command mode; in a message, only
+    /// `:raw` (anything else there is a line of the message).
+    init?(_ line: String, in mode: SessionStateMachine.InputMode) {
+        switch mode {
+        case .command: self.init(line)
+        case .messageBody:
+            guard line.lowercased().hasPrefix(":raw") else { return nil }
+            self.init(line)
+            guard case .raw = command else { return nil }
+        case .saslResponse, .chunkData: return nil
         }
     }
 

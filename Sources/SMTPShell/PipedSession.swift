@@ -70,7 +70,7 @@ struct PipedSession {
                 guard let filtered = inputFilter(line) else { continue }
                 line = filtered
             }
-            if session.inputMode == .command, let local = LocalCommandLine(line) {
+            if let local = LocalCommandLine(line, in: session.inputMode) {
                 if case .quit = local.command {
                     break
                 }

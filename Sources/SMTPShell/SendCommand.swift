@@ -37,6 +37,8 @@ struct SendCommand {
             .value("body", "file|-", help: "option-send-body"),
             .value("data", "file|-", help: "option-send-data"),
             .value("attach", "file[;type=type]", help: "option-send-attach", repeatable: true),
+            .value("raw-data", "file", help: "option-send-raw-data"),
+            .value("xclient", "name=value …", help: "option-send-xclient", repeatable: true),
             .value("auth", "mechanism", help: "option-send-auth"),
             .value("mail-param", "parameter", help: "option-send-mail-param", repeatable: true),
             .value("rcpt-param", "parameter", help: "option-send-rcpt-param", repeatable: true),
@@ -47,7 +49,7 @@ struct SendCommand {
         ]
     )
 
-    static let quitAfterStages = ["greeting", "ehlo", "tls", "auth", "mail", "rcpt"]
+    static let quitAfterStages = ["greeting", "ehlo", "tls", "xclient", "auth", "mail", "rcpt"]
 
     var address: ServerAddress
     var connection: ConnectionOptions
@@ -58,6 +60,9 @@ struct SendCommand {
     var body: String?
     var data: String?
     var attachments: [MultipartMessage.Attachment]
+    /// `--raw-data FILE`: sent after 354 exactly as it is (at most 16 MiB, ending the data itself).
+    var rawData: [UInt8]?
+    var xclient: XClientCommand?
     var mechanism: SASLMechanism?
     var mailParameters: [String]
     var recipientParameters: [String]
@@ -123,6 +128,20 @@ struct SendCommand {
         pipelining = parsed.flag("pipeline")
         chunking = parsed.flag("bdat")
         if chunking && !attachments.isEmpty { throw UsageError(Words["usage-send-attach-and-bdat"], command: "send") }
+        if let file = parsed.value("raw-data") {
+            for (option, given) in [("--data", data != nil), ("--body", body != nil), ("--attach", !attachments.isEmpty), ("--bdat", chunking)] where given {
+                throw UsageError(Words["usage-send-raw-data-and", ["option": option]], command: "send")
+            }
+            rawData = try Self.rawData(of: file)
+        }
+        let xclientText = parsed.all("xclient").joined(separator: " ")
+        if !xclientText.isEmpty {
+            do throws(XClientCommand.ParseError) {
+                xclient = try XClientCommand(parsing: xclientText)
+            } catch {
+                throw UsageError(Words["usage-send-xclient", ["text": VisibleTextShort.of(xclientText)]], command: "send")
+            }
+        }
         count = try parsed.integer("count", in: 1...1_000_000) ?? 1
     }
 
@@ -155,12 +174,30 @@ struct SendCommand {
             pipelining: pipelining, chunking: chunking, count: count)
         standard.dataFile = dataFile
         standard.attachments = attachments
+        standard.rawData = rawData
+        standard.xclient = xclient
         var options = connection
         options.startTLS = false  // the standard session does it, step by step
         var runner = SessionRunner(address: address, options: options)
         runner.forcePiped = true
         runner.standardSession = standard
         return runner.run()
+    }
+
+    /// `--raw-data FILE`: its bytes, at most 16 MiB, ending with the end of the data
+    /// (CRLF "." CRLF): smtpsh adds nothing, and without it the server would wait for more.
+    static func rawData(of file: String) throws(UsageError) -> [UInt8] {
+        guard let data = BoundedRead.contents(of: file, limit: 16 << 20 + 1) else {
+            throw UsageError(Words["usage-cannot-read", ["file": VisibleTextShort.of(file)]], command: "send")
+        }
+        guard data.count <= 16 << 20 else {
+            throw UsageError(Words["usage-send-raw-data-too-big", ["file": VisibleTextShort.of(file)]], command: "send")
+        }
+        let bytes = Array(data)
+        guard bytes.count >= 3, bytes.suffix(3) == [UInt8(ascii: "."), 13, 10], bytes.count == 3 || bytes.suffix(5).prefix(2) == [13, 10] else {
+            throw UsageError(Words["usage-send-raw-data-end", ["file": VisibleTextShort.of(file)]], command: "send")
+        }
+        return bytes
     }
 
     /// A file's lines (or standard input's, for `-`), without their line ends; at most 64 MiB.

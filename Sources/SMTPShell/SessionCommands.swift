@@ -39,6 +39,10 @@ struct SessionCommands {
             session.submit("STARTTLS")
         case .lang(let argument):
             return language(argument)
+        case .raw(let text):
+            return raw(text)
+        case .xclient(let argument):
+            return xclient(argument)
         case .unknown(let text):
             let word = String(text.split(separator: " ").first ?? "")
             // `:sned`: the command it is one letter from.
@@ -81,6 +85,47 @@ struct SessionCommands {
             lines.forEach(show)
         }
         return true
+    }
+
+    /// `:raw TEXT`: TEXT's bytes, escapes decoded, sent as they are (the session warns).
+    private func raw(_ text: String?) -> Bool {
+        guard let text else {
+            show(renderer.warning(Words["raw-usage"]))
+            return false
+        }
+        do throws(EscapedBytes.SyntaxError) {
+            session.submitRaw(try EscapedBytes.decode(text))
+            return true
+        } catch {
+            show(renderer.warning(Words["raw-bad-escape", ["escape": VisibleText.escape(error.written), "column": String(error.offset + 1)]]))
+            return false
+        }
+    }
+
+    /// `:xclient NAME=… ADDR=…` (values xtext-encoded by smtpsh); alone, what the server offers.
+    private func xclient(_ argument: String?) -> Bool {
+        guard let argument else {
+            let offered = session.withState { $0.capabilities?.capability("XCLIENT") }
+            if let offered {
+                show(renderer.note(Words["xclient-offered", ["attributes": offered.parameters.joined(separator: " ")]]))
+            } else {
+                show(renderer.note(Words["xclient-not-offered"]))
+            }
+            show(renderer.note(Words["xclient-usage"]))
+            return true
+        }
+        do throws(XClientCommand.ParseError) {
+            let command = try XClientCommand(parsing: argument)
+            session.submit(command.line, shown: true)
+            return true
+        } catch {
+            switch error {
+            case .empty: show(renderer.warning(Words["xclient-usage"]))
+            case .missingValue(let word), .missingName(let word):
+                show(renderer.warning(Words["xclient-bad-attribute", ["word": VisibleText.escape(word)]]))
+            }
+            return false
+        }
     }
 
     /// `:lang` (which languages), `:lang fr`, `:lang en,ja`.

@@ -108,7 +108,7 @@ final class SessionExplainer: @unchecked Sendable {
                     messageLines = 0
                     messageOctets = 0
                 }
-            case .saslResponse:
+            case .saslResponse, .raw:
                 break
             }
         }

@@ -20,6 +20,8 @@ struct StandardSession {
         case greeting
         case ehlo
         case tls
+        /// `--xclient`: XCLIENT, then EHLO again.
+        case xclient
         case auth
         case mail
         case rcpt
@@ -35,6 +37,7 @@ struct StandardSession {
             case .greeting: .greetingRefused
             case .ehlo: .helloRefused
             case .tls: .startTLSRefused
+            case .xclient: .xclientRefused
             case .auth: .authRefused
             case .mail: .mailRefused
             case .rcpt: .recipientRefused
@@ -49,8 +52,12 @@ struct StandardSession {
     /// The name to greet with; `nil`: the session's (``ClientSession/ehloName``).
     var ehloName: String?
     var startTLS = false
-    /// AUTH after EHLO (and STARTTLS), through the ``CredentialGate``.
+    /// `--xclient`: after EHLO (and STARTTLS), XCLIENT, then EHLO again once it is accepted.
+    var xclient: XClientCommand?
+    /// AUTH after EHLO (and STARTTLS, XCLIENT), through the ``CredentialGate``.
     var auth: Authentication?
+    /// `--raw-data FILE`: after 354, the file's bytes exactly (it ends the data itself).
+    var rawData: [UInt8]?
 
     /// What AUTH needs: the mechanism for the gate, then the exchange, asked for only once
     /// the gate let it through (at a terminal, the secret is asked for then).
@@ -107,7 +114,7 @@ struct StandardSession {
     func run(on session: ClientSession) -> Outcome {
         if parts.contains(.hello) {
             if let stop = hello(on: session) { return stop }
-            if let quitAfter, [.greeting, .ehlo, .tls, .auth].contains(quitAfter) { return .completed }
+            if let quitAfter, [.greeting, .ehlo, .tls, .xclient, .auth].contains(quitAfter) { return .completed }
         }
         guard parts.contains(.envelope) || parts.contains(.message) else { return .completed }
         // A transaction left open (a `:send` that stopped at RCPT): RSET first, or MAIL would
@@ -180,6 +187,14 @@ struct StandardSession {
             guard let again = send(hello + ehloName) else { return .ended }
             guard again.replyClass == .positiveCompletion else { return .refused(.ehlo) }
             if quitAfter == .tls { return nil }
+        }
+
+        if let xclient {
+            // Postfix answers 220 and starts the session again, as for the client named.
+            guard let reply = send(xclient.line) else { return .ended }
+            guard reply == .serviceReady else { return .refused(.xclient) }
+            guard let again = send(hello + ehloName) else { return .ended }
+            guard again.replyClass == .positiveCompletion else { return .refused(.ehlo) }
         }
 
         if let auth, !session.state.isAuthenticated {
@@ -292,6 +307,12 @@ struct StandardSession {
         expect(session.submit("DATA", shown: true, pipelined: pipelined, track: true).ticket, .data, intermediate: true)
         // The message goes out after 354, so DATA's reply (and the envelope's) come first.
         if let stop = verify() { return stop }
+        if let rawData {
+            // The file ends the data itself: its last reply is the message's.
+            guard let ticket = session.submitRaw(rawData, track: true) else { return verify() }
+            expect(ticket, .dot)
+            return verify()
+        }
         if let dataFile, encoded == nil {
             guard Self.stream(dataFile, on: session) else { return .ended }
         } else if dataFile == nil, !attachments.isEmpty {

@@ -140,7 +140,9 @@ final class TranscriptSinks: @unchecked Sendable {
     func sent(_ line: ClientStateMachine.SentLine) {
         lock.withLock { _ in
             memory.sent(line)
-            write(recording: (line.tls ? " ~> " : " -> ") + Self.recordable(line.text), json: json == nil ? nil : Self.json(line))
+            // Raw bytes: `:raw` and their notation, which a replay sends again as they were.
+            let text = line.kind == .raw ? ":raw " + line.text : Self.recordable(line.text)
+            write(recording: (line.tls ? " ~> " : " -> ") + text, json: json == nil ? nil : Self.json(line))
         }
     }
 
@@ -208,6 +210,7 @@ final class TranscriptSinks: @unchecked Sendable {
         case .command: "command"
         case .messageLine: "message"
         case .saslResponse: "sasl"
+        case .raw: "raw"
         }
         return JSONValue.object([
             timeField(), ("event", .string("sent")), ("tls", .bool(line.tls)), ("kind", .string(kind)), ("text", .string(line.text)),

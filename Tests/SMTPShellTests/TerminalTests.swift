@@ -158,8 +158,13 @@ import Testing
             try tmux.keys("Enter")
             try tmux.type("NOOP", delay: 0.01)
             try tmux.keys("Enter")
-            screen = tmux.waitFor { $0.contains("<-  250 2.0.0") }
-            let afterNoop = screen.split(separator: "\n").drop { !$0.hasPrefix("<-  250 2.0.0") }.dropFirst().first
+            // Wait for the prompt drawn again under the reply (CI once read the screen between
+            // the reply and the prompt, and found nothing under the reply yet).
+            func linesAfterNoop(_ screen: String) -> [Substring] {
+                Array(screen.split(separator: "\n").drop { !$0.hasPrefix("<-  250 2.0.0") }.dropFirst())
+            }
+            screen = tmux.waitFor { linesAfterNoop($0).contains { $0.hasPrefix(prompt) } }
+            let afterNoop = linesAfterNoop(screen).first
             #expect(afterNoop.map { !$0.hasPrefix("      ") } ?? false, "no explanation with :explain off: \(screen)")
 
             try tmux.type(":explain on", delay: 0.01)

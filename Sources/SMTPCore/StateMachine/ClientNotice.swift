@@ -38,6 +38,12 @@ public enum ClientNotice: Hashable, Sendable {
     case chunkOverflow(sent: Int, unsent: Int, text: String)
     /// Ctrl-C took back the lines typed but not sent (`lines`: the first few, as shown).
     case queueDropped(count: Int, lines: [String])
+    /// Bytes sent exactly as written, not as SMTP: how many, what in them is not SMTP's
+    /// line ending, and how many octets follow the last CRLF (the server holds them).
+    case rawBytes(octets: Int, oddities: EscapedBytes.Oddities, unterminated: Int)
+    /// A reply beyond those the raw bytes' CRLF lines call for: the server read them
+    /// otherwise (a bare LF as a line end, a message ended early).
+    case replyBeyondRawLines
 
     // MARK: Errors
 
@@ -64,6 +70,8 @@ public enum ClientNotice: Hashable, Sendable {
     case tlsStarting
     /// TLS is up after STARTTLS: what the server said before no longer holds.
     case sendEHLOAgain
+    /// 220 to XCLIENT: the server starts the session again for the client it names.
+    case xclientAccepted
     /// The server closed the connection (after 221 or 421, as expected; or on its own).
     case closedByServer
     /// smtpsh closed the connection.
@@ -82,12 +90,13 @@ public enum ClientNotice: Hashable, Sendable {
     public var severity: Severity {
         switch self {
         case .advice, .violation, .unsolicitedReply, .unexpectedCode, .notAReply, .unfinishedLine, .endlessLine, .linesNotSent,
-            .linesAfterEndNotSent, .dataRefusedLinesDropped, .authEndedLinesDropped, .chunkOverflow, .queueDropped:
+            .linesAfterEndNotSent, .dataRefusedLinesDropped, .authEndedLinesDropped, .chunkOverflow, .queueDropped, .rawBytes,
+            .replyBeyondRawLines:
             .warning
         case .replyTimedOut, .replyNeverEnds, .serverNotReading, .connectionLost:
             .error
         case .greetingTimeoutTLSHint, .chunkFollows, .messageMoreLines, .chunkMoreLines, .tlsStarting, .sendEHLOAgain, .closedByServer,
-            .closedLocally, .deliveryFor:
+            .closedLocally, .deliveryFor, .xclientAccepted:
             .note
         case .deliveriesCounted(let delivered, let total):
             delivered == total ? .note : .warning
@@ -110,6 +119,9 @@ public enum ClientNotice: Hashable, Sendable {
         case .authEndedLinesDropped: "auth-ended-lines-dropped"
         case .chunkOverflow: "chunk-overflow"
         case .queueDropped: "queue-dropped"
+        case .rawBytes: "raw-bytes"
+        case .replyBeyondRawLines: "reply-beyond-raw-lines"
+        case .xclientAccepted: "xclient-accepted"
         case .replyTimedOut: "reply-timed-out"
         case .replyNeverEnds: "reply-never-ends"
         case .serverNotReading: "server-not-reading"

@@ -73,7 +73,7 @@ extension ClientStateMachine {
             notices.append(.deliveryFor(recipient: recipient.description))
         }
         if outcome.answered == nil {
-            notices.append(.unsolicitedReply)
+            notices.append(rawBytesSent ? .replyBeyondRawLines : .unsolicitedReply)
         } else if outcome.classification == .unexpected, let answered {
             notices.append(.unexpectedCode(reply.code, answering: answered))
         }
@@ -116,6 +116,9 @@ extension ClientStateMachine {
             queue.insert(line, at: 0)
         } else {
             resolve(ticket, .answered(reply))
+        }
+        if case .command(let command)? = answered, XClientCommand.isXClient(command), reply.code == .serviceReady {
+            actions.append(.emit(.notice(.xclientAccepted)))
         }
         if outcome.phaseAfter == .tlsNegotiating && outcome.phaseBefore != .tlsNegotiating {
             actions.append(.emit(.notice(.tlsStarting)))

@@ -8,6 +8,8 @@ extension ClientStateMachine {
         var actions: [Action] = []
         let bytes = Array(text.utf8)
         let submission: Submission
+        // What raw bytes left unfinished is the start of this line on the server's side.
+        rawLineStart = []
         switch session.inputMode {
         case .messageBody:
             // `content`: a line of a message from a file, never its end (a lone "." is stuffed).
@@ -150,6 +152,116 @@ extension ClientStateMachine {
         return actions
     }
 
+    /// Bytes written on purpose, sent exactly as they are (`:raw`, `send --raw-data`): no line
+    /// end added, no dot-stuffing, no check. They leave at once, whatever reply is awaited
+    /// (talking early on purpose: before the greeting, or pipelined without PIPELINING),
+    /// after what is already queued, and a warning says that this is not SMTP.
+    ///
+    /// The session follows them as RFC 5321 reads them, where only CRLF ends a line: each
+    /// complete line is a command, a line of the message (after DATA, up to the lone "."), or
+    /// a SASL response, and its reply is awaited and matched to it. A server that reads them
+    /// otherwise (a bare LF taken as a line end: SMTP smuggling) answers more often, and each
+    /// reply beyond those is said to be so. The ticket names the first reply awaited.
+    public mutating func submitRaw(_ bytes: [UInt8], track: Bool = false, now: UInt64) -> (ReplyTicket?, [Action]) {
+        guard !bytes.isEmpty else { return (nil, []) }
+        var actions: [Action] = [
+            .emit(.notice(.rawBytes(octets: bytes.count, oddities: EscapedBytes.Oddities(of: bytes), unterminated: Self.octetsAfterLastLineEnd(bytes)))),
+        ]
+        let (replies, secretLines) = followRaw(bytes)
+        rawBytesSent = true
+        // Shown a line per LF, in the notation it was written in; a line carrying a secret masked.
+        var pieces: [String] = []
+        var start = 0
+        for (index, byte) in bytes.enumerated() where byte == 10 {
+            pieces.append(EscapedBytes.encode(bytes[start...index]))
+            start = index + 1
+        }
+        if start < bytes.count { pieces.append(EscapedBytes.encode(bytes[start...])) }
+        if !configuration.showSecrets && !secretLines.isEmpty {
+            pieces = pieces.map { piece in secretLines.contains { piece.hasPrefix(EscapedBytes.encode($0)) } ? Redaction.mask : piece }
+        }
+        var line = Outgoing(bytes: bytes, display: pieces.first ?? "", kind: .raw, expectsReply: replies > 0)
+        line.extraDisplay = Array(pieces.dropFirst())
+        line.extraReplies = max(0, replies - 1)
+        line.automatic = true
+        line.pipelined = true
+        line.ticket = track && replies > 0 ? newTicket() : nil
+        enqueue(line, now: now, into: &actions)
+        return (line.ticket.map(ReplyTicket.init), actions)
+    }
+
+    /// Octets after the last CRLF (0 when the bytes end with one).
+    static func octetsAfterLastLineEnd(_ bytes: [UInt8]) -> Int {
+        var index = bytes.count
+        while index >= 2 {
+            if bytes[index - 2] == 13 && bytes[index - 1] == 10 { return bytes.count - index }
+            index -= 1
+        }
+        return bytes.count
+    }
+
+    /// Records the complete lines of raw bytes in the session, as an RFC 5321 server reads
+    /// them; returns how many replies they call for, and the lines that carry a secret.
+    mutating func followRaw(_ bytes: [UInt8]) -> (replies: Int, secrets: [[UInt8]]) {
+        enum Reading { case command, message, sasl }
+        var reading: Reading
+        switch session.inputMode {
+        case .messageBody: reading = .message
+        case .saslResponse: reading = .sasl
+        case .chunkData: return (0, [])
+        case .command:
+            // DATA typed and not answered yet: what follows is the message, if 354 comes.
+            if case .command(let command)? = session.pending.last, command.knownVerb == .data { reading = .message } else { reading = .command }
+        }
+        var replies = 0
+        var secrets: [[UInt8]] = []
+        var line = rawLineStart
+        var overflowed = false
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            index += 1
+            if byte == 10 && line.last == 13 && !overflowed {
+                line.removeLast()
+            } else if byte == 10 && line.last == 13 {
+                line = []
+                overflowed = false
+                continue
+            } else {
+                if line.count < 4096 { line.append(byte) } else { overflowed = true }
+                continue
+            }
+            switch reading {
+            case .command:
+                let command = (try? CommandParser.parse(line)) ?? .raw(line)
+                session.commandSent(command)
+                replies += 1
+                if Self.carriesSecret(command, bytes: line) { secrets.append(line) }
+                if command.knownVerb == .data { reading = .message }
+                if case .bdat = command {
+                    // The chunk's octets follow; what comes after them is not read here.
+                    session.chunkOctetsSent(UInt64(bytes.count - index))
+                    line = []
+                    index = bytes.count
+                    continue
+                }
+            case .message:
+                session.messageLineSent(line)
+                if line == [UInt8(ascii: ".")] {
+                    replies += 1
+                    reading = .command
+                }
+            case .sasl:
+                session.saslResponseSent()
+                replies += 1
+                secrets.append(line)
+            }
+            line = []
+        }
+        rawLineStart = Array(line.prefix(4096))
+        return (replies, secrets)
+    }
+
     /// Takes back the lines typed but not sent yet (Ctrl-C): dropped and forgotten. Not in
     /// the middle of a chunk typed after BDAT (the server counts its octets), nor during an
     /// AUTH exchange the client leads.
@@ -158,7 +270,13 @@ extension ClientStateMachine {
         let dropped = queue
         queue.removeAll()
         // The state machine counted each command, SASL response and end of message when typed.
-        session.withdrawLast(dropped.count { $0.kind != .messageLine || $0.expectsReply })
+        session.withdrawLast(dropped.reduce(0) { count, line in
+            switch line.kind {
+            case .raw: count + (line.expectsReply ? 1 + line.extraReplies : 0)
+            case .messageLine: count + (line.expectsReply ? 1 : 0)
+            case .command, .saslResponse: count + 1
+            }
+        })
         for line in dropped { resolve(line.ticket, .unanswered) }
         var actions: [Action] = [.emit(.notice(.queueDropped(count: dropped.count, lines: dropped.prefix(3).map(\.display)))), .stateChanged]
         if awaitingReplies == 0 { actions.append(.settled) }
@@ -208,7 +326,7 @@ extension ClientStateMachine {
             events.append(.emit(.sent(SentLine(text: head.display, kind: head.kind, tls: tls, automatic: head.automatic, waited: head.queuedLate))))
             // A chunk's lines: all recorded, the first 200 shown.
             for (number, extra) in head.extraDisplay.enumerated() {
-                var line = SentLine(text: extra, kind: .messageLine, tls: tls, automatic: head.automatic, waited: head.queuedLate)
+                var line = SentLine(text: extra, kind: head.kind == .raw ? .raw : .messageLine, tls: tls, automatic: head.automatic, waited: head.queuedLate)
                 line.beyondShown = number >= 200
                 events.append(.emit(.sent(line)))
             }
@@ -217,11 +335,12 @@ extension ClientStateMachine {
             }
             if let note = head.trailingNote { events.append(.emit(.notice(note))) }
             if head.expectsReply {
-                awaitingReplies += 1
+                awaitingReplies += 1 + head.extraReplies
                 inFlight.append(head.ticket)
-                sentTimes.append(now)
+                inFlight += Array(repeating: nil, count: head.extraReplies)
+                sentTimes += Array(repeating: now, count: 1 + head.extraReplies)
                 lastActivity = now
-                if awaitingReplies == 1 { firstLineOfReply = true }
+                if awaitingReplies == 1 + head.extraReplies { firstLineOfReply = true }
                 // After the end of a message, only pipelined commands may follow at once.
                 if head.kind == .messageLine && !head.chunk && queue.first?.pipelined != true { break }
             }

@@ -42,6 +42,9 @@ public struct ClientStateMachine: Sendable {
         case command
         case messageLine
         case saslResponse
+        /// Bytes sent exactly as written (`:raw`), shown in ``EscapedBytes``' notation, a
+        /// line per LF.
+        case raw
     }
 
     /// A line as it went out, for the transcript: secrets redacted, dot-stuffing shown.
@@ -138,6 +141,8 @@ public struct ClientStateMachine: Sendable {
         var ticket: Int?
         /// Octets of a BDAT chunk typed by hand: they follow their BDAT at once.
         var chunk = false
+        /// Replies it gets besides the first (raw bytes holding several lines).
+        var extraReplies = 0
     }
 
     public internal(set) var configuration: Configuration
@@ -166,6 +171,11 @@ public struct ClientStateMachine: Sendable {
     public internal(set) var isConnected = false
     var holdWrites = false
     var writesHeld = false
+    /// Raw bytes went out: a reply nobody asked for is likely the server's reading of them.
+    var rawBytesSent = false
+    /// What followed the last CRLF of the raw bytes sent: the server holds it as the start
+    /// of its next line (the first octets of it, enough to read a command).
+    var rawLineStart: [UInt8] = []
     var nextTicket = 0
     var tickets: [Int: TicketState] = [:]
 

@@ -54,6 +54,9 @@ public struct ExpectedReplies: Hashable, Sendable {
     public static let auth = ExpectedReplies(
         success: [235], intermediate: [334], failure: [432, 454, 503, 504, 530, 534, 535, 538]
     )
+    /// Postfix's XCLIENT: 220 and a new session, or refused (550 not authorised, 503 inside a
+    /// transaction, 501 a bad attribute).
+    public static let xclient = ExpectedReplies(success: [220], failure: [550, 503, 501, 504])
     /// Anything else: 2yz is success, 3yz intermediate, the rest failure.
     public static let unknown = ExpectedReplies(
         success: Set(200...299), intermediate: Set(300...399), failure: Set(400...599)
@@ -74,7 +77,7 @@ public struct ExpectedReplies: Hashable, Sendable {
         case .help: .help
         case .startTLS: .startTLS
         case .auth: .auth
-        case nil: .unknown
+        case nil: XClientCommand.isXClient(command) ? .xclient : .unknown
         }
     }
 }

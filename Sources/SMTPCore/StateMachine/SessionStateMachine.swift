@@ -407,10 +407,23 @@ public struct SessionStateMachine: Sendable {
                 } else {
                     finishAuth(code)
                 }
-            case .noop, .vrfy, .expn, .help, nil:
+            case .noop, .vrfy, .expn, .help:
                 break
+            case nil:
+                // XCLIENT's 220: the server starts the session again as for the client it
+                // now acts for; what it said before (EHLO, AUTH) no longer holds.
+                if XClientCommand.isXClient(command) && code == .serviceReady { restartAfterXClient() }
             }
         }
+    }
+
+    private mutating func restartAfterXClient() {
+        phase = .greeted
+        greeting = nil
+        capabilities = nil
+        isAuthenticated = false
+        authenticatedUser = nil
+        acceptedRecipients = []
     }
 
     private mutating func finishAuth(_ code: ReplyCode) {
@@ -546,6 +559,7 @@ public struct SessionStateMachine: Sendable {
                 advice.append(.syntax(error.verb, corrected: CommandLineCorrection.pathCommand(text)))
             case .unknownVerb:
                 if phase == .awaitingGreeting { advice.append(.beforeGreeting) }
+                if error.verb == "XCLIENT" { return advice + xclientAdvice(Array(line)) }
                 // A typo of a verb (`HLEO`, `RCTP`), unless the server offers that word as an
                 // extension (`ETRN`, `XCLIENT`).
                 let offered = capabilities?.supports(error.verb) ?? false
@@ -559,6 +573,19 @@ public struct SessionStateMachine: Sendable {
             }
         }
         return advice
+    }
+
+    /// XCLIENT (Postfix) not offered, inside a transaction (503), or with attributes the EHLO
+    /// reply does not list (501).
+    private func xclientAdvice(_ line: [UInt8]) -> [SequenceAdvice] {
+        guard let capabilities else { return greeting == .helo ? [.notAdvertised("EHLO")] : [] }
+        guard let offered = capabilities.capability("XCLIENT") else { return [.notAdvertised("XCLIENT")] }
+        if phase.inMailTransaction { return [.duringMailTransaction] }
+        let names = line.split(separator: UInt8(ascii: " ")).dropFirst().map {
+            String(decoding: $0.prefix(while: { $0 != UInt8(ascii: "=") }), as: UTF8.self).uppercased()
+        }
+        let missing = XClientCommand(attributes: names.map { .init(name: $0, value: "") }).notOffered(by: offered.parameters)
+        return missing.isEmpty ? [] : [.xclientAttributesNotOffered(missing, offered: offered.parameters)]
     }
 
     /// The verbs a typo is compared with: RFC 5321's, and the extensions' a user types.
@@ -608,6 +635,8 @@ public enum SequenceAdvice: Hashable, Sendable {
     case alreadyAuthenticated
     /// The server did not advertise this extension in its EHLO reply.
     case notAdvertised(String)
+    /// XCLIENT names attributes the server's EHLO reply does not list: 501.
+    case xclientAttributesNotOffered([String], offered: [String])
     case mechanismNotAdvertised(String)
     /// AUTH over a connection without TLS: the credentials travel in clear.
     case credentialsInClear
@@ -639,7 +668,7 @@ public enum SequenceAdvice: Hashable, Sendable {
             .badSequence
         case .notAdvertised, .mechanismNotAdvertised: .parameterNotImplemented
         case .messageTooBig: .exceededStorage
-        case .missingAngleBrackets, .missingArgument, .syntax: .parameterSyntaxError
+        case .missingAngleBrackets, .missingArgument, .syntax, .xclientAttributesNotOffered: .parameterSyntaxError
         case .lineTooLong, .commandLineTooLong, .unknownVerb, .fullWidth: .syntaxError
         case .needsSMTPUTF8: .mailboxNameNotAllowed
         case .beforeGreeting, .credentialsInClear, .sessionClosed: nil
@@ -658,6 +687,7 @@ public enum SequenceAdvice: Hashable, Sendable {
         case .alreadyTLS: "already-tls"
         case .alreadyAuthenticated: "already-authenticated"
         case .notAdvertised: "not-advertised"
+        case .xclientAttributesNotOffered: "xclient-attributes-not-offered"
         case .mechanismNotAdvertised: "mechanism-not-advertised"
         case .credentialsInClear: "credentials-in-clear"
         case .needsSMTPUTF8: "needs-smtputf8"

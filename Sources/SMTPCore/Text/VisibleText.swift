@@ -65,7 +65,7 @@ public enum VisibleText {
         }
     }
 
-    private static func decodeScalar<Bytes: Collection<UInt8>>(_ bytes: Bytes, at start: Bytes.Index) -> (Unicode.Scalar, Int)? {
+    static func decodeScalar<Bytes: Collection<UInt8>>(_ bytes: Bytes, at start: Bytes.Index) -> (Unicode.Scalar, Int)? {
         let first = bytes[start]
         let length: Int
         var value: UInt32

@@ -51,6 +51,9 @@ struct SessionMemory {
         case .command:
             let text = Redaction.commandLine(line.text)
             keep(.sent(.command, text: text, tls: line.tls), size: text.utf8.count)
+        case .raw:
+            let text = ":raw " + line.text
+            keep(.sent(.command, text: text, tls: line.tls), size: text.utf8.count)
         case .saslResponse:
             keep(.sent(.sasl, text: Redaction.mask, tls: line.tls), size: Redaction.mask.utf8.count)
         case .messageLine:

@@ -23,6 +23,8 @@ enum AdviceText {
         case .alreadyTLS: CatalogMessage("advice-already-tls")
         case .alreadyAuthenticated: CatalogMessage("advice-already-authenticated")
         case .notAdvertised(let keyword): CatalogMessage("advice-not-advertised", ["keyword": keyword])
+        case .xclientAttributesNotOffered(let names, let offered):
+            CatalogMessage("advice-xclient-attributes", ["attributes": names.map(VisibleText.escape).joined(separator: " "), "offered": offered.joined(separator: " ")])
         case .mechanismNotAdvertised(let mechanism): CatalogMessage("advice-mechanism-not-advertised", ["mechanism": mechanism])
         case .credentialsInClear: CatalogMessage("advice-credentials-in-clear")
         case .needsSMTPUTF8: CatalogMessage("advice-needs-smtputf8")

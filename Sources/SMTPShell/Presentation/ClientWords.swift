@@ -47,6 +47,10 @@ extension ClientNotice {
         case .messageMoreLines(let count, let octets):
             CatalogMessage("session-message-more-lines", ["count": String(count), "octets": String(octets)])
         case .chunkMoreLines(let count): CatalogMessage("session-chunk-more-lines", ["count": String(count)])
+        case .rawBytes(let octets, let oddities, let unterminated):
+            CatalogMessage("session-raw-bytes", ["octets": String(octets), "details": RawBytesWords.details(oddities, unterminated: unterminated)])
+        case .replyBeyondRawLines: CatalogMessage("session-reply-beyond-raw-lines")
+        case .xclientAccepted: CatalogMessage("session-xclient-accepted")
         case .tlsStarting: CatalogMessage("tls-starting")
         case .sendEHLOAgain: CatalogMessage("tls-ehlo-again")
         case .closedByServer: CatalogMessage("session-closed-by-server")
@@ -93,6 +97,18 @@ enum PendingName {
         case .tls: "TLS"
         case .server: Words["pending-server"]
         }
+    }
+}
+
+/// What raw bytes hold that SMTP would not send, worded for the warning that goes with them.
+enum RawBytesWords {
+    static func details(_ oddities: EscapedBytes.Oddities, unterminated: Int) -> String {
+        var parts: [String] = []
+        if oddities.bareLineFeeds > 0 { parts.append(Words["raw-bare-lf", ["count": String(oddities.bareLineFeeds)]]) }
+        if oddities.bareCarriageReturns > 0 { parts.append(Words["raw-bare-cr", ["count": String(oddities.bareCarriageReturns)]]) }
+        if oddities.nulBytes > 0 { parts.append(Words["raw-nul", ["count": String(oddities.nulBytes)]]) }
+        if unterminated > 0 { parts.append(Words["raw-unterminated", ["octets": String(unterminated)]]) }
+        return parts.map { Words["raw-detail", ["detail": $0]] }.joined()
     }
 }
 

@@ -97,6 +97,11 @@ struct Renderer: Sendable {
         paint(tls ? " ~> " : " -> ", .dim) + VisibleText.escape(text)
     }
 
+    /// Bytes sent as written (`:raw`), in their escaped notation and the warning colour.
+    public func sentRaw(_ text: String, tls: Bool) -> String {
+        paint(tls ? " ~> " : " -> ", .dim) + paint(VisibleText.escape(text), .yellow)
+    }
+
     public func note(_ text: String) -> String {
         wrapped(text).map { paint("=== " + $0, .dim) }.joined(separator: "\n")
     }

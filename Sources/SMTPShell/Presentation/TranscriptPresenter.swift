@@ -61,7 +61,7 @@ final class TranscriptPresenter: SessionObserver, @unchecked Sendable {
                 sinks.sent(line)
                 explainer.observe(line)
                 if !line.beyondShown && (echoSentLines || line.waited || line.automatic) {
-                    lines.append(renderer.sent(line.text, tls: line.tls))
+                    lines.append(line.kind == .raw ? renderer.sentRaw(line.text, tls: line.tls) : renderer.sent(line.text, tls: line.tls))
                 }
                 if decodesAuth, let decoded = Self.decodedAuthPayload(line) {
                     // On the screen only: not recorded, not in --json, not kept for :export.
@@ -117,7 +117,7 @@ final class TranscriptPresenter: SessionObserver, @unchecked Sendable {
         case .command:
             guard let response = Redaction.initialResponse(ofAuthLine: line.text) else { return nil }
             payload = response
-        case .messageLine:
+        case .messageLine, .raw:
             return nil
         }
         guard payload != Substring(Redaction.mask), payload != "=", let bytes = Base64.decode(Array(payload.utf8)), !bytes.isEmpty else {
