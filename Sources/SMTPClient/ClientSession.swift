@@ -245,6 +245,22 @@ public final class ClientSession: Sendable {
         return (try? future.wait()) ?? .closed
     }
 
+    /// After raw bytes: waits until the session settles, then until `quiet` seconds pass
+    /// without a reply (at most `limit` seconds in all), so that the replies a server gives
+    /// beyond those awaited (it read the bytes otherwise) are shown with the bytes, not
+    /// taken for the answers to what is sent next.
+    public func lingerForReplies(quiet: Double = 0.5, limit: Double = 5) {
+        let deadline = Self.deadline(in: limit)
+        _ = waitUntilSettled(limit: limit)
+        var seen = onLoop { $0.machine.repliesReceived }
+        while NIODeadline.now() < deadline && !isClosed {
+            try? eventLoop.scheduleTask(in: .nanoseconds(Int64(quiet * 1e9))) {}.futureResult.wait()
+            let now = onLoop { $0.machine.repliesReceived }
+            if now == seen { return }
+            seen = now
+        }
+    }
+
     /// Waits until the connection is closed (its close reported), at most `limit` seconds.
     public func waitUntilClosed(limit: Double) {
         let deadline = Self.deadline(in: limit)

@@ -77,6 +77,9 @@ struct PipedSession {
                 if let done = macros?.perform(local.command) ?? commands?.perform(local.command) {
                     if !done { localFailure.note(.localCommandFailed) }
                     if let ended = waitForReplies() { return ended }
+                    // Raw bytes: a server that read them otherwise may answer more; those
+                    // replies are shown before the next line goes.
+                    if case .raw = local.command, done { session.lingerForReplies() }
                     continue
                 }
                 guard case .auth(let argument) = local.command else {

@@ -311,7 +311,10 @@ struct StandardSession {
             // The file ends the data itself: its last reply is the message's.
             guard let ticket = session.submitRaw(rawData, track: true) else { return verify() }
             expect(ticket, .dot)
-            return verify()
+            let outcome = verify()
+            // A server that read the bytes otherwise (smuggled commands) answers more: shown now.
+            session.lingerForReplies()
+            return outcome
         }
         if let dataFile, encoded == nil {
             guard Self.stream(dataFile, on: session) else { return .ended }

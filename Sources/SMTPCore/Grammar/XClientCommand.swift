@@ -14,7 +14,7 @@
 /// (`XCLIENT NAME ADDR PROTO HELO`).
 public struct XClientCommand: Hashable, Sendable {
     /// The attributes Postfix defines, in the order its documentation gives them.
-    public static let knownAttributes = ["NAME", "ADDR", "PORT", "PROTO", "HELO", "LOGIN", "DESTADDR", "DESTPORT"]
+    public static let knownAttributes = ["NAME", "REVERSE_NAME", "ADDR", "PORT", "PROTO", "HELO", "LOGIN", "DESTADDR", "DESTPORT"]
     /// Values with a meaning of their own: the information is not available, or only for now.
     public static let specialValues = ["[UNAVAILABLE]", "[TEMPUNAVAIL]"]
 

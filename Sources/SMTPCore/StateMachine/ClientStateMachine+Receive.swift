@@ -46,6 +46,7 @@ extension ClientStateMachine {
     mutating func received(_ reply: Reply, now: UInt64, into actions: inout [Action]) {
         // A reply after a timeout: the session goes on (it ends with the status of how it ends).
         timedOut = false
+        repliesReceived += 1
         let solicited = awaitingReplies > 0
         let answered = solicited ? session.pending.first : nil
         let latency = solicited ? sentTimes.first.map { Self.milliseconds(from: $0, to: now) } : nil

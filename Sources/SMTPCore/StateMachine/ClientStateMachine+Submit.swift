@@ -157,17 +157,19 @@ extension ClientStateMachine {
     /// (talking early on purpose: before the greeting, or pipelined without PIPELINING),
     /// after what is already queued, and a warning says that this is not SMTP.
     ///
-    /// The session follows them as RFC 5321 reads them, where only CRLF ends a line: each
-    /// complete line is a command, a line of the message (after DATA, up to the lone "."), or
-    /// a SASL response, and its reply is awaited and matched to it. A server that reads them
-    /// otherwise (a bare LF taken as a line end: SMTP smuggling) answers more often, and each
-    /// reply beyond those is said to be so. The ticket names the first reply awaited.
+    /// The session follows them as servers that defend against SMTP smuggling read them
+    /// (Postfix's `smtpd_forbid_bare_newline = normalize`, RFC 5321 4.1.1.4 for the end of
+    /// the data): a command line (or SASL response) ends at LF, with or without CR before
+    /// it; a message ends only at CRLF "." CRLF, a bare LF inside it being part of a line.
+    /// Each reply that reading calls for is awaited and matched to its line. A server that
+    /// reads them otherwise — `<LF>.<LF>` taken as the end of the message — answers more
+    /// often, and each reply beyond is said to be so. The ticket names the first reply.
     public mutating func submitRaw(_ bytes: [UInt8], track: Bool = false, now: UInt64) -> (ReplyTicket?, [Action]) {
         guard !bytes.isEmpty else { return (nil, []) }
-        var actions: [Action] = [
-            .emit(.notice(.rawBytes(octets: bytes.count, oddities: EscapedBytes.Oddities(of: bytes), unterminated: Self.octetsAfterLastLineEnd(bytes)))),
-        ]
         let (replies, secretLines) = followRaw(bytes)
+        var actions: [Action] = [
+            .emit(.notice(.rawBytes(octets: bytes.count, oddities: EscapedBytes.Oddities(of: bytes), unterminated: rawLineStart.count))),
+        ]
         rawBytesSent = true
         // Shown a line per LF, in the notation it was written in; a line carrying a secret masked.
         var pieces: [String] = []
@@ -190,18 +192,9 @@ extension ClientStateMachine {
         return (line.ticket.map(ReplyTicket.init), actions)
     }
 
-    /// Octets after the last CRLF (0 when the bytes end with one).
-    static func octetsAfterLastLineEnd(_ bytes: [UInt8]) -> Int {
-        var index = bytes.count
-        while index >= 2 {
-            if bytes[index - 2] == 13 && bytes[index - 1] == 10 { return bytes.count - index }
-            index -= 1
-        }
-        return bytes.count
-    }
-
-    /// Records the complete lines of raw bytes in the session, as an RFC 5321 server reads
-    /// them; returns how many replies they call for, and the lines that carry a secret.
+    /// Records the lines of raw bytes in the session as ``submitRaw(_:track:now:)`` reads
+    /// them; returns how many replies they call for, and the lines that carry a secret. What
+    /// follows the last line end is kept (``rawLineStart``): the next raw bytes continue it.
     mutating func followRaw(_ bytes: [UInt8]) -> (replies: Int, secrets: [[UInt8]]) {
         enum Reading { case command, message, sasl }
         var reading: Reading
@@ -215,21 +208,26 @@ extension ClientStateMachine {
         }
         var replies = 0
         var secrets: [[UInt8]] = []
+        // A line is kept up to 4,096 octets: enough to read a command or see a lone dot.
         var line = rawLineStart
-        var overflowed = false
+        var length = line.count
+        var previous = line.last
         var index = 0
         while index < bytes.count {
             let byte = bytes[index]
             index += 1
-            if byte == 10 && line.last == 13 && !overflowed {
-                line.removeLast()
-            } else if byte == 10 && line.last == 13 {
+            let ends = byte == 10 && (reading != .message || previous == 13)
+            guard ends else {
+                if line.count < 4096 { line.append(byte) }
+                length += 1
+                previous = byte
+                continue
+            }
+            if previous == 13 && length == line.count { line.removeLast() }
+            defer {
                 line = []
-                overflowed = false
-                continue
-            } else {
-                if line.count < 4096 { line.append(byte) } else { overflowed = true }
-                continue
+                length = 0
+                previous = nil
             }
             switch reading {
             case .command:
@@ -241,9 +239,7 @@ extension ClientStateMachine {
                 if case .bdat = command {
                     // The chunk's octets follow; what comes after them is not read here.
                     session.chunkOctetsSent(UInt64(bytes.count - index))
-                    line = []
                     index = bytes.count
-                    continue
                 }
             case .message:
                 session.messageLineSent(line)
@@ -256,9 +252,8 @@ extension ClientStateMachine {
                 replies += 1
                 secrets.append(line)
             }
-            line = []
         }
-        rawLineStart = Array(line.prefix(4096))
+        rawLineStart = length > 0 ? line : []
         return (replies, secrets)
     }
 

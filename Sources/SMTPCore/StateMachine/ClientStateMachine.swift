@@ -171,6 +171,8 @@ public struct ClientStateMachine: Sendable {
     public internal(set) var isConnected = false
     var holdWrites = false
     var writesHeld = false
+    /// Replies received so far (whole replies).
+    public internal(set) var repliesReceived = 0
     /// Raw bytes went out: a reply nobody asked for is likely the server's reading of them.
     var rawBytesSent = false
     /// What followed the last CRLF of the raw bytes sent: the server holds it as the start

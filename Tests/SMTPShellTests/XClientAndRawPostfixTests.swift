@@ -1,0 +1,207 @@
+import Foundation
+import NIOPosix
+import SMTPPracticeServer
+import Testing
+
+/// Postfix's XCLIENT and raw bytes on purpose (issue 21, items 4 and 6) against a real
+/// Postfix (its own instance, ``PostfixServer``): the message a claimed client sent is
+/// relayed to the practice server, whose store shows Postfix's Received header; a bare LF
+/// meets `smtpd_forbid_bare_newline`.
+@Suite(.serialized, .enabled(if: PostfixServer.isAvailable, "Postfix is needed, and root to start it (Scripts/setup --test)"))
+struct XClientAndRawPostfixTests {
+    /// `send --xclient` to a Postfix that trusts 127.0.0.1: the message Postfix relays says,
+    /// in its Received header, that it came from the client XCLIENT named.
+    @Test func sendXClientIsReceivedAsTheClaimedClient() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("smtpsh-xclient-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var options = PracticeServer.Options()
+        options.port = 0
+        options.messageDirectory = directory
+        options.configuration.hostname = "mx.xclient.test"
+        let server = PracticeServer(options: options, group: MultiThreadedEventLoopGroup.singleton)
+        let listening = try await server.start()
+        defer { Task { await server.stop() } }
+        let next = "smtp:[127.0.0.1]:\(listening.port)"
+        let postfix = try PostfixServer(settings: [
+            "smtpd_authorized_xclient_hosts": "127.0.0.1",
+            "relay_domains": "xclient.test",
+            "relay_transport": next,
+            "default_transport": next,
+            "smtp_tls_security_level": "none",
+        ])
+        defer { postfix.stop() }
+
+        let sent = try BinaryRunner.run(
+            ["send", "--color", "never", "127.0.0.1", String(postfix.port), "--from", "alice@postfix.test", "--to", "bob@xclient.test",
+             "--ehlo", "client.example.org", "--subject", "claimed",
+             "--xclient", "NAME=relay.xclient.test ADDR=192.0.2.7", "--xclient", "HELO=relay.xclient.test"],
+            environment: ["COLUMNS": "200"], timeout: 60)
+        let output = sent.stdout + sent.stderr
+        #expect(sent.status == 0, "\(output)")
+        #expect(output.contains(" -> XCLIENT NAME=relay.xclient.test ADDR=192.0.2.7 HELO=relay.xclient.test"), "\(output)")
+        #expect(output.contains("<-  220 mx.postfix.test ESMTP"), "\(output)")
+        #expect(output.contains("XCLIENT accepted: the server starts the session again"), "\(output)")
+        // EHLO again after the 220, then the transaction.
+        let afterXClient = output.components(separatedBy: "XCLIENT accepted").last ?? ""
+        #expect(afterXClient.contains(" -> EHLO client.example.org"), "\(output)")
+        #expect(output.contains("250 2.0.0 Ok: queued as"), "\(output)")
+
+        // Relayed to the practice server, which stores it.
+        let deadline = Date().addingTimeInterval(30)
+        var stored: [String] = []
+        while Date() < deadline {
+            stored = ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).filter { $0.hasSuffix(".eml") }
+            if !stored.isEmpty { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        let file = try #require(stored.first, "nothing relayed: \(postfix.mailLog())")
+        let message = try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8)
+        // Postfix's own hop: the claimed client's name and address, not 127.0.0.1.
+        let lines = message.components(separatedBy: "\r\n")
+        let hop = lines.indices.first { lines[$0].hasPrefix("Received: from ") && $0 + 1 < lines.count && lines[$0 + 1].contains("by mx.postfix.test") }
+        let received = try #require(hop.map { lines[$0] }, "no Received header by Postfix: \(message)")
+        #expect(received.contains("(relay.xclient.test [192.0.2.7])"), "\(message)")
+        #expect(!received.contains("127.0.0.1"), "\(message)")
+        #expect(message.contains("Subject: claimed"))
+        #expect(postfix.mailLog().contains("client=relay.xclient.test[192.0.2.7]"), "\(postfix.mailLog())")
+    }
+
+    /// A Postfix that does not trust this client: no XCLIENT in its EHLO reply, smtpsh says
+    /// so before sending it, Postfix answers 550 5.7.0, and `send` exits 22.
+    @Test func xclientRefusedWhenNotAuthorised() throws {
+        let postfix = try PostfixServer()
+        defer { postfix.stop() }
+        let sent = try BinaryRunner.run(
+            ["send", "--color", "never", "127.0.0.1", String(postfix.port), "--from", "alice@postfix.test", "--to", "bob@postfix.test",
+             "--ehlo", "client.example.org", "--xclient", "ADDR=192.0.2.7"],
+            environment: ["COLUMNS": "200"], timeout: 60)
+        let output = sent.stdout + sent.stderr
+        #expect(sent.status == 22, "\(output)")
+        #expect(output.contains("the server did not advertise XCLIENT in its EHLO reply"), "\(output)")
+        #expect(output.contains("<-  550 5.7.0 Error: insufficient authorization"), "\(output)")
+        #expect(!output.contains("MAIL FROM"), "nothing sent after the refusal: \(output)")
+    }
+
+    /// At the prompt (a script here): `:xclient` alone names the attributes the server
+    /// offers; with attributes, the line goes xtext-encoded, the 220 restarts the session,
+    /// and the state says EHLO comes next.
+    @Test func xclientAtThePrompt() throws {
+        let postfix = try PostfixServer(settings: ["smtpd_authorized_xclient_hosts": "127.0.0.1"])
+        defer { postfix.stop() }
+        let script = [
+            "EHLO client.example.org", ":xclient", ":xclient NAME=relay.xclient.test ADDR=192.0.2.9 LOGIN=a+b", ":state",
+            "EHLO relay.xclient.test", "QUIT",
+        ]
+        let result = try BinaryRunner.run(
+            ["--color", "never", "127.0.0.1", String(postfix.port)], stdin: Data((script.joined(separator: "\n") + "\n").utf8),
+            environment: ["COLUMNS": "200"], timeout: 60)
+        let output = result.stdout + result.stderr
+        #expect(result.status == 0, "\(output)")
+        #expect(output.contains("the server offers XCLIENT with the attributes NAME ADDR PROTO HELO REVERSE_NAME PORT LOGIN"), "\(output)")
+        #expect(output.contains(" -> XCLIENT NAME=relay.xclient.test ADDR=192.0.2.9 LOGIN=a+2Bb"), "\(output)")
+        #expect(output.contains("<-  220 mx.postfix.test ESMTP"), "\(output)")
+        #expect(output.contains("XCLIENT accepted"), "\(output)")
+        let state = output.components(separatedBy: "XCLIENT accepted").last ?? ""
+        #expect(state.contains("greeted (EHLO next)"), "\(output)")
+        #expect(postfix.mailLog(waitingFor: "192.0.2.9").contains("relay.xclient.test[192.0.2.9]"), "\(postfix.mailLog())")
+    }
+
+    /// `smtpd_forbid_bare_newline = reject` (since Postfix 3.7.10, 3.8.5 and 3.9; `yes` now
+    /// means `normalize`, which accepts a bare LF in commands): a command ended by a bare LF
+    /// gets Postfix's 550 (`smtpd_forbid_bare_newline_reject_code`) and the connection
+    /// closes; the reply is explained by Postfix's own entry.
+    @Test func aBareLineFeedMeetsPostfixsRefusal() throws {
+        let postfix = try PostfixServer(settings: ["smtpd_forbid_bare_newline": "reject"])
+        defer { postfix.stop() }
+        let script = ["EHLO client.example.org", ":raw MAIL FROM:<alice@postfix.test>\\n", "QUIT"]
+        let result = try BinaryRunner.run(
+            ["--color", "never", "127.0.0.1", String(postfix.port)], stdin: Data((script.joined(separator: "\n") + "\n").utf8),
+            environment: ["COLUMNS": "200"], timeout: 60)
+        let output = result.stdout + result.stderr
+        #expect(output.contains("raw bytes, not SMTP: 31 octets sent exactly as written; 1 bare LF"), "\(output)")
+        #expect(output.contains(" -> MAIL FROM:<alice@postfix.test>\\n"), "\(output)")
+        #expect(output.contains("<-  550 5.5.2 mx.postfix.test Error: bare <LF> received"), "\(output)")
+        #expect(output.contains("Postfix refuses a line that ended with a bare LF"), "Postfix's entry explains it: \(output)")
+        #expect(output.contains("Connection closed by foreign host."), "\(output)")
+    }
+
+    /// The same bytes to a Postfix that takes a bare LF for a line end everywhere (`no`, the
+    /// 3.7 default): the command is answered; and a smuggling probe through `send --raw-data`
+    /// (`<LF>.<LF>` inside the message, then a second envelope) gets the smuggled commands
+    /// answered: smtpsh says each reply is beyond what the bytes call for, and Postfix took
+    /// the smuggled sender.
+    @Test func aPostfixThatTakesABareLineFeedForALineEnd() throws {
+        let lenient = try PostfixServer(settings: ["smtpd_forbid_bare_newline": "no"])
+        defer { lenient.stop() }
+        let result = try BinaryRunner.run(
+            ["--color", "never", "127.0.0.1", String(lenient.port)],
+            stdin: Data("EHLO client.example.org\n:raw NOOP\\n\nQUIT\n".utf8), environment: ["COLUMNS": "200"], timeout: 60)
+        let output = result.stdout + result.stderr
+        #expect(result.status == 0, "\(output)")
+        #expect(output.contains(" -> NOOP\\n"), "\(output)")
+        #expect(output.contains("<-  250 2.0.0 Ok"), "\(output)")
+        #expect(!output.contains("one reply more"), "\(output)")
+        #expect(output.contains("<-  221"), "\(output)")
+
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("smtpsh-smuggle-\(UUID().uuidString).eml")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try Data(Self.smuggling.utf8).write(to: file)
+        let sent = try BinaryRunner.run(
+            ["send", "--color", "never", "127.0.0.1", String(lenient.port), "--from", "alice@postfix.test", "--to", "bob@postfix.test",
+             "--ehlo", "client.example.org", "--raw-data", file.path],
+            environment: ["COLUMNS": "200"], timeout: 60)
+        let sentOutput = sent.stdout + sent.stderr
+        #expect(sentOutput.contains("one reply more than the raw bytes' CRLF lines call for"), "\(sentOutput)")
+        #expect(sentOutput.components(separatedBy: "Ok: queued as").count - 1 == 2, "two messages: \(sentOutput)")
+        #expect(lenient.mailLog(waitingFor: "mallory").contains("from=<mallory@postfix.test>"), "\(lenient.mailLog())")
+    }
+
+    static let smuggling =
+        "Subject: first\r\n\r\nfirst\n.\nMAIL FROM:<mallory@postfix.test>\r\nRCPT TO:<bob@postfix.test>\r\nDATA\r\nSubject: second\r\n\r\nsecond\r\n.\r\n"
+
+    @Test func aSmugglingProbeWithRawData() throws {
+        let strict = try PostfixServer(settings: ["smtpd_forbid_bare_newline": "reject"])
+        defer { strict.stop() }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("smtpsh-smuggle-\(UUID().uuidString).eml")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try Data(Self.smuggling.utf8).write(to: file)
+        let sent = try BinaryRunner.run(
+            ["send", "--color", "never", "127.0.0.1", String(strict.port), "--from", "alice@postfix.test", "--to", "bob@postfix.test",
+             "--ehlo", "client.example.org", "--raw-data", file.path],
+            environment: ["COLUMNS": "200"], timeout: 60)
+        let output = sent.stdout + sent.stderr
+        #expect(output.contains("raw bytes, not SMTP:"), "\(output)")
+        #expect(output.contains(" -> first\\n"), "\(output)")
+        #expect(output.contains("<-  550 5.5.2 mx.postfix.test Error: bare <LF> received"), "\(output)")
+        #expect(sent.status != 0, "\(output)")
+        #expect(!strict.mailLog().contains("mallory"), "\(strict.mailLog())")
+    }
+}
+
+/// `send --raw-data` and `--xclient` mistakes, said before connecting (exit 64).
+@Suite struct RawDataUsageTests {
+    @Test func mistakesAreSaidBeforeConnecting() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("smtpsh-raw-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let unended = directory.appendingPathComponent("unended.eml")
+        try Data("Subject: x\r\n\r\nbody\n.\n".utf8).write(to: unended)
+        let ended = directory.appendingPathComponent("ended.eml")
+        try Data("Subject: x\r\n\r\nbody\r\n.\r\n".utf8).write(to: ended)
+        let big = directory.appendingPathComponent("big.eml")
+        try Data(count: 16 << 20 + 10).write(to: big)
+        let base = ["send", "127.0.0.1", "9", "--from", "a@example.org", "--to", "b@example.org"]
+        for (arguments, message) in [
+            (["--raw-data", unended.path], "does not end with CRLF . CRLF"),
+            (["--raw-data", ended.path, "--data", ended.path], "--raw-data cannot be used with --data"),
+            (["--raw-data", ended.path, "--bdat"], "--raw-data cannot be used with --bdat"),
+            (["--raw-data", big.path], "larger than 16 MiB"),
+            (["--raw-data", directory.appendingPathComponent("missing").path], "cannot read"),
+            (["--xclient", "ADDR"], "give the attributes as NAME=value"),
+        ] {
+            let result = try BinaryRunner.run(base + arguments)
+            #expect(result.status == 64, "\(arguments): \(result.stderr)")
+            #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
+        }
+    }
+}
