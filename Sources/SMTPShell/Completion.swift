@@ -22,6 +22,7 @@ enum Completion {
             if words.count == 2, words[0].lowercased() == ":run" {
                 return macros().filter { $0.hasPrefix(words[1]) }.sorted()
             }
+            if words.count >= 2, words[0].lowercased() == ":xclient" { return xclientAttributes(words, state: state) }
             guard words.count <= 1 else { return [] }
             return LocalCommand.names.filter { $0.hasPrefix(line.lowercased()) }
         }
@@ -57,10 +58,24 @@ enum Completion {
         case "AUTH" where words.count == 2:
             let mechanisms = capabilities?.authMechanisms ?? ["PLAIN", "LOGIN", "CRAM-MD5"]
             return mechanisms.filter { $0.hasPrefix(current) }
+        case "XCLIENT":
+            return xclientAttributes(words, state: state)
         case "HELP" where words.count == 2:
             return VerbHelp.entries.map(\.verb).filter { $0.hasPrefix(current) }
         default:
             return []
         }
+    }
+}
+
+extension Completion {
+    /// XCLIENT's attributes (`NAME=`, `ADDR=`…): those the server's EHLO reply lists (Postfix's
+    /// when it has not said), less those already on the line.
+    static func xclientAttributes(_ words: [Substring], state: SessionStateMachine) -> [String] {
+        let current = String(words.last ?? "").uppercased()
+        guard !current.contains("=") else { return [] }
+        let offered = state.capabilities?.capability("XCLIENT")?.parameters ?? XClientCommand.knownAttributes
+        let given = Set(words.dropFirst().dropLast().map { String($0.prefix { $0 != "=" }).uppercased() })
+        return offered.map { $0.uppercased() }.filter { !given.contains($0) && $0.hasPrefix(current) }.map { $0 + "=" }
     }
 }

@@ -162,6 +162,8 @@ enum ScriptErrorText {
             return CatalogMessage("script-empty", ["file": file])
         case .binary:
             return CatalogMessage("script-binary", ["file": file, "line": line])
+        case .badRawEscape(let escape):
+            return CatalogMessage("script-bad-raw-escape", ["file": file, "line": line, "escape": VisibleText.escape(escape)])
         }
     }
 }

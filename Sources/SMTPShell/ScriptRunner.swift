@@ -258,6 +258,15 @@ struct ScriptRunner {
                 }
                 let last = command.uppercased().split(separator: " ").contains("LAST")
                 if !finishStep(session.submitChunk(bytes, last: last, pipelined: exchange.pipelined && pipeliningAllowed(session))) { break loop }
+            case .raw(let text):
+                // Sent as they were, whatever the session expects; the first reply is compared,
+                // and those beyond it are shown with the bytes before the next line goes.
+                guard let text = substitute(text, line: exchange.line) else { break loop }
+                // (Checked when the file was read; a variable's value is taken as it is.)
+                let bytes = (try? EscapedBytes.decode(text)) ?? Array(text.utf8)
+                let ticket = session.submitRaw(bytes, track: true)
+                if !finishStep(ticket) { break loop }
+                session.lingerForReplies()
             case .saslResponse(let raw):
                 guard session.inputMode == .saslResponse else {
                     if let expectation = exchange.expectation { result.notReceived.append(expectation.line) }

@@ -1,6 +1,8 @@
 import Foundation
 import NIOPosix
 import SMTPPracticeServer
+@testable import SMTPShell
+import SMTPCore
 import Testing
 
 /// Postfix's XCLIENT and raw bytes on purpose (issue 21, items 4 and 6) against a real
@@ -203,5 +205,35 @@ struct XClientAndRawPostfixTests {
             #expect(result.status == 64, "\(arguments): \(result.stderr)")
             #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
         }
+    }
+}
+
+/// Tab completion of XCLIENT's attributes, at `:xclient` and after the verb typed.
+@Suite struct XClientCompletionTests {
+    static func state(ehloReply: String) -> SessionStateMachine {
+        var state = SessionStateMachine(implicitTLS: false)
+        var parser = ReplyParser()
+        func feed(_ text: String) {
+            parser.append(Array(text.utf8))
+            while let event = parser.next() {
+                if case .reply(let reply) = event { _ = state.replyReceived(reply) }
+            }
+        }
+        feed("220 mx.example ESMTP\r\n")
+        state.commandSent(.ehlo("client.example"))
+        feed(ehloReply)
+        return state
+    }
+
+    @Test func theAttributesTheServerOffers() {
+        let state = Self.state(ehloReply: "250-mx.example\r\n250-XCLIENT NAME ADDR HELO\r\n250 PIPELINING\r\n")
+        #expect(Completion.candidates(for: ":xclient ", state: state) == ["NAME=", "ADDR=", "HELO="])
+        #expect(Completion.candidates(for: ":xclient NAME=a.example a", state: state) == ["ADDR="])
+        #expect(Completion.candidates(for: "XCLIENT ADDR=192.0.2.7 ", state: state) == ["NAME=", "HELO="])
+        #expect(Completion.candidates(for: ":xclient ADDR=19", state: state) == [])
+        #expect(Completion.candidates(for: ":xc", state: state) == [":xclient"])
+        // Before EHLO: Postfix's list.
+        let fresh = SessionStateMachine(implicitTLS: false)
+        #expect(Completion.candidates(for: ":xclient L", state: fresh) == ["LOGIN="])
     }
 }

@@ -56,6 +56,10 @@ public struct SessionScript: Hashable, Sendable {
             case chunk(command: String, lines: [String])
             /// An answer to a 334 challenge during AUTH.
             case saslResponse(String)
+            /// Bytes sent exactly as written, in ``EscapedBytes``' notation (a recording's
+            /// ` -> :raw …` lines, those of one write joined). Its expectation is the first
+            /// reply after it; the bytes may call for more (``ClientStateMachine/submitRaw(_:track:now:)``).
+            case raw(String)
             /// A reply nobody asked for (a 421 before closing).
             case unsolicited
         }
@@ -84,7 +88,7 @@ public struct SessionScript: Hashable, Sendable {
         /// Whether the server answers it.
         public var expectsReply: Bool {
             switch kind {
-            case .greeting, .command, .message, .chunk, .saslResponse: true
+            case .greeting, .command, .message, .chunk, .saslResponse, .raw: true
             case .unsolicited: false
             }
         }
@@ -137,7 +141,7 @@ extension SessionScript.Exchange {
     public var sentTexts: [String] {
         switch kind {
         case .greeting, .unsolicited: []
-        case .command(let text), .saslResponse(let text): [text]
+        case .command(let text), .saslResponse(let text), .raw(let text): [text]
         case .message(let lines): lines
         case .chunk(let command, let lines): [command] + lines
         }

@@ -111,6 +111,14 @@ public enum SessionScriptParser {
                 closeGroup()
                 var text = trimmed.dropFirst(2)
                 if text.first == " " { text = text.dropFirst() }
+                if text.hasPrefix(":raw ") {
+                    // Raw bytes: their notation must read back (a file edited by hand).
+                    do throws(EscapedBytes.SyntaxError) {
+                        _ = try EscapedBytes.decode(String(text.dropFirst(5)))
+                    } catch {
+                        throw SessionScriptError(line: number, reason: .badRawEscape(error.written))
+                    }
+                }
                 items.append(.sent(String(text), tls: trimmed.hasPrefix("~"), line: number))
             } else if trimmed.hasPrefix("<") {
                 var text = trimmed.dropFirst()
@@ -249,6 +257,8 @@ public enum SessionScriptParser {
         var chunk: (index: Int, remaining: Int)?
         var afterData: Int?
         var saslOpen = false
+        /// The last exchange is raw bytes with no reply after them yet.
+        var rawOpen = false
 
         func add(_ exchange: SessionScript.Exchange) {
             var exchange = exchange
@@ -264,6 +274,19 @@ public enum SessionScriptParser {
             case .note:
                 continue
             case .sent(let text, let tls, let line):
+                // Raw bytes (` -> :raw …`): the pieces of one write, shown a line per LF, join up.
+                if text.hasPrefix(":raw "), message == nil {
+                    let bytes = String(text.dropFirst(5))
+                    afterData = nil
+                    if rawOpen, case .raw(let before) = exchanges[exchanges.count - 1].kind {
+                        exchanges[exchanges.count - 1].kind = .raw(before + bytes)
+                    } else {
+                        add(.init(kind: .raw(bytes), line: line, tls: tls))
+                        rawOpen = true
+                    }
+                    continue
+                }
+                rawOpen = false
                 if message != nil {
                     message!.lines.append(Self.unstuffed(text))
                     if text == "." {
@@ -307,6 +330,7 @@ public enum SessionScriptParser {
                 if verb == "DATA" { afterData = exchanges.count - 1 }
                 if verb == "LHLO" { lmtp = true }
             case .reply(let lines, let pattern, let line):
+                rawOpen = false
                 if let partial = message {
                     // The reply came before the lone `.` (the connection dropped, or the file was cut).
                     add(.init(kind: .message(partial.lines), line: partial.line, tls: partial.tls))
@@ -386,6 +410,8 @@ public struct SessionScriptError: Error, Hashable, Sendable {
         case empty
         /// A NUL byte: not a text file.
         case binary
+        /// ` -> :raw …` with an escape that is not one (`\q`, `\x4`).
+        case badRawEscape(String)
     }
 
     public init(line: Int, reason: Reason) {

@@ -172,7 +172,7 @@ enum CompletionScripts {
     /// Commands whose arguments are files (`smtpsh explain` also takes codes: files come too).
     static let fileArguments: Set<String> = ["replay", "export", "explain"]
     /// Options whose value is a file.
-    static let fileOptions: Set<String> = ["ca", "tls-cert", "tls-key", "password-file", "record", "json", "body", "data", "cert", "key", "maildir"]
+    static let fileOptions: Set<String> = ["ca", "tls-cert", "tls-key", "password-file", "record", "json", "body", "data", "raw-data", "attach", "cert", "key", "maildir"]
 
     static func optionWords(_ spec: CommandSpec) -> [String] {
         spec.options.flatMap { option -> [String] in

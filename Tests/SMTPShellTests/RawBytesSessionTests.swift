@@ -1,0 +1,57 @@
+import Foundation
+import SMTPPracticeServer
+import Testing
+
+/// `:raw` in a script, recorded and replayed, against the practice server (issue 21, item 6).
+@Suite struct RawBytesSessionTests {
+    /// Raw bytes in a script: the warning, the bytes shown in their notation, each reply
+    /// with its line; recorded as ` -> :raw …` lines, which `replay` sends again, byte for
+    /// byte, and finds every reply as recorded.
+    @Test func recordedAndReplayed() async throws {
+        try await PipedSessionTests.withServer { port, directory in
+            let recording = directory.appendingPathComponent("raw.smtp")
+            let script = [
+                "EHLO client.example", ":raw NOOP\\r\\nNOOP\\n", "MAIL FROM:<a@example.org>", "RCPT TO:<b@example.org>", "DATA",
+                ":raw Subject: raw\\r\\n\\r\\nbody\\n.\\nstill body\\r\\n.\\r\\n", "QUIT",
+            ]
+            let result = try BinaryRunner.run(
+                ["--no-explain", "--record", recording.path, "127.0.0.1", String(port)],
+                stdin: Data((script.joined(separator: "\n") + "\n").utf8))
+            #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+            #expect(result.stdout.contains("*** raw bytes, not SMTP: 11 octets sent exactly as written; 1 bare LF"), "\(result.stdout)")
+            #expect(result.stdout.contains(" -> NOOP\\r\\n\n -> NOOP\\n\n"), "\(result.stdout)")
+            #expect(!result.stdout.contains("one reply more"), "\(result.stdout)")
+            // The practice server reads `body\n.\n` as part of the message: one message, its
+            // lines as sent.
+            let stored = PipedSessionTests.stored(directory)
+            #expect(stored.count == 1)
+            #expect(stored.first?.contains("body\n.\nstill body") == true, "\(stored)")
+            let file = try String(contentsOf: recording, encoding: .utf8)
+            #expect(file.contains(" -> :raw NOOP\\r\\n\n -> :raw NOOP\\n\n"), "\(file)")
+            #expect(file.contains(" -> :raw body\\n\n -> :raw .\\n\n"), "\(file)")
+
+            let replayed = try BinaryRunner.run(["replay", "--no-explain", recording.path])
+            #expect(replayed.status == 0, "\(replayed.stdout)\(replayed.stderr)")
+            #expect(replayed.stdout.contains("all 8 replies as recorded"), "\(replayed.stdout)")
+            #expect(PipedSessionTests.stored(directory).count == 2)
+        }
+    }
+
+    /// A bad escape: at the prompt nothing is sent (the script ends with 9); in a file to
+    /// replay, the file is refused before connecting (65).
+    @Test func badEscapes() async throws {
+        try await PipedSessionTests.withServer { port, directory in
+            let result = try BinaryRunner.run(
+                ["--no-explain", "127.0.0.1", String(port)], stdin: Data("EHLO client.example\n:raw NOOP\\q\n:raw\nQUIT\n".utf8))
+            #expect(result.status == 9, "\(result.stdout)\(result.stderr)")
+            #expect(result.stdout.contains("nothing sent: \\q (column 5) is not an escape :raw knows"), "\(result.stdout)")
+            #expect(result.stdout.contains(":raw needs the bytes to send"), "\(result.stdout)")
+            #expect(!result.stdout.contains("NOOP\\q"), "\(result.stdout)")
+            let file = directory.appendingPathComponent("bad.smtp")
+            try Data("# server: 127.0.0.1:\(port)\n<- 220 x\n -> :raw NOOP\\x4\n<- 250 ok\n".utf8).write(to: file)
+            let replayed = try BinaryRunner.run(["replay", file.path])
+            #expect(replayed.status == 65, "\(replayed.stdout)\(replayed.stderr)")
+            #expect(replayed.stderr.contains(", line 3: \\x4 is not an escape of raw bytes"), "\(replayed.stderr)")
+        }
+    }
+}
