@@ -23,6 +23,10 @@ struct PipedSession {
     var commands: SessionCommands?
     /// Sees each command line first (``SessionRunner/inputFilter``).
     var inputFilter: (@Sendable (String) -> String?)?
+    /// A script whose first line is `:raw` sends it before the greeting (an early talker,
+    /// on purpose). Not in a lesson, whose input goes on to the next lesson: the first line
+    /// is then read only once the greeting came.
+    var talksEarly = true
     /// The worst that happened to a local command of the script (exit status 9 or 18).
     private final class LocalFailure {
         var status: ExitStatus?
@@ -47,11 +51,19 @@ struct PipedSession {
     }
 
     func run() -> ExitStatus {
-        if let ended = waitForReplies() { return ended }
+        var first = talksEarly ? Swift.readLine(strippingNewline: true) : nil
+        let early = first.map { line -> Bool in
+            if case .raw? = LocalCommandLine(line.hasSuffix("\r") ? String(line.dropLast()) : line, in: .command)?.command { true } else { false }
+        } ?? false
+        if !early, let ended = waitForReplies() { return ended }
+        func nextLine() -> String? {
+            defer { first = nil }
+            return first ?? Swift.readLine(strippingNewline: true)
+        }
         var skipping: Skip?
         // After 221 (or 421) nothing more is read: the next lines are not this session's
         // (`smtpsh learn` reads the next lesson's from the same input).
-        while !session.isClosed && session.state.phase != .closed, let raw = Swift.readLine(strippingNewline: true) {
+        while !session.isClosed && session.state.phase != .closed, let raw = nextLine() {
             var line = raw
             if line.hasSuffix("\r") { line.removeLast() }
             if session.isClosed { break }

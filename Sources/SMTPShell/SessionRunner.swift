@@ -179,6 +179,7 @@ struct SessionRunner {
         }
         var piped = PipedSession(session: session, renderer: renderer)
         piped.inputFilter = filter
+        piped.talksEarly = lesson == nil
         piped.credentials = options.credentials
         piped.commands = SessionCommands(
             session: session, explainer: explainer, renderer: renderer, target: address, show: { line in sink.write(line) })

@@ -54,4 +54,17 @@ import Testing
             #expect(replayed.stderr.contains(", line 3: \\x4 is not an escape of raw bytes"), "\(replayed.stderr)")
         }
     }
+
+    /// Talking early on purpose: a script whose first line is `:raw` sends it before the
+    /// greeting, and a server that waits before greeting refuses the early talker.
+    @Test func talkingBeforeTheGreeting() async throws {
+        try await PipedSessionTests.withServer({ $0.configuration.greetingDelay = 2 }) { port, _ in
+            let result = try BinaryRunner.run(
+                ["--no-explain", "127.0.0.1", String(port)], stdin: Data(":raw EHLO early.example\\r\\n\nQUIT\n".utf8))
+            #expect(result.stdout.contains(" -> EHLO early.example\\r\\n"), "\(result.stdout)")
+            #expect(result.stdout.contains("<-  554 5.5.0 practice.localhost SMTP synchronization error: input before the greeting"), "\(result.stdout)")
+            // Sent before the greeting: the raw bytes come before any 220 on the screen.
+            #expect(!result.stdout.contains("<-  220"), "\(result.stdout)")
+        }
+    }
 }

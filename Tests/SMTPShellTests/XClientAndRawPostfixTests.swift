@@ -158,6 +158,29 @@ struct XClientAndRawPostfixTests {
         #expect(lenient.mailLog(waitingFor: "mallory").contains("from=<mallory@postfix.test>"), "\(lenient.mailLog())")
     }
 
+    /// Pipelining without PIPELINING on purpose: DATA and the message in one write, to a
+    /// Postfix with `reject_unauth_pipelining` for DATA. Postfix refuses DATA, then reads the
+    /// message's first line as a command (a header: it hangs up); smtpsh shows that reply as
+    /// one the bytes did not call for, and Postfix's entry explains it.
+    @Test func pipeliningWithoutWaitingMeetsRejectUnauthPipelining() throws {
+        let postfix = try PostfixServer(settings: ["smtpd_data_restrictions": "reject_unauth_pipelining"])
+        defer { postfix.stop() }
+        let script = [
+            "EHLO client.example.org", "MAIL FROM:<alice@postfix.test>", "RCPT TO:<bob@postfix.test>",
+            ":raw DATA\\r\\nSubject: early\\r\\n\\r\\nhello\\r\\n.\\r\\n", "QUIT",
+        ]
+        let result = try BinaryRunner.run(
+            ["--color", "never", "127.0.0.1", String(postfix.port)], stdin: Data((script.joined(separator: "\n") + "\n").utf8),
+            environment: ["COLUMNS": "200"], timeout: 60)
+        let output = result.stdout + result.stderr
+        #expect(output.contains("<-  503 5.5.0 <DATA>: Data command rejected: Improper use of SMTP command pipelining"), "\(output)")
+        #expect(output.contains("one reply more than the raw bytes' CRLF lines call for"), "\(output)")
+        #expect(!postfix.mailLog().contains("status=sent"), "\(postfix.mailLog())")
+        // Then Postfix reads the header line as a command, and hangs up; its entry says why.
+        #expect(output.contains("<-  221 2.7.0 Error: I can break rules, too. Goodbye."), "\(output)")
+        #expect(output.contains("a message header (Subject: …, sent before 354 or after a refused DATA)"), "\(output)")
+    }
+
     static let smuggling =
         "Subject: first\r\n\r\nfirst\n.\nMAIL FROM:<mallory@postfix.test>\r\nRCPT TO:<bob@postfix.test>\r\nDATA\r\nSubject: second\r\n\r\nsecond\r\n.\r\n"
 
