@@ -73,8 +73,7 @@ public struct XClientCommand: Hashable, Sendable {
             if byte >= 33 && byte <= 126 && byte != UInt8(ascii: "+") && byte != UInt8(ascii: "=") {
                 output.unicodeScalars.append(Unicode.Scalar(byte))
             } else {
-                let digits = Array("0123456789ABCDEF")
-                output += "+" + String([digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]])
+                output += "+" + Hexadecimal.digits(byte)
             }
         }
         return output

@@ -89,27 +89,18 @@ public enum EscapedBytes {
             switch byte {
             case UInt8(ascii: "\\"): output += "\\\\"
             case 0x20..<0x7F: output.unicodeScalars.append(Unicode.Scalar(byte))
-            case 13: output += "\\r"
-            case 10: output += "\\n"
-            case 9: output += "\\t"
-            case 0: output += "\\0"
             case 0x80...:
                 if let (scalar, length) = VisibleText.decodeScalar(bytes, at: index), !VisibleText.isInvisibleOrControl(scalar) {
                     output.unicodeScalars.append(scalar)
                     index = bytes.index(index, offsetBy: length)
                     continue
                 }
-                output += hex(byte)
-            default: output += hex(byte)
+                output += VisibleText.hex(byte)
+            default: output += VisibleText.controlEscape(byte)
             }
             index = bytes.index(after: index)
         }
         return output
-    }
-
-    private static func hex(_ byte: UInt8) -> String {
-        let digits = Array("0123456789ABCDEF")
-        return "\\x" + String([digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]])
     }
 
     /// What in `bytes` is not SMTP's line ending or text: LF without CR before it, CR without

@@ -40,7 +40,8 @@ public enum VisibleText {
 
     public static func escape(_ string: String) -> String { escape(Array(string.utf8)) }
 
-    private static func controlEscape(_ byte: UInt8) -> String {
+    /// An ASCII control byte written as an escape: `\t \r \n \0`, else `\xHH`.
+    static func controlEscape(_ byte: UInt8) -> String {
         switch byte {
         case 0x09: "\\t"
         case 0x0D: "\\r"
@@ -50,10 +51,7 @@ public enum VisibleText {
         }
     }
 
-    private static func hex(_ byte: UInt8) -> String {
-        let digits = Array("0123456789ABCDEF")
-        return "\\x" + String([digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]])
-    }
+    static func hex(_ byte: UInt8) -> String { "\\x" + Hexadecimal.digits(byte) }
 
     /// C1 controls and invisible or bidirectional format characters: never shown as they are.
     public static func isInvisibleOrControl(_ scalar: Unicode.Scalar) -> Bool {
