@@ -308,7 +308,7 @@ struct StandardSession {
         // The message goes out after 354, so DATA's reply (and the envelope's) come first.
         if let stop = verify() { return stop }
         if let rawData {
-            // The file ends the data itself: its last reply is the message's.
+            // The file ends the data itself: the first reply its bytes call for is the message's.
             guard let ticket = session.submitRaw(rawData, track: true) else { return verify() }
             expect(ticket, .dot)
             let outcome = verify()

@@ -68,3 +68,30 @@ import Testing
         }
     }
 }
+
+/// `send --raw-data` with a message of many lines: the first 201 lines of the bytes are
+/// shown, a note says how many more, the recording holds them all.
+@Suite struct RawDataManyLinesTests {
+    @Test func theFirstLinesAreShownAndTheRestCounted() async throws {
+        try await PipedSessionTests.withServer { port, directory in
+            let file = directory.appendingPathComponent("long.eml")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            var text = "Subject: long\r\n\r\n"
+            for number in 1...500 { text += "line \(number)\r\n" }
+            text += ".\r\n"
+            try Data(text.utf8).write(to: file)
+            let recording = directory.appendingPathComponent("long.smtp")
+            let result = try BinaryRunner.run(
+                ["send", "--no-explain", "127.0.0.1", String(port), "--from", "a@example.org", "--to", "b@example.org",
+                 "--raw-data", file.path, "--record", recording.path])
+            #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+            #expect(result.stdout.contains(" -> line 199\\r\\n"), "\(result.stdout)")
+            #expect(!result.stdout.contains(" -> line 200\\r\\n"), "\(result.stdout)")
+            // 503 lines in all (the subject, the blank line, 500 lines, the dot): 302 not shown.
+            #expect(result.stdout.contains("… and 302 more lines of the raw bytes (\(text.utf8.count) octets sent in all"), "\(result.stdout)")
+            let recorded = try String(contentsOf: recording, encoding: .utf8)
+            #expect(recorded.contains(" -> :raw line 500\\r\\n\n -> :raw .\\r\\n"), "\(recorded.suffix(400))")
+            #expect(PipedSessionTests.stored(directory).first?.contains("line 500") == true)
+        }
+    }
+}

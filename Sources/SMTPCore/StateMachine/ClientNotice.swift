@@ -66,6 +66,8 @@ public enum ClientNotice: Hashable, Sendable {
     case messageMoreLines(count: Int, octets: Int)
     /// A BDAT chunk shown by its first lines: how many more there were.
     case chunkMoreLines(count: Int)
+    /// Raw bytes shown by their first lines: how many more there were.
+    case rawMoreLines(count: Int, octets: Int)
     /// 220 to STARTTLS: the handshake starts.
     case tlsStarting
     /// TLS is up after STARTTLS: what the server said before no longer holds.
@@ -95,7 +97,7 @@ public enum ClientNotice: Hashable, Sendable {
             .warning
         case .replyTimedOut, .replyNeverEnds, .serverNotReading, .connectionLost:
             .error
-        case .greetingTimeoutTLSHint, .chunkFollows, .messageMoreLines, .chunkMoreLines, .tlsStarting, .sendEHLOAgain, .closedByServer,
+        case .greetingTimeoutTLSHint, .chunkFollows, .messageMoreLines, .chunkMoreLines, .rawMoreLines, .tlsStarting, .sendEHLOAgain, .closedByServer,
             .closedLocally, .deliveryFor, .xclientAccepted:
             .note
         case .deliveriesCounted(let delivered, let total):
@@ -130,6 +132,7 @@ public enum ClientNotice: Hashable, Sendable {
         case .chunkFollows: "chunk-follows"
         case .messageMoreLines: "message-more-lines"
         case .chunkMoreLines: "chunk-more-lines"
+        case .rawMoreLines: "raw-more-lines"
         case .tlsStarting: "tls-starting"
         case .sendEHLOAgain: "send-ehlo-again"
         case .closedByServer: "closed-by-server"

@@ -184,6 +184,8 @@ extension ClientStateMachine {
         }
         var line = Outgoing(bytes: bytes, display: pieces.first ?? "", kind: .raw, expectsReply: replies > 0)
         line.extraDisplay = Array(pieces.dropFirst())
+        // The first 201 lines are shown (all are recorded): how many more, said after them.
+        if pieces.count > 201 { line.trailingNote = .rawMoreLines(count: pieces.count - 201, octets: bytes.count) }
         line.extraReplies = max(0, replies - 1)
         line.automatic = true
         line.pipelined = true

@@ -47,6 +47,8 @@ extension ClientNotice {
         case .messageMoreLines(let count, let octets):
             CatalogMessage("session-message-more-lines", ["count": String(count), "octets": String(octets)])
         case .chunkMoreLines(let count): CatalogMessage("session-chunk-more-lines", ["count": String(count)])
+        case .rawMoreLines(let count, let octets):
+            CatalogMessage("session-raw-more-lines", ["count": String(count), "octets": String(octets)])
         case .rawBytes(let octets, let oddities, let unterminated):
             CatalogMessage("session-raw-bytes", ["octets": String(octets), "details": RawBytesWords.details(oddities, unterminated: unterminated)])
         case .replyBeyondRawLines: CatalogMessage("session-reply-beyond-raw-lines")
