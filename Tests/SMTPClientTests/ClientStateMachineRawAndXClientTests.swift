@@ -20,6 +20,7 @@ import Testing
             switch outcome.answered {
             case .command(let command)?: return "\(command.verb) \(reply.code.rawValue)"
             case .endOfData?: return ". \(reply.code.rawValue)"
+            case .greeting?: return "greeting \(reply.code.rawValue)"
             case nil: return "? \(reply.code.rawValue)"
             default: return "other \(reply.code.rawValue)"
             }
@@ -37,7 +38,7 @@ import Testing
         #expect(writes == [bytes], "one write, the bytes exactly")
         pair.apply(actions)
         #expect(pair.notices.contains("raw-bytes"))
-        #expect(Self.answered(pair) == ["? 220", "EHLO 250", "MAIL 250", "RCPT 250"] || Self.answered(pair).suffix(3) == ["EHLO 250", "MAIL 250", "RCPT 250"])
+        #expect(Self.answered(pair) == ["greeting 220", "EHLO 250", "MAIL 250", "RCPT 250"])
         #expect(pair.code(of: ticket) == 250, "the ticket names the first reply (MAIL's)")
         #expect(pair.client.session.phase == .recipientsAccepted(1))
         #expect(!Self.replyNotices(pair).contains("unsolicited-reply"))
