@@ -51,21 +51,25 @@ struct PipedSession {
     }
 
     func run() -> ExitStatus {
-        var first = talksEarly ? Swift.readLine(strippingNewline: true) : nil
+        /// The script's next line, without its line end (LF or CRLF).
+        func readScriptLine() -> String? {
+            guard var line = Swift.readLine(strippingNewline: true) else { return nil }
+            if line.hasSuffix("\r") { line.removeLast() }
+            return line
+        }
+        var first = talksEarly ? readScriptLine() : nil
         let early = first.map { line -> Bool in
-            if case .raw? = LocalCommandLine(line.hasSuffix("\r") ? String(line.dropLast()) : line, in: .command)?.command { true } else { false }
+            if case .raw? = LocalCommandLine(line, in: .command)?.command { true } else { false }
         } ?? false
         if !early, let ended = waitForReplies() { return ended }
         func nextLine() -> String? {
             defer { first = nil }
-            return first ?? Swift.readLine(strippingNewline: true)
+            return first ?? readScriptLine()
         }
         var skipping: Skip?
         // After 221 (or 421) nothing more is read: the next lines are not this session's
         // (`smtpsh learn` reads the next lesson's from the same input).
-        while !session.isClosed && session.state.phase != .closed, let raw = nextLine() {
-            var line = raw
-            if line.hasSuffix("\r") { line.removeLast() }
+        while !session.isClosed && session.state.phase != .closed, var line = nextLine() {
             if session.isClosed { break }
             if let skip = skipping {
                 // The lines a script meant for a refused DATA or AUTH are not commands.

@@ -141,7 +141,7 @@ final class TranscriptSinks: @unchecked Sendable {
         lock.withLock { _ in
             memory.sent(line)
             // Raw bytes: `:raw` and their notation, which a replay sends again as they were.
-            let text = line.kind == .raw ? ":raw " + line.text : Self.recordable(line.text)
+            let text = line.kind == .raw ? SessionScript.rawMarker + line.text : Self.recordable(line.text)
             write(recording: (line.tls ? " ~> " : " -> ") + text, json: json == nil ? nil : Self.json(line))
         }
     }

@@ -44,6 +44,10 @@ public struct SessionScript: Hashable, Sendable {
         }
     }
 
+    /// How a recording writes raw bytes (` -> :raw MAIL FROM:<a@example.org>\n`): the local
+    /// command that sends them again, then their ``EscapedBytes`` notation.
+    public static let rawMarker = ":raw "
+
     /// One thing the client did and the reply it got.
     public struct Exchange: Hashable, Sendable {
         public enum Kind: Hashable, Sendable {

@@ -111,10 +111,10 @@ public enum SessionScriptParser {
                 closeGroup()
                 var text = trimmed.dropFirst(2)
                 if text.first == " " { text = text.dropFirst() }
-                if text.hasPrefix(":raw ") {
+                if text.hasPrefix(SessionScript.rawMarker) {
                     // Raw bytes: their notation must read back (a file edited by hand).
                     do throws(EscapedBytes.SyntaxError) {
-                        _ = try EscapedBytes.decode(String(text.dropFirst(5)))
+                        _ = try EscapedBytes.decode(String(text.dropFirst(SessionScript.rawMarker.count)))
                     } catch {
                         throw SessionScriptError(line: number, reason: .badRawEscape(error.written))
                     }
@@ -275,8 +275,8 @@ public enum SessionScriptParser {
                 continue
             case .sent(let text, let tls, let line):
                 // Raw bytes (` -> :raw …`): the pieces of one write, shown a line per LF, join up.
-                if text.hasPrefix(":raw "), message == nil {
-                    let bytes = String(text.dropFirst(5))
+                if text.hasPrefix(SessionScript.rawMarker), message == nil {
+                    let bytes = String(text.dropFirst(SessionScript.rawMarker.count))
                     afterData = nil
                     if rawOpen, case .raw(let before) = exchanges[exchanges.count - 1].kind {
                         exchanges[exchanges.count - 1].kind = .raw(before + bytes)

@@ -266,13 +266,10 @@ extension ClientStateMachine {
         guard !queue.isEmpty, session.chunkRemaining == 0, !queue.contains(where: \.chunk), sasl == nil else { return (0, []) }
         let dropped = queue
         queue.removeAll()
-        // The state machine counted each command, SASL response and end of message when typed.
+        // The state machine counted each command and SASL response when typed (a `BDAT <size>`
+        // too, whose reply comes after its chunk), and each reply a message line or raw bytes call for.
         session.withdrawLast(dropped.reduce(0) { count, line in
-            switch line.kind {
-            case .raw: count + (line.expectsReply ? 1 + line.extraReplies : 0)
-            case .messageLine: count + (line.expectsReply ? 1 : 0)
-            case .command, .saslResponse: count + 1
-            }
+            count + (line.kind == .command || line.kind == .saslResponse ? 1 : line.repliesAwaited)
         })
         for line in dropped { resolve(line.ticket, .unanswered) }
         var actions: [Action] = [.emit(.notice(.queueDropped(count: dropped.count, lines: dropped.prefix(3).map(\.display)))), .stateChanged]
@@ -332,12 +329,12 @@ extension ClientStateMachine {
             }
             if let note = head.trailingNote { events.append(.emit(.notice(note))) }
             if head.expectsReply {
-                awaitingReplies += 1 + head.extraReplies
+                awaitingReplies += head.repliesAwaited
                 inFlight.append(head.ticket)
                 inFlight += Array(repeating: nil, count: head.extraReplies)
-                sentTimes += Array(repeating: now, count: 1 + head.extraReplies)
+                sentTimes += Array(repeating: now, count: head.repliesAwaited)
                 lastActivity = now
-                if awaitingReplies == 1 + head.extraReplies { firstLineOfReply = true }
+                if awaitingReplies == head.repliesAwaited { firstLineOfReply = true }
                 // After the end of a message, only pipelined commands may follow at once.
                 if head.kind == .messageLine && !head.chunk && queue.first?.pipelined != true { break }
             }

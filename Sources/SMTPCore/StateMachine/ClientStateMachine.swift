@@ -143,6 +143,9 @@ public struct ClientStateMachine: Sendable {
         var chunk = false
         /// Replies it gets besides the first (raw bytes holding several lines).
         var extraReplies = 0
+
+        /// How many replies it calls for, each a pending item of the session once sent.
+        var repliesAwaited: Int { expectsReply ? 1 + extraReplies : 0 }
     }
 
     public internal(set) var configuration: Configuration

@@ -81,26 +81,7 @@ public enum EscapedBytes {
     /// safely: printable ASCII and visible UTF-8 as they are, a backslash doubled, CR, LF,
     /// TAB and NUL as `\r \n \t \0`, every other byte as `\xHH`.
     public static func encode<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> String {
-        var output = ""
-        output.reserveCapacity(bytes.count)
-        var index = bytes.startIndex
-        while index != bytes.endIndex {
-            let byte = bytes[index]
-            switch byte {
-            case UInt8(ascii: "\\"): output += "\\\\"
-            case 0x20..<0x7F: output.unicodeScalars.append(Unicode.Scalar(byte))
-            case 0x80...:
-                if let (scalar, length) = VisibleText.decodeScalar(bytes, at: index), !VisibleText.isInvisibleOrControl(scalar) {
-                    output.unicodeScalars.append(scalar)
-                    index = bytes.index(index, offsetBy: length)
-                    continue
-                }
-                output += VisibleText.hex(byte)
-            default: output += VisibleText.controlEscape(byte)
-            }
-            index = bytes.index(after: index)
-        }
-        return output
+        VisibleText.escape(bytes, reversible: true)
     }
 
     /// What in `bytes` is not SMTP's line ending or text: LF without CR before it, CR without

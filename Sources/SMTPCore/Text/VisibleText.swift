@@ -7,12 +7,19 @@
 /// (`\xFF`). A backslash stays a backslash. Tab, CR and NUL are shown as `\t`, `\r`, `\0`.
 public enum VisibleText {
     public static func escape<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> String {
+        escape(bytes, reversible: false)
+    }
+
+    /// With `reversible`, ``EscapedBytes/decode(_:)`` gives the bytes back: a backslash is
+    /// doubled, and an invisible character's bytes are written `\xHH` rather than `\u{…}`.
+    static func escape<Bytes: Collection<UInt8>>(_ bytes: Bytes, reversible: Bool) -> String {
         var output = ""
         output.reserveCapacity(bytes.count)
         var index = bytes.startIndex
         while index != bytes.endIndex {
             let byte = bytes[index]
             if byte >= 0x20 && byte < 0x7F {
+                if reversible && byte == UInt8(ascii: "\\") { output += "\\" }
                 output.unicodeScalars.append(Unicode.Scalar(byte))
                 index = bytes.index(after: index)
                 continue
@@ -22,18 +29,22 @@ public enum VisibleText {
                 index = bytes.index(after: index)
                 continue
             }
-            // A multi-byte UTF-8 sequence: decode one scalar or escape the first byte.
+            // A multi-byte UTF-8 sequence: decode one scalar, or escape the first byte (and,
+            // reversibly, each byte of an invisible character).
             if let (scalar, length) = decodeScalar(bytes, at: index) {
-                if isInvisibleOrControl(scalar) {
-                    output += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
-                } else {
-                    output.unicodeScalars.append(scalar)
+                let hidden = isInvisibleOrControl(scalar)
+                if !hidden || !reversible {
+                    if hidden {
+                        output += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
+                    } else {
+                        output.unicodeScalars.append(scalar)
+                    }
+                    index = bytes.index(index, offsetBy: length)
+                    continue
                 }
-                index = bytes.index(index, offsetBy: length)
-            } else {
-                output += hex(byte)
-                index = bytes.index(after: index)
             }
+            output += hex(byte)
+            index = bytes.index(after: index)
         }
         return output
     }
@@ -41,7 +52,7 @@ public enum VisibleText {
     public static func escape(_ string: String) -> String { escape(Array(string.utf8)) }
 
     /// An ASCII control byte written as an escape: `\t \r \n \0`, else `\xHH`.
-    static func controlEscape(_ byte: UInt8) -> String {
+    private static func controlEscape(_ byte: UInt8) -> String {
         switch byte {
         case 0x09: "\\t"
         case 0x0D: "\\r"
@@ -51,7 +62,7 @@ public enum VisibleText {
         }
     }
 
-    static func hex(_ byte: UInt8) -> String { "\\x" + Hexadecimal.digits(byte) }
+    private static func hex(_ byte: UInt8) -> String { "\\x" + Hexadecimal.digits(byte) }
 
     /// C1 controls and invisible or bidirectional format characters: never shown as they are.
     public static func isInvisibleOrControl(_ scalar: Unicode.Scalar) -> Bool {
@@ -63,7 +74,7 @@ public enum VisibleText {
         }
     }
 
-    static func decodeScalar<Bytes: Collection<UInt8>>(_ bytes: Bytes, at start: Bytes.Index) -> (Unicode.Scalar, Int)? {
+    private static func decodeScalar<Bytes: Collection<UInt8>>(_ bytes: Bytes, at start: Bytes.Index) -> (Unicode.Scalar, Int)? {
         let first = bytes[start]
         let length: Int
         var value: UInt32

@@ -52,7 +52,7 @@ struct SessionMemory {
             let text = Redaction.commandLine(line.text)
             keep(.sent(.command, text: text, tls: line.tls), size: text.utf8.count)
         case .raw:
-            let text = ":raw " + line.text
+            let text = SessionScript.rawMarker + line.text
             keep(.sent(.command, text: text, tls: line.tls), size: text.utf8.count)
         case .saslResponse:
             keep(.sent(.sasl, text: Redaction.mask, tls: line.tls), size: Redaction.mask.utf8.count)

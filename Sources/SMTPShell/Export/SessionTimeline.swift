@@ -286,7 +286,7 @@ struct TimelineBuilder {
                     sent(.command, lines: [command], tls: exchange.tls, line: line)
                     if !lines.isEmpty { sent(.message, lines: lines, tls: exchange.tls, line: line + 1) }
                 case .saslResponse(let text): sent(.sasl, lines: [text], tls: exchange.tls, line: line)
-                case .raw(let text): sent(.command, lines: [":raw " + text], tls: exchange.tls, line: line)
+                case .raw(let text): sent(.command, lines: [SessionScript.rawMarker + text], tls: exchange.tls, line: line)
                 case .greeting, .unsolicited: break
                 }
             }
