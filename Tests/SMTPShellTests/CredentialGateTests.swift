@@ -158,11 +158,9 @@ import Testing
                 environment: TerminalTests.environment)
             let greeted = tmux.waitFor { $0.contains("greeted") }
             #expect(greeted.contains("greeted"), "\(greeted)")
-            try tmux.type("EHLO me.example", delay: 0.01)
-            try tmux.keys("Enter")
+            try tmux.typeLine("EHLO me.example", delay: 0.01)
             tmux.waitFor { $0.contains("250 SIZE 1000") }
-            try tmux.type(":auth plain alice", delay: 0.01)
-            try tmux.keys("Enter")
+            try tmux.typeLine(":auth plain alice", delay: 0.01)
             let screen = tmux.waitFor { $0.contains("send the credentials anyway? [y/N]") }
             #expect(screen.contains("send the credentials anyway? [y/N]"), "\(screen)")
             #expect(screen.contains("*** no TLS on this connection"), "\(screen)")
@@ -171,8 +169,7 @@ import Testing
             let after = tmux.waitFor { $0.contains("AUTH cancelled: nothing was sent") }
             #expect(after.contains("AUTH cancelled: nothing was sent"), "\(after)")
             #expect(!after.contains("password for alice"), "\(after)")
-            try tmux.type("QUIT", delay: 0.01)
-            try tmux.keys("Enter")
+            try tmux.typeLine("QUIT", delay: 0.01)
             tmux.waitFor { $0.contains("221") }
             Self.expectNoCredential(in: server, ":auth at the prompt, answered no")
         }

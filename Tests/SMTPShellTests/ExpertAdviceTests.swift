@@ -211,8 +211,7 @@ import Testing
                 command: "\(BinaryRunner.binary.path) 127.0.0.1 \(port) --no-explain --auth-insecure", width: 140, height: 50,
                 environment: environment)
             tmux.waitFor { $0.contains("greeted") }
-            try tmux.type("EHLO me.example", delay: 0.01)
-            try tmux.keys("Enter")
+            try tmux.typeLine("EHLO me.example", delay: 0.01)
             tmux.waitFor { $0.contains("250 HELP") }
             // Tab on an empty line, twice: one listing, with smtpsh's commands in it.
             try tmux.keys("Tab")
@@ -223,23 +222,19 @@ import Testing
             screen = tmux.screen()
             #expect(screen.components(separatedBy: ":send").count - 1 == 1, "the list was printed again: \(screen)")
             try tmux.keys("C-u")
-            try tmux.type(":auth plain student", delay: 0.01)
-            try tmux.keys("Enter")
+            try tmux.typeLine(":auth plain student", delay: 0.01)
             tmux.waitFor { $0.contains("send the credentials anyway?") }
-            try tmux.type("y", delay: 0.01)
-            try tmux.keys("Enter")
+            try tmux.typeLine("y", delay: 0.01)
             screen = tmux.waitFor { $0.contains("student@127.0.0.1") }
             #expect(screen.contains("student@127.0.0.1 ready>"), "\(screen)")
             for line in ["MAIL FROM:<a@example.org>", "RCPT TO:<b@example.org>", "DATA", "Subject: hi", "", ". ", ":quit"] {
-                try tmux.type(line, delay: 0.01)
-                try tmux.keys("Enter")
+                try tmux.typeLine(line, delay: 0.01)
                 Thread.sleep(forTimeInterval: 0.3)
             }
             screen = tmux.waitFor { $0.contains("went into the message as text") }
             #expect(screen.contains("=== \". \" does not end the message: the end is a line with a dot alone"), "\(screen)")
             #expect(screen.contains("=== \":quit\" went into the message as text"), "\(screen)")
-            try tmux.type(".", delay: 0.01)
-            try tmux.keys("Enter")
+            try tmux.typeLine(".", delay: 0.01)
             tmux.waitFor { $0.contains("accepted") }
             try tmux.keys("C-d")
             tmux.waitFor { $0.contains("221") }

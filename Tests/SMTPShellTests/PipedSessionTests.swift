@@ -33,6 +33,18 @@ import Testing
         return files.compactMap { try? String(contentsOf: directory.appendingPathComponent($0), encoding: .utf8) }
     }
 
+    /// The stored messages once `done` says so (a message relayed through a real server comes
+    /// some time after the client's 250), or as they are after `timeout` seconds.
+    static func stored(_ directory: URL, within timeout: Double, until done: ([String]) -> Bool) -> [String] {
+        let deadline = Date().addingTimeInterval(timeout)
+        var messages = stored(directory)
+        while !done(messages) && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.2)
+            messages = stored(directory)
+        }
+        return messages
+    }
+
     static let session = """
         EHLO tester.example
         MAIL FROM:<alice@example.org>

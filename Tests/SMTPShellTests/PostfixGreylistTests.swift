@@ -10,39 +10,23 @@ import Testing
 @Suite(.serialized, .enabled(if: PostfixServer.isAvailable, "Postfix is needed, and root to start it (Scripts/setup --test)"))
 struct PostfixGreylistTests {
     @Test func postfixRetriesAndDeliversOnce() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("smtpsh-greylist-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        var options = PracticeServer.Options()
-        options.port = 0
-        options.messageDirectory = directory
-        options.configuration.greylistDelay = 2
-        options.configuration.hostname = "mx.greylist.test"
-        let server = PracticeServer(options: options, group: MultiThreadedEventLoopGroup.singleton)
-        let listening = try await server.start()
-        do {
-            try await Self.relay(through: listening.port, into: directory)
-            await server.stop()
-        } catch {
-            await server.stop()
-            throw error
+        try await PipedSessionTests.withServer({ options in
+            options.configuration.greylistDelay = 2
+            options.configuration.hostname = "mx.greylist.test"
+        }) { port, directory in
+            try Self.relay(through: port, into: directory)
         }
     }
 
-    static func relay(through port: Int, into directory: URL) async throws {
-
-        let next = "smtp:[127.0.0.1]:\(port)"
-        let postfix = try PostfixServer(settings: [
+    static func relay(through port: Int, into directory: URL) throws {
+        let postfix = try PostfixServer(settings: PostfixServer.relaying("greylist.test", to: port).merging([
             // Loopback may relay; everything not local goes to the practice server.
             "mynetworks": "127.0.0.0/8",
-            "relay_domains": "greylist.test",
-            "relay_transport": next,
-            "default_transport": next,
-            "smtp_tls_security_level": "none",
             // Retry soon: the queue is scanned every second, a deferred message waits 1 to 2 s.
             "queue_run_delay": "1s",
             "minimal_backoff_time": "1s",
             "maximal_backoff_time": "2s",
-        ])
+        ]) { $1 })
         defer { postfix.stop() }
 
         let script = [
@@ -50,25 +34,19 @@ struct PostfixGreylistTests {
             "Subject: greylisted", "", "Through Postfix's queue.", ".", "QUIT",
         ].joined(separator: "\n") + "\n"
         let submitted = try BinaryRunner.run(["127.0.0.1", String(postfix.port)], stdin: Data(script.utf8), timeout: 60)
-        #expect(submitted.stdout.contains("250 2.0.0 Ok: queued"), "\(submitted.stdout)")
+        #expect(submitted.stdout.contains("250 2.0.0 Ok: queued as"), "\(submitted.stdout)")
 
         // Postfix tries at once (450), then again from its queue once 2 s have passed.
-        let deadline = Date().addingTimeInterval(60)
-        var stored: [String] = []
-        while Date() < deadline {
-            stored = ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).filter { $0.hasSuffix(".eml") }
-            if !stored.isEmpty && postfix.mailLog().contains("status=sent") { break }
-            try await Task.sleep(for: .milliseconds(200))
-        }
+        _ = PipedSessionTests.stored(directory, within: 60) { !$0.isEmpty && postfix.mailLog().contains("status=sent") }
         let log = postfix.mailLog()
         #expect(log.contains("status=deferred"), "\(log)")
         #expect(log.contains("450 4.2.0 <bob@greylist.test>: Recipient address rejected: Greylisted"), "\(log)")
         #expect(log.contains("status=sent"), "\(log)")
         // A moment more: a second copy would show now.
-        try await Task.sleep(for: .milliseconds(1500))
-        stored = ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).filter { $0.hasSuffix(".eml") }
-        #expect(stored.count == 1, "\(stored)")
-        let message = try String(contentsOf: directory.appendingPathComponent(try #require(stored.first)), encoding: .utf8)
+        Thread.sleep(forTimeInterval: 1.5)
+        let stored = PipedSessionTests.stored(directory)
+        #expect(stored.count == 1, "\(stored.count) messages")
+        let message = try #require(stored.first)
         #expect(message.contains("Subject: greylisted"))
         #expect(message.contains("X-Envelope-To: <bob@greylist.test>"))
     }

@@ -25,15 +25,12 @@ import Testing
             command: "\(BinaryRunner.binary.path) 127.0.0.1 \(server.port) --no-explain", width: 140, height: 40,
             environment: TerminalTests.environment)
         tmux.waitFor { $0.contains("greeted") }
-        try tmux.type("EHLO me.example", delay: 0.01)
-        try tmux.keys("Enter")
+        try tmux.typeLine("EHLO me.example", delay: 0.01)
         tmux.waitFor { $0.contains("250 HELP") }
-        try tmux.type("NOOP", delay: 0.01)
-        try tmux.keys("Enter")
+        try tmux.typeLine("NOOP", delay: 0.01)
         var screen = tmux.waitFor { $0.contains("ready, waiting for NOOP>") }
         #expect(screen.contains("ready, waiting for NOOP>"), "\(screen)")
-        try tmux.type("HELO queued.example", delay: 0.01)
-        try tmux.keys("Enter")
+        try tmux.typeLine("HELO queued.example", delay: 0.01)
         screen = tmux.waitFor { $0.contains("(queued: goes out after the reply to NOOP)") }
         #expect(screen.contains("HELO queued.example  (queued: goes out after the reply to NOOP)"), "\(screen)")
         try tmux.keys("C-c")
@@ -60,8 +57,7 @@ import Testing
             command: "\(BinaryRunner.binary.path) 127.0.0.1 \(server.port) --no-explain --timeout 1; echo EXIT=$?", width: 140,
             height: 40, environment: TerminalTests.environment)
         tmux.waitFor { $0.contains("greeted") }
-        try tmux.type("NOOP", delay: 0.01)
-        try tmux.keys("Enter")
+        try tmux.typeLine("NOOP", delay: 0.01)
         tmux.waitFor { $0.contains("timed out") }
         var screen = tmux.waitFor { $0.contains("250 2.0.0 late OK") }
         #expect(screen.contains("no reply to NOOP after 1 s (timed out)"), "\(screen)")

@@ -94,11 +94,9 @@ import Testing
             let tmux = try Tmux(
                 command: "\(BinaryRunner.binary.path) 127.0.0.1 \(port) --no-explain", width: 60, height: 30, environment: environment)
             tmux.waitFor { $0.contains("greeted") }
-            try tmux.type("EHLO me.example", delay: 0.01)
-            try tmux.keys("Enter")
+            try tmux.typeLine("EHLO me.example", delay: 0.01)
             tmux.waitFor { $0.contains("250 ") }
-            try tmux.type("RCPT TO:<b@example.org>", delay: 0.01)
-            try tmux.keys("Enter")
+            try tmux.typeLine("RCPT TO:<b@example.org>", delay: 0.01)
             let screen = tmux.waitFor { $0.contains("<-  503") }
             let rows = screen.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
             let marked = rows.filter { $0.hasPrefix("*** ") }

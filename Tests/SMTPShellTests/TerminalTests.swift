@@ -46,8 +46,7 @@ import Testing
         let tmux = try Tmux(command: "\(BinaryRunner.binary.path) 127.0.0.1 \(server.port)", environment: environment)
         tmux.waitFor { $0.contains("greeting line 1") }
         // Typed one key at a time while greeting lines keep arriving.
-        try tmux.type("EHLO typed.example.org", delay: 0.08)
-        try tmux.keys("Enter")
+        try tmux.typeLine("EHLO typed.example.org", delay: 0.08)
         var screen = tmux.waitFor { $0.contains("says hi to typed.example.org") }
         for index in 1...8 { #expect(screen.contains("<-  220-greeting line \(index)"), "\(screen)") }
         #expect(screen.contains("<-  220 ready"))
@@ -62,8 +61,7 @@ import Testing
         // Tab completes the verb (no space after the colon).
         try tmux.type("MA")
         try tmux.keys("Tab")
-        try tmux.type("<a@example.org>")
-        try tmux.keys("Enter")
+        try tmux.typeLine("<a@example.org>")
         screen = tmux.waitFor { $0.contains("got: MAIL FROM:<a@example.org>") }
         #expect(screen.contains("<-  250 2.0.0 got: MAIL FROM:<a@example.org>"), "\(screen)")
         // Ctrl-D sends QUIT and waits for 221.
@@ -112,8 +110,7 @@ import Testing
             tmux.waitFor { $0.contains("<-  220") }
             let plain = "AGFsaWNlAHMzY3JldC1wbGFpbg=="  // \0alice\0s3cret-plain
             for line in ["EHLO history.example", "AUTH PLAIN \(plain)", "AUTH LOGIN", "c3R1ZGVudA==", "cHJhY3RpY2U=", "NOOP"] {
-                try tmux.type(line, delay: 0.01)
-                try tmux.keys("Enter")
+                try tmux.typeLine(line, delay: 0.01)
                 Thread.sleep(forTimeInterval: 0.3)
             }
             let screen = tmux.waitFor { $0.contains("235 2.7.0") && $0.contains("250 2.0.0 OK") }
@@ -154,10 +151,8 @@ import Testing
             screen = tmux.waitFor { $0.contains(prompt) }
             #expect(screen.contains(prompt), "\(screen)")
 
-            try tmux.type(":explain off", delay: 0.01)
-            try tmux.keys("Enter")
-            try tmux.type("NOOP", delay: 0.01)
-            try tmux.keys("Enter")
+            try tmux.typeLine(":explain off", delay: 0.01)
+            try tmux.typeLine("NOOP", delay: 0.01)
             // Wait for the prompt drawn again under the reply (CI once read the screen between
             // the reply and the prompt, and found nothing under the reply yet).
             func linesAfterNoop(_ screen: String) -> [Substring] {
@@ -167,20 +162,15 @@ import Testing
             let afterNoop = linesAfterNoop(screen).first
             #expect(afterNoop.map { !$0.hasPrefix("      ") } ?? false, "no explanation with :explain off: \(screen)")
 
-            try tmux.type(":explain on", delay: 0.01)
-            try tmux.keys("Enter")
-            try tmux.type(":lang fr", delay: 0.01)
-            try tmux.keys("Enter")
-            try tmux.type("RCPT TO:<bob@example.org>", delay: 0.01)
-            try tmux.keys("Enter")
+            try tmux.typeLine(":explain on", delay: 0.01)
+            try tmux.typeLine(":lang fr", delay: 0.01)
+            try tmux.typeLine("RCPT TO:<bob@example.org>", delay: 0.01)
             screen = tmux.waitFor { $0.contains("RCPT TO arrive au mauvais moment") }
             #expect(screen.contains("<-  503 5.5.1"), "\(screen)")
             #expect(screen.contains("RCPT TO arrive au mauvais moment"), "\(screen)")
 
-            try tmux.type(":lang en", delay: 0.01)
-            try tmux.keys("Enter")
-            try tmux.type(":explain 5.1.1", delay: 0.01)
-            try tmux.keys("Enter")
+            try tmux.typeLine(":lang en", delay: 0.01)
+            try tmux.typeLine(":explain 5.1.1", delay: 0.01)
             screen = tmux.waitFor { $0.contains("Bad destination mailbox") }
             #expect(screen.contains("5.1.1  Bad destination mailbox"), "\(screen)")
             try tmux.keys("C-d")
@@ -198,10 +188,8 @@ import Testing
                     command: "\(BinaryRunner.binary.path) 127.0.0.1 \(port); echo smtpsh-exited-$?", width: 100, height: 60,
                     environment: Self.environment)
                 tmux.waitFor { $0.contains("<-  220") }
-                try tmux.type("EHLO me.example", delay: 0)
-                try tmux.keys("Enter")
-                try tmux.type("QUIT", delay: 0)
-                try tmux.keys("Enter")
+                try tmux.typeLine("EHLO me.example", delay: 0)
+                try tmux.typeLine("QUIT", delay: 0)
                 let screen = tmux.waitFor(timeout: 20) { $0.contains("smtpsh-exited-") }
                 #expect(screen.contains("<-  250"), "round \(round): \(screen)")
                 #expect(screen.contains("<-  221"), "round \(round): \(screen)")
@@ -219,10 +207,8 @@ import Testing
                 command: "\(BinaryRunner.binary.path) 127.0.0.1 \(port) --no-explain --ehlo tmux.example", width: 120, height: 60,
                 environment: Self.environment)
             tmux.waitFor { $0.contains("<-  220") }
-            try tmux.type(":record \(recording.path)", delay: 0.005)
-            try tmux.keys("Enter")
-            try tmux.type(":send to=bob@example.org subject=\"at the prompt\"", delay: 0.01)
-            try tmux.keys("Enter")
+            try tmux.typeLine(":record \(recording.path)", delay: 0.005)
+            try tmux.typeLine(":send to=bob@example.org subject=\"at the prompt\"", delay: 0.01)
             var screen = tmux.waitFor { $0.contains("OK: message 1 accepted") }
             // Each step shown as if typed, with its reply.
             for line in [" -> EHLO tmux.example", " -> MAIL FROM:<smtpsh@tmux.example>", " -> RCPT TO:<bob@example.org>", " -> DATA", " -> ."] {
@@ -230,20 +216,17 @@ import Testing
             }
             #expect(screen.contains("<-  250 2.0.0 OK: message 1 accepted"), "\(screen)")
             // The session is still the user's: the prompt is back, ready for more.
-            try tmux.type("NOOP", delay: 0.01)
-            try tmux.keys("Enter")
+            try tmux.typeLine("NOOP", delay: 0.01)
             screen = tmux.waitFor { $0.contains(" -> NOOP") || $0.contains("> NOOP") }
             // A message typed line by line: a line that starts with a dot is said to go out doubled.
             for line in ["MAIL FROM:<a@example.org>", "RCPT TO:<b@example.org>", "DATA", ".sig", "."] {
-                try tmux.type(line, delay: 0.005)
-                try tmux.keys("Enter")
+                try tmux.typeLine(line, delay: 0.005)
                 if line == "DATA" { tmux.waitFor { $0.contains("<-  354") } }
             }
             screen = tmux.waitFor { $0.contains("OK: message 2 accepted") }
             #expect(screen.contains("=== sent as ..sig: a line that starts with a dot gets a second one"), "\(screen)")
             // QUIT typed: the server closes, the session ends, and no prompt is left behind.
-            try tmux.type("QUIT", delay: 0.01)
-            try tmux.keys("Enter")
+            try tmux.typeLine("QUIT", delay: 0.01)
             screen = tmux.waitFor { $0.contains("Connection closed by foreign host.") }
             #expect(screen.contains("<-  221"), "\(screen)")
             #expect(!screen.contains("closed>"), "\(screen)")
@@ -273,25 +256,21 @@ import Testing
                 command: "\(BinaryRunner.binary.path) 127.0.0.1 \(port) --starttls --no-explain --record \(recording.path) --json \(json.path)",
                 environment: environment)
             tmux.waitFor { $0.contains("TLS ready>") }
-            try tmux.type(":auth plain student", delay: 0.01)
-            try tmux.keys("Enter")
+            try tmux.typeLine(":auth plain student", delay: 0.01)
             // The practice server's certificate is self-signed: smtpsh asks first (issue 15).
             let question = tmux.waitFor { $0.contains("send the credentials anyway? [y/N]") }
             #expect(question.contains("*** the server's certificate did not verify (self-signed"), "\(question)")
             #expect(!question.contains("password for student"), "\(question)")
-            try tmux.type("y", delay: 0.01)
-            try tmux.keys("Enter")
+            try tmux.typeLine("y", delay: 0.01)
             tmux.waitFor { $0.contains("password for student (not shown):") }
-            try tmux.type("Hidden-Pass7", delay: 0.01)
-            try tmux.keys("Enter")
+            try tmux.typeLine("Hidden-Pass7", delay: 0.01)
             var screen = tmux.waitFor { $0.contains("235 2.7.0") }
             #expect(screen.contains(" ~> AUTH PLAIN ********"), "\(screen)")
             #expect(screen.contains("<~  235 2.7.0 Authentication successful"), "\(screen)")
             #expect(!screen.contains("Hidden-Pass7"), "\(screen)")
             // AUTH typed by hand, with the credentials in base64 on the line: a secret too.
             let typed = Data("\0student\0Hidden-Pass7".utf8).base64EncodedString()
-            try tmux.type("AUTH PLAIN \(typed)", delay: 0.005)
-            try tmux.keys("Enter")
+            try tmux.typeLine("AUTH PLAIN \(typed)", delay: 0.005)
             screen = tmux.waitFor { $0.contains("503") }
             // On the screen too, once entered: the line typed is shown redacted.
             #expect(!screen.contains(typed), "\(screen)")

@@ -48,24 +48,20 @@ import Testing
                 command: "\(BinaryRunner.binary.path) 127.0.0.1 \(port) --no-explain --timeout 5", width: 120, height: 40,
                 environment: TerminalTests.environment)
             for line in ["EHLO me.example", "MAIL FROM:<alice@example.org>", "RCPT TO:<bob@example.org>", "BDAT 30 LAST"] {
-                try tmux.type(line, delay: 0.01)
-                try tmux.keys("Enter")
+                try tmux.typeLine(line, delay: 0.01)
                 Thread.sleep(forTimeInterval: 0.3)
             }
             var screen = tmux.waitFor { $0.contains("BDAT chunk (30 of 30 octets left)") }
             #expect(screen.contains("BDAT chunk (30 of 30 octets left)>"), "\(screen)")
-            try tmux.type(Self.chunk[0], delay: 0.01)
-            try tmux.keys("Enter")
+            try tmux.typeLine(Self.chunk[0], delay: 0.01)
             screen = tmux.waitFor { $0.contains("(15 of 30 octets left)") }
             #expect(screen.contains("BDAT chunk (15 of 30 octets left)>"), "\(screen)")
             try tmux.keys("Enter")
-            try tmux.type(Self.chunk[2], delay: 0.01)
-            try tmux.keys("Enter")
+            try tmux.typeLine(Self.chunk[2], delay: 0.01)
             screen = tmux.waitFor { $0.contains("message 1 accepted") }
             #expect(screen.contains("message 1 accepted"), "\(screen)")
             #expect(!screen.contains("no reply to BDAT"))
-            try tmux.type("QUIT", delay: 0.01)
-            try tmux.keys("Enter")
+            try tmux.typeLine("QUIT", delay: 0.01)
             screen = tmux.waitFor { $0.contains("221") }
             #expect(!screen.contains("not sent"), "\(screen)")
             #expect(PipedSessionTests.stored(directory).count == 1)

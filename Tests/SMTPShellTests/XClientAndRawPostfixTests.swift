@@ -1,6 +1,4 @@
 import Foundation
-import NIOPosix
-import SMTPPracticeServer
 @testable import SMTPShell
 import SMTPCore
 import Testing
@@ -14,58 +12,63 @@ struct XClientAndRawPostfixTests {
     /// `send --xclient` to a Postfix that trusts 127.0.0.1: the message Postfix relays says,
     /// in its Received header, that it came from the client XCLIENT named.
     @Test func sendXClientIsReceivedAsTheClaimedClient() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("smtpsh-xclient-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        var options = PracticeServer.Options()
-        options.port = 0
-        options.messageDirectory = directory
-        options.configuration.hostname = "mx.xclient.test"
-        let server = PracticeServer(options: options, group: MultiThreadedEventLoopGroup.singleton)
-        let listening = try await server.start()
-        defer { Task { await server.stop() } }
-        let next = "smtp:[127.0.0.1]:\(listening.port)"
-        let postfix = try PostfixServer(settings: [
-            "smtpd_authorized_xclient_hosts": "127.0.0.1",
-            "relay_domains": "xclient.test",
-            "relay_transport": next,
-            "default_transport": next,
-            "smtp_tls_security_level": "none",
-        ])
-        defer { postfix.stop() }
+        try await PipedSessionTests.withServer({ $0.configuration.hostname = "mx.xclient.test" }) { port, directory in
+            let postfix = try PostfixServer(
+                settings: PostfixServer.relaying("xclient.test", to: port).merging(["smtpd_authorized_xclient_hosts": "127.0.0.1"]) { $1 })
+            defer { postfix.stop() }
 
-        let sent = try BinaryRunner.run(
-            ["send", "--color", "never", "127.0.0.1", String(postfix.port), "--from", "alice@postfix.test", "--to", "bob@xclient.test",
-             "--ehlo", "client.example.org", "--subject", "claimed",
-             "--xclient", "NAME=relay.xclient.test ADDR=192.0.2.7", "--xclient", "HELO=relay.xclient.test"],
-            environment: ["COLUMNS": "200"], timeout: 60)
-        let output = sent.stdout + sent.stderr
-        #expect(sent.status == 0, "\(output)")
-        #expect(output.contains(" -> XCLIENT NAME=relay.xclient.test ADDR=192.0.2.7 HELO=relay.xclient.test"), "\(output)")
-        #expect(output.contains("<-  220 mx.postfix.test ESMTP"), "\(output)")
-        #expect(output.contains("XCLIENT accepted: the server starts the session again"), "\(output)")
-        // EHLO again after the 220, then the transaction.
-        let afterXClient = output.components(separatedBy: "XCLIENT accepted").last ?? ""
-        #expect(afterXClient.contains(" -> EHLO client.example.org"), "\(output)")
-        #expect(output.contains("250 2.0.0 Ok: queued as"), "\(output)")
+            let (status, output) = try Self.send(to: postfix, [
+                "--to", "bob@xclient.test", "--subject", "claimed",
+                "--xclient", "NAME=relay.xclient.test ADDR=192.0.2.7", "--xclient", "HELO=relay.xclient.test",
+            ])
+            #expect(status == 0, "\(output)")
+            #expect(output.contains(" -> XCLIENT NAME=relay.xclient.test ADDR=192.0.2.7 HELO=relay.xclient.test"), "\(output)")
+            #expect(output.contains("<-  220 mx.postfix.test ESMTP"), "\(output)")
+            #expect(output.contains("XCLIENT accepted: the server starts the session again"), "\(output)")
+            // EHLO again after the 220, then the transaction.
+            let afterXClient = output.components(separatedBy: "XCLIENT accepted").last ?? ""
+            #expect(afterXClient.contains(" -> EHLO client.example.org"), "\(output)")
+            #expect(output.contains("250 2.0.0 Ok: queued as"), "\(output)")
 
-        // Relayed to the practice server, which stores it.
-        let deadline = Date().addingTimeInterval(30)
-        var stored: [String] = []
-        while Date() < deadline {
-            stored = ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).filter { $0.hasSuffix(".eml") }
-            if !stored.isEmpty { break }
-            try await Task.sleep(for: .milliseconds(200))
+            // Relayed to the practice server, which stores it.
+            let stored = PipedSessionTests.stored(directory, within: 30) { !$0.isEmpty }
+            let message = try #require(stored.first, "nothing relayed: \(postfix.mailLog())")
+            // Postfix's own hop: the claimed client's name and address, not 127.0.0.1.
+            let lines = message.components(separatedBy: "\r\n")
+            let hop = lines.indices.first { lines[$0].hasPrefix("Received: from ") && $0 + 1 < lines.count && lines[$0 + 1].contains("by mx.postfix.test") }
+            let received = try #require(hop.map { lines[$0] }, "no Received header by Postfix: \(message)")
+            #expect(received.contains("(relay.xclient.test [192.0.2.7])"), "\(message)")
+            #expect(!received.contains("127.0.0.1"), "\(message)")
+            #expect(message.contains("Subject: claimed"))
+            #expect(postfix.mailLog().contains("client=relay.xclient.test[192.0.2.7]"), "\(postfix.mailLog())")
         }
-        let file = try #require(stored.first, "nothing relayed: \(postfix.mailLog())")
-        let message = try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8)
-        // Postfix's own hop: the claimed client's name and address, not 127.0.0.1.
-        let lines = message.components(separatedBy: "\r\n")
-        let hop = lines.indices.first { lines[$0].hasPrefix("Received: from ") && $0 + 1 < lines.count && lines[$0 + 1].contains("by mx.postfix.test") }
-        let received = try #require(hop.map { lines[$0] }, "no Received header by Postfix: \(message)")
-        #expect(received.contains("(relay.xclient.test [192.0.2.7])"), "\(message)")
-        #expect(!received.contains("127.0.0.1"), "\(message)")
-        #expect(message.contains("Subject: claimed"))
-        #expect(postfix.mailLog().contains("client=relay.xclient.test[192.0.2.7]"), "\(postfix.mailLog())")
+    }
+
+    /// `smtpsh send` to `postfix` from alice@postfix.test (to bob@postfix.test unless
+    /// `arguments` give `--to`), greeting as client.example.org: its exit status and output.
+    static func send(to postfix: PostfixServer, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        let to = arguments.contains("--to") ? [] : ["--to", "bob@postfix.test"]
+        let result = try BinaryRunner.run(
+            ["send", "--color", "never", "127.0.0.1", String(postfix.port), "--from", "alice@postfix.test", "--ehlo", "client.example.org"]
+                + to + arguments,
+            environment: ["COLUMNS": "200"], timeout: 60)
+        return (result.status, result.stdout + result.stderr)
+    }
+
+    /// `script`'s lines typed into a session with `postfix`: the exit status and the output.
+    static func session(with postfix: PostfixServer, _ script: [String]) throws -> (status: Int32, output: String) {
+        let result = try BinaryRunner.run(
+            ["--color", "never", "127.0.0.1", String(postfix.port)], stdin: Data((script.joined(separator: "\n") + "\n").utf8),
+            environment: ["COLUMNS": "200"], timeout: 60)
+        return (result.status, result.stdout + result.stderr)
+    }
+
+    /// `send --raw-data` of the smuggling probe (``smuggling``) to `postfix`.
+    static func sendSmugglingProbe(to postfix: PostfixServer) throws -> (status: Int32, output: String) {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("smtpsh-smuggle-\(UUID().uuidString).eml")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try Data(smuggling.utf8).write(to: file)
+        return try send(to: postfix, ["--raw-data", file.path])
     }
 
     /// A Postfix that does not trust this client: no XCLIENT in its EHLO reply, smtpsh says
@@ -73,12 +76,8 @@ struct XClientAndRawPostfixTests {
     @Test func xclientRefusedWhenNotAuthorised() throws {
         let postfix = try PostfixServer()
         defer { postfix.stop() }
-        let sent = try BinaryRunner.run(
-            ["send", "--color", "never", "127.0.0.1", String(postfix.port), "--from", "alice@postfix.test", "--to", "bob@postfix.test",
-             "--ehlo", "client.example.org", "--xclient", "ADDR=192.0.2.7"],
-            environment: ["COLUMNS": "200"], timeout: 60)
-        let output = sent.stdout + sent.stderr
-        #expect(sent.status == 22, "\(output)")
+        let (status, output) = try Self.send(to: postfix, ["--xclient", "ADDR=192.0.2.7"])
+        #expect(status == 22, "\(output)")
         #expect(output.contains("the server did not advertise XCLIENT in its EHLO reply"), "\(output)")
         #expect(output.contains("<-  550 5.7.0 Error: insufficient authorization"), "\(output)")
         #expect(!output.contains("MAIL FROM"), "nothing sent after the refusal: \(output)")
@@ -94,11 +93,8 @@ struct XClientAndRawPostfixTests {
             "EHLO client.example.org", ":xclient", ":xclient NAME=relay.xclient.test ADDR=192.0.2.9 LOGIN=a+b", ":state",
             "EHLO relay.xclient.test", "QUIT",
         ]
-        let result = try BinaryRunner.run(
-            ["--color", "never", "127.0.0.1", String(postfix.port)], stdin: Data((script.joined(separator: "\n") + "\n").utf8),
-            environment: ["COLUMNS": "200"], timeout: 60)
-        let output = result.stdout + result.stderr
-        #expect(result.status == 0, "\(output)")
+        let (status, output) = try Self.session(with: postfix, script)
+        #expect(status == 0, "\(output)")
         #expect(output.contains("the server offers XCLIENT with the attributes NAME ADDR PROTO HELO REVERSE_NAME PORT LOGIN"), "\(output)")
         #expect(output.contains(" -> XCLIENT NAME=relay.xclient.test ADDR=192.0.2.9 LOGIN=a+2Bb"), "\(output)")
         #expect(output.contains("<-  220 mx.postfix.test ESMTP"), "\(output)")
@@ -116,10 +112,7 @@ struct XClientAndRawPostfixTests {
         let postfix = try PostfixServer(settings: ["smtpd_forbid_bare_newline": "reject"])
         defer { postfix.stop() }
         let script = ["EHLO client.example.org", ":raw MAIL FROM:<alice@postfix.test>\\n", "QUIT"]
-        let result = try BinaryRunner.run(
-            ["--color", "never", "127.0.0.1", String(postfix.port)], stdin: Data((script.joined(separator: "\n") + "\n").utf8),
-            environment: ["COLUMNS": "200"], timeout: 60)
-        let output = result.stdout + result.stderr
+        let (status, output) = try Self.session(with: postfix, script)
         #expect(output.contains("raw bytes, not SMTP: 31 octets sent exactly as written; 1 bare LF"), "\(output)")
         #expect(output.contains(" -> MAIL FROM:<alice@postfix.test>\\n"), "\(output)")
         #expect(output.contains("<-  550 5.5.2 mx.postfix.test Error: bare <LF> received"), "\(output)")
@@ -135,24 +128,14 @@ struct XClientAndRawPostfixTests {
     @Test func aPostfixThatTakesABareLineFeedForALineEnd() throws {
         let lenient = try PostfixServer(settings: ["smtpd_forbid_bare_newline": "no"])
         defer { lenient.stop() }
-        let result = try BinaryRunner.run(
-            ["--color", "never", "127.0.0.1", String(lenient.port)],
-            stdin: Data("EHLO client.example.org\n:raw NOOP\\n\nQUIT\n".utf8), environment: ["COLUMNS": "200"], timeout: 60)
-        let output = result.stdout + result.stderr
-        #expect(result.status == 0, "\(output)")
+        let (status, output) = try Self.session(with: lenient, ["EHLO client.example.org", ":raw NOOP\\n", "QUIT"])
+        #expect(status == 0, "\(output)")
         #expect(output.contains(" -> NOOP\\n"), "\(output)")
         #expect(output.contains("<-  250 2.0.0 Ok"), "\(output)")
         #expect(!output.contains("one reply more"), "\(output)")
         #expect(output.contains("<-  221"), "\(output)")
 
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("smtpsh-smuggle-\(UUID().uuidString).eml")
-        defer { try? FileManager.default.removeItem(at: file) }
-        try Data(Self.smuggling.utf8).write(to: file)
-        let sent = try BinaryRunner.run(
-            ["send", "--color", "never", "127.0.0.1", String(lenient.port), "--from", "alice@postfix.test", "--to", "bob@postfix.test",
-             "--ehlo", "client.example.org", "--raw-data", file.path],
-            environment: ["COLUMNS": "200"], timeout: 60)
-        let sentOutput = sent.stdout + sent.stderr
+        let (_, sentOutput) = try Self.sendSmugglingProbe(to: lenient)
         #expect(sentOutput.contains("one reply more than the raw bytes' CRLF lines call for"), "\(sentOutput)")
         #expect(sentOutput.components(separatedBy: "Ok: queued as").count - 1 == 2, "two messages: \(sentOutput)")
         #expect(lenient.mailLog(waitingFor: "mallory").contains("from=<mallory@postfix.test>"), "\(lenient.mailLog())")
@@ -169,10 +152,7 @@ struct XClientAndRawPostfixTests {
             "EHLO client.example.org", "MAIL FROM:<alice@postfix.test>", "RCPT TO:<bob@postfix.test>",
             ":raw DATA\\r\\nSubject: early\\r\\n\\r\\nhello\\r\\n.\\r\\n", "QUIT",
         ]
-        let result = try BinaryRunner.run(
-            ["--color", "never", "127.0.0.1", String(postfix.port)], stdin: Data((script.joined(separator: "\n") + "\n").utf8),
-            environment: ["COLUMNS": "200"], timeout: 60)
-        let output = result.stdout + result.stderr
+        let (status, output) = try Self.session(with: postfix, script)
         #expect(output.contains("<-  503 5.5.0 <DATA>: Data command rejected: Improper use of SMTP command pipelining"), "\(output)")
         #expect(output.contains("one reply more than the raw bytes' CRLF lines call for"), "\(output)")
         #expect(!postfix.mailLog().contains("status=sent"), "\(postfix.mailLog())")
@@ -187,18 +167,11 @@ struct XClientAndRawPostfixTests {
     @Test func aSmugglingProbeWithRawData() throws {
         let strict = try PostfixServer(settings: ["smtpd_forbid_bare_newline": "reject"])
         defer { strict.stop() }
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("smtpsh-smuggle-\(UUID().uuidString).eml")
-        defer { try? FileManager.default.removeItem(at: file) }
-        try Data(Self.smuggling.utf8).write(to: file)
-        let sent = try BinaryRunner.run(
-            ["send", "--color", "never", "127.0.0.1", String(strict.port), "--from", "alice@postfix.test", "--to", "bob@postfix.test",
-             "--ehlo", "client.example.org", "--raw-data", file.path],
-            environment: ["COLUMNS": "200"], timeout: 60)
-        let output = sent.stdout + sent.stderr
+        let (status, output) = try Self.sendSmugglingProbe(to: strict)
         #expect(output.contains("raw bytes, not SMTP:"), "\(output)")
         #expect(output.contains(" -> first\\n"), "\(output)")
         #expect(output.contains("<-  550 5.5.2 mx.postfix.test Error: bare <LF> received"), "\(output)")
-        #expect(sent.status != 0, "\(output)")
+        #expect(status != 0, "\(output)")
         #expect(!strict.mailLog().contains("mallory"), "\(strict.mailLog())")
     }
 }

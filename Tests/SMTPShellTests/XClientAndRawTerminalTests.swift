@@ -15,8 +15,7 @@ import Testing
                 command: "\(BinaryRunner.binary.path) 127.0.0.1 \(port) --no-explain", width: 120, height: 40,
                 environment: TerminalTests.environment)
             tmux.waitFor { $0.contains("greeted (EHLO next)>") }
-            try tmux.type("EHLO client.example", delay: 0.01)
-            try tmux.keys("Enter")
+            try tmux.typeLine("EHLO client.example", delay: 0.01)
             tmux.waitFor { $0.contains("ready>") }
             try tmux.type(":xclient ", delay: 0.01)
             try tmux.keys("Tab")
@@ -32,8 +31,7 @@ import Testing
             screen = tmux.waitFor { $0.contains("XCLIENT accepted") }
             #expect(screen.contains(" -> XCLIENT ADDR=192.0.2.7"), "\(screen)")
             #expect(screen.contains("<-  220 practice.localhost ESMTP"), "\(screen)")
-            try tmux.type(":raw NOOP\\n", delay: 0.01)
-            try tmux.keys("Enter")
+            try tmux.typeLine(":raw NOOP\\n", delay: 0.01)
             screen = tmux.waitFor { $0.contains("<-  250 2.0.0 OK") }
             #expect(screen.contains("*** raw bytes, not SMTP: 5 octets sent exactly as written; 1 bare LF"), "\(screen)")
             #expect(screen.contains(" -> NOOP\\n"), "\(screen)")

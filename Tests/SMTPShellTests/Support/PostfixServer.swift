@@ -165,6 +165,13 @@ final class PostfixServer {
         throw PostfixError(description: "Postfix did not start: \(output)\n\(mailLog())")
     }
 
+    /// `main.cf` settings that relay `domains` (and anything not local) to the SMTP server on
+    /// 127.0.0.1:`port` (the practice server, which stores what it gets), without TLS.
+    static func relaying(_ domains: String, to port: Int) -> [String: String] {
+        let next = "smtp:[127.0.0.1]:\(port)"
+        return ["relay_domains": domains, "relay_transport": next, "default_transport": next, "smtp_tls_security_level": "none"]
+    }
+
     /// Postfix's log of this instance so far.
     func mailLog() -> String {
         (try? String(contentsOf: directory.appendingPathComponent("maillog"), encoding: .utf8)) ?? ""

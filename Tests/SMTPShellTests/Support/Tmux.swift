@@ -41,6 +41,12 @@ final class Tmux {
         }
     }
 
+    /// Types a line, then Enter.
+    func typeLine(_ text: String, delay: Double = 0.05) throws {
+        try type(text, delay: delay)
+        try keys("Enter")
+    }
+
     func keys(_ names: String...) throws {
         try run(["send-keys", "-t", session] + names)
     }
